@@ -1,0 +1,337 @@
+"""Article files: reading and writing ``content/**/*.md`` (YAML front matter + Markdown).
+
+This module owns the file format and the slug rules:
+
+- ``load_articles`` reads every article under ``content/`` and reports *every* bad file
+  (with its line) in one :class:`~generator.errors.ContentErrors`;
+- ``dump_article`` / ``write_article`` write one article deterministically and
+  atomically; an imported article is found again by its ``guid``, so a re-fetch of an
+  unchanged item writes nothing and a changed one rewrites the same file;
+- ``slugify`` turns any title into a safe, deterministic path segment.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterable, Literal
+from zoneinfo import ZoneInfo
+
+import yaml
+
+from .errors import ContentError, ContentErrors
+from .files import atomic_write
+from .models import Article
+
+__all__ = [
+    "slugify",
+    "parse_article",
+    "load_articles",
+    "dump_article",
+    "write_article",
+    "article_filename",
+    "GuidIndex",
+    "WriteOutcome",
+]
+
+FRONT_MATTER_KEYS = (
+    "title", "date", "updated", "author", "source", "platform", "original_url", "guid",
+    "tags", "summary", "image", "slug", "draft",
+)
+MAX_SLUG = 80
+# Names Windows refuses as file names, whatever the extension.
+RESERVED_NAMES = {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(10)), *(f"lpt{i}" for i in range(10))}
+
+
+# ---------------------------------------------------------------- slugs
+
+
+def slugify(text: str, fallback_seed: str = "") -> str:
+    """A lowercase ASCII slug of at most 80 characters, safe as a file and URL segment.
+
+    Accents are folded (``café`` -> ``cafe``); text with no Latin letters at all (emoji,
+    Arabic, Chinese) gets ``post-<hash>`` so that it is still distinct and stable.
+    """
+    folded = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii").lower()
+    slug = re.sub(r"[^a-z0-9]+", "-", folded).strip("-")
+    if len(slug) > MAX_SLUG:
+        slug = slug[:MAX_SLUG].rsplit("-", 1)[0] or slug[:MAX_SLUG]
+    if not slug:
+        digest = hashlib.sha1((text or fallback_seed).encode("utf-8")).hexdigest()[:10]
+        return f"post-{digest}"
+    if slug in RESERVED_NAMES:
+        slug = f"{slug}-post"
+    return slug
+
+
+def article_filename(article: Article) -> str:
+    """``<yyyy-mm-dd>-<slug>.md``: the name a new article file gets."""
+    slug = article.slug or slugify(article.title, article.guid)
+    return f"{article.date.strftime('%Y-%m-%d')}-{slug}.md"
+
+
+# ---------------------------------------------------------------- reading
+
+
+class _FrontMatterLoader(yaml.SafeLoader):
+    """SafeLoader that leaves dates as strings, so a bad date is reported on its own line."""
+
+
+_FrontMatterLoader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
+def _split_front_matter(text: str) -> tuple[str, str, int]:
+    """Return (front matter, body, line number where the body starts)."""
+    lines = text.splitlines(keepends=True)
+    if not lines or lines[0].rstrip("\r\n") != "---":
+        raise ValueError("no front matter: the file must start with a line '---'")
+    for i in range(1, len(lines)):
+        if lines[i].rstrip("\r\n") in ("---", "..."):
+            return "".join(lines[1:i]), "".join(lines[i + 1 :]), i + 2
+    raise ValueError("front matter is not closed: add a line '---' after it")
+
+
+def _key_line(front: str, key: str) -> int:
+    """The file line (1-based) where ``key:`` appears in the front matter, else 1."""
+    for number, line in enumerate(front.splitlines(), start=2):
+        if re.match(rf"^{re.escape(key)}\s*:", line):
+            return number
+    return 1
+
+
+def _to_datetime(value: Any, tz: dt.tzinfo) -> dt.datetime:
+    """YAML gives a datetime, a date or a string; make it aware (site zone when naive)."""
+    if isinstance(value, dt.datetime):
+        result = value
+    elif isinstance(value, dt.date):
+        result = dt.datetime(value.year, value.month, value.day)
+    elif isinstance(value, str):
+        result = dt.datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    else:
+        raise ValueError(f"expected a date such as 2026-01-31 or 2026-01-31T09:30:00Z, got {value!r}")
+    return result if result.tzinfo else result.replace(tzinfo=tz)
+
+
+def _as_text(value: Any, key: str) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, (dict, list)):
+        raise ValueError(f"{key!r} must be text, not a {type(value).__name__}")
+    return str(value)
+
+
+def _as_tags(value: Any) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if not isinstance(value, list) or not all(isinstance(t, (str, int, float)) and not isinstance(t, bool) for t in value):
+        raise ValueError("'tags' must be a list such as [python, web]")
+    return tuple(dict.fromkeys(str(t).strip() for t in value if str(t).strip()))
+
+
+def parse_article(text: str, path: str, tz: dt.tzinfo = dt.timezone.utc) -> Article:
+    """Parse one article file's text; raise ContentError naming ``path`` and the line."""
+    try:
+        front, body, _ = _split_front_matter(text)
+    except ValueError as exc:
+        raise ContentError(path, str(exc), 1) from None
+    try:
+        meta = yaml.load(front, Loader=_FrontMatterLoader) or {}
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 2 if mark is not None else 1
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise ContentError(path, f"invalid YAML front matter: {problem}", line) from None
+    if not isinstance(meta, dict):
+        raise ContentError(path, "front matter must be 'key: value' lines", 2)
+    return _article_from_meta(meta, body, path, front, tz)
+
+
+def _article_from_meta(meta: dict, body: str, path: str, front: str, tz: dt.tzinfo) -> Article:
+    def field(key: str, convert):
+        try:
+            return convert(meta.get(key))
+        except (ValueError, TypeError) as exc:
+            raise ContentError(path, f"bad {key!r}: {exc}", _key_line(front, key)) from None
+
+    title = field("title", lambda v: _as_text(v, "title").strip())
+    if not title:
+        raise ContentError(path, "missing 'title': add a line such as 'title: My post'", _key_line(front, "title"))
+    if meta.get("date") is None:
+        raise ContentError(path, "missing 'date': add a line such as 'date: 2026-01-31'", _key_line(front, "date"))
+    draft = meta.get("draft", False)
+    if not isinstance(draft, bool):
+        raise ContentError(path, "'draft' must be true or false", _key_line(front, "draft"))
+    extra = tuple((k, v) for k, v in meta.items() if k not in FRONT_MATTER_KEYS)
+    return Article(
+        title=title,
+        date=field("date", lambda v: _to_datetime(v, tz)),
+        updated=field("updated", lambda v: None if v is None else _to_datetime(v, tz)),
+        body=body,
+        slug=field("slug", lambda v: slugify(_as_text(v, "slug")) if v else ""),
+        tags=field("tags", _as_tags),
+        summary=field("summary", lambda v: _as_text(v, "summary").strip()),
+        author=field("author", lambda v: _as_text(v, "author").strip()),
+        draft=draft,
+        source=field("source", lambda v: _as_text(v, "source").strip()),
+        platform=field("platform", lambda v: _as_text(v, "platform").strip()),
+        original_url=field("original_url", lambda v: _as_text(v, "original_url").strip()),
+        guid=field("guid", lambda v: _as_text(v, "guid").strip()),
+        image=field("image", lambda v: _as_text(v, "image").strip()),
+        path=path,
+        extra=extra,
+    )
+
+
+def iter_article_files(content_dir: Path) -> list[Path]:
+    """Every ``*.md`` under content/, sorted, skipping hidden and temporary files."""
+    return sorted(
+        p for p in content_dir.rglob("*.md")
+        if not any(part.startswith(".") for part in p.relative_to(content_dir).parts)
+    )
+
+
+def load_articles(content_dir: Path, timezone: str = "UTC") -> list[Article]:
+    """Read every article; raise ContentErrors listing every bad file."""
+    tz = ZoneInfo(timezone)
+    articles, errors = [], []
+    for file in iter_article_files(content_dir):
+        rel = file.relative_to(content_dir).as_posix()
+        try:
+            text = file.read_text(encoding="utf-8")
+            articles.append(parse_article(text, rel, tz))
+        except UnicodeDecodeError as exc:
+            errors.append(ContentError(rel, f"not UTF-8 text (byte {exc.start}); save the file as UTF-8"))
+        except ContentError as exc:
+            errors.append(exc)
+    if errors:
+        raise ContentErrors(errors)
+    return articles
+
+
+# ---------------------------------------------------------------- writing
+
+
+def _format_date(value: dt.datetime) -> str:
+    if value.utcoffset() == dt.timedelta(0):
+        return value.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return value.isoformat(timespec="seconds")
+
+
+def _dump_value(key: str, value: Any) -> str:
+    """One ``key: value`` line (or block) in a stable YAML style."""
+    if isinstance(value, dt.datetime):
+        return f"{key}: {_format_date(value)}\n"
+    flow = isinstance(value, (list, tuple))
+    data = {key: list(value) if flow else value}
+    return yaml.safe_dump(
+        data, default_flow_style=None if flow else False, allow_unicode=True, sort_keys=False, width=10_000
+    )
+
+
+def dump_article(article: Article) -> str:
+    """The full text of an article file; the same article always gives the same text."""
+    fields: list[tuple[str, Any]] = [
+        ("title", article.title),
+        ("date", article.date),
+        ("updated", article.updated),
+        ("author", article.author),
+        ("source", article.source),
+        ("platform", article.platform),
+        ("original_url", article.original_url),
+        ("guid", article.guid),
+        ("tags", list(article.tags)),
+        ("summary", article.summary),
+        ("image", article.image),
+        ("slug", article.slug),
+        ("draft", article.draft or None),
+        *article.extra,
+    ]
+    front = "".join(_dump_value(k, v) for k, v in fields if v not in (None, "", []) or k == "tags")
+    body = article.body if article.body.endswith("\n") or not article.body else article.body + "\n"
+    return f"---\n{front}---\n{body}"
+
+
+class GuidIndex:
+    """Finds the file an imported article already has, by ``(source, guid)``."""
+
+    def __init__(self, content_dir: Path):
+        self.content_dir = content_dir
+        self._by_source: dict[str, dict[str, Path]] = {}
+
+    def lookup(self, source: str, guid: str) -> Path | None:
+        if source not in self._by_source:
+            self._by_source[source] = self._scan(source)
+        return self._by_source[source].get(guid)
+
+    def remember(self, source: str, guid: str, path: Path) -> None:
+        self._by_source.setdefault(source, self._scan(source))[guid] = path
+
+    def _scan(self, source: str) -> dict[str, Path]:
+        found: dict[str, Path] = {}
+        folder = self.content_dir / source
+        for file in sorted(folder.glob("*.md")) if folder.is_dir() else []:
+            match = re.search(r"^guid:\s*(.+)$", _front_text(file), re.MULTILINE)
+            if match:
+                found[str(yaml.safe_load(match.group(1)))] = file
+        return found
+
+
+def _front_text(file: Path) -> str:
+    try:
+        return _split_front_matter(file.read_text(encoding="utf-8"))[0]
+    except (ValueError, OSError, UnicodeDecodeError):
+        return ""
+
+
+WriteOutcome = Literal["new", "updated", "unchanged"]
+
+
+@dataclass(frozen=True)
+class WriteResult:
+    outcome: WriteOutcome
+    path: Path
+
+
+def write_article(content_dir: Path, article: Article, index: GuidIndex | None = None) -> WriteResult:
+    """Write an imported article under ``content/<source>/``; unchanged bytes are not rewritten.
+
+    The file keeps its name once written (found by guid), so a title change does not
+    leave a duplicate behind.
+    """
+    folder = content_dir / (article.source or "posts")
+    index = index or GuidIndex(content_dir)
+    existing = index.lookup(article.source, article.guid) if article.guid else None
+    target = existing or _free_name(folder, article_filename(article))
+    data = dump_article(article).encode("utf-8")
+    if existing is not None:
+        if existing.read_bytes() == data:
+            return WriteResult("unchanged", existing)
+        atomic_write(existing, data)
+        return WriteResult("updated", existing)
+    atomic_write(target, data)
+    if article.guid:
+        index.remember(article.source, article.guid, target)
+    return WriteResult("new", target)
+
+
+def _free_name(folder: Path, name: str) -> Path:
+    """``name`` in ``folder``, or ``name-2.md``, ``-3``... when taken (same day, same title)."""
+    candidate = folder / name
+    stem = name[:-3]
+    n = 2
+    while candidate.exists():
+        candidate = folder / f"{stem}-{n}.md"
+        n += 1
+    return candidate
+
+
+def filter_published(articles: Iterable[Article], now: dt.datetime, drafts: bool, future: bool) -> list[Article]:
+    """Leave out drafts (unless ``drafts``) and posts dated after ``now`` (unless ``future``)."""
+    return [a for a in articles if (drafts or not a.draft) and (future or a.date <= now)]

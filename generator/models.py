@@ -1,0 +1,180 @@
+"""The frozen dataclasses that flow between the pipeline's stages.
+
+    FeedSource --fetch--> FetchResult --parse--> Entry --normalise--> Article
+    Article (content/**/*.md) --assemble--> Page --render--> OutputFile --publish--> public/
+
+Nothing here does any work: a stage takes some of these and returns others, so each
+stage can be tested alone with values built by hand.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Literal
+
+__all__ = [
+    "SiteConfig",
+    "FeedSource",
+    "FeedState",
+    "FetchResult",
+    "Entry",
+    "Article",
+    "Page",
+    "OutputFile",
+]
+
+Platform = Literal["forem", "ghost", "gridsome", "generic"]
+PLATFORMS: tuple[str, ...] = ("forem", "ghost", "gridsome", "generic")
+
+
+@dataclass(frozen=True)
+class SiteConfig:
+    """Site settings from ``site.toml``; every field has a default (see config.py)."""
+
+    title: str = "Planet Python Blogs"
+    base_url: str = "http://localhost:8000/"
+    author: str = "The editors"
+    description: str = "Articles from Python blogs, gathered in one place."
+    language: str = "en"
+    timezone: str = "UTC"
+    per_page: int = 10
+    feed_items: int = 20  # how many articles the site's own feeds carry
+    summary_length: int = 300  # characters, when a post gives no summary
+    root: Path = Path(".")  # the project folder the relative paths below live in
+    content_dir: str = "content"
+    feeds_dir: str = "feeds"
+    templates_dir: str = "templates"
+    static_dir: str = "static"
+    output_dir: str = "public"
+
+    def path(self, name: str) -> Path:
+        """The absolute path of one of the ``*_dir`` settings."""
+        return (self.root / getattr(self, f"{name}_dir")).resolve()
+
+
+@dataclass(frozen=True)
+class FeedSource:
+    """One ``[[feed]]`` table of ``feeds/*.toml``."""
+
+    name: str  # also the folder under content/ and the /sources/<name>/ page
+    url: str
+    title: str = ""  # human name shown on the site; defaults to the feed's own title
+    tags: tuple[str, ...] = ()  # added to every article of this feed
+    include: tuple[str, ...] = ()  # keep only items with one of these tags, or whose title matches a regex "re:..."
+    exclude: tuple[str, ...] = ()  # drop items with one of these tags or whose title matches
+    max_items: int | None = None
+    platform: str | None = None  # override platform detection: forem, ghost, gridsome, generic
+    enabled: bool = True
+    defined_in: str = ""  # "feeds/python.toml", for error messages
+
+
+@dataclass(frozen=True)
+class FeedState:
+    """What we remember of one feed between runs (``feeds/state.json``)."""
+
+    etag: str | None = None
+    last_modified: str | None = None
+    permanent_redirect: str | None = None
+    last_success: str | None = None  # ISO 8601 UTC
+    last_error: str | None = None
+    consecutive_failures: int = 0
+    platform: str | None = None
+    first_seen: dict[str, str] = field(default_factory=dict)  # entry id -> ISO date first seen
+
+
+@dataclass(frozen=True)
+class FetchResult:
+    """The outcome of fetching one feed.
+
+    ``status`` is ``"ok"`` (``body`` holds the decoded-transfer bytes), ``"not_modified"``
+    (a 304: nothing to parse) or ``"failed"`` (``error`` says why, in words).
+    """
+
+    source: FeedSource
+    status: Literal["ok", "not_modified", "failed"]
+    url: str  # the final URL after redirects
+    body: bytes = b""
+    headers: dict[str, str] = field(default_factory=dict)
+    http_status: int | None = None
+    error: str | None = None
+    etag: str | None = None
+    last_modified: str | None = None
+    permanent_redirect: str | None = None
+    elapsed: float = 0.0
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One feed item, parsed but not yet cleaned.
+
+    ``content`` is the richest body the feed gives; ``content_type`` says what it is:
+    ``"html"``, ``"markdown"`` (Gridsome and friends) or ``"text"``.
+    ``is_excerpt`` is true when the feed gives only a summary.
+    """
+
+    source: str  # FeedSource.name
+    id: str  # guid, else link, else a hash of title and content; unique within its feed
+    title: str
+    link: str
+    published: datetime  # aware UTC, never None (first-seen time when the feed gives none)
+    content: str
+    content_type: Literal["html", "markdown", "text"] = "html"
+    platform: str = "generic"
+    base_url: str = ""  # what relative URLs in content resolve against (xml:base, else link)
+    author: str = ""
+    updated: datetime | None = None
+    tags: tuple[str, ...] = ()
+    summary: str = ""
+    is_excerpt: bool = False
+    feed_title: str = ""
+    image: str = ""  # feature image (media:content, enclosure), if any
+
+
+@dataclass(frozen=True)
+class Article:
+    """One article: an authored post or a normalised feed item.
+
+    It is what ``content/**/*.md`` holds: the front matter fields plus the Markdown body.
+    ``path`` is the file it was read from or will be written to, relative to content/.
+    """
+
+    title: str
+    date: datetime  # aware
+    body: str  # Markdown
+    slug: str = ""
+    tags: tuple[str, ...] = ()
+    summary: str = ""
+    author: str = ""
+    updated: datetime | None = None
+    draft: bool = False
+    source: str = ""  # feed name; empty for authored posts
+    original_url: str = ""
+    guid: str = ""
+    image: str = ""
+    platform: str = ""  # forem, ghost, gridsome, generic; empty for authored posts
+    path: str = ""  # e.g. "posts/2026-11-22-hello.md"
+    extra: tuple[tuple[str, Any], ...] = ()  # unknown front matter keys, kept in order
+
+    @property
+    def imported(self) -> bool:
+        return bool(self.source)
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page to render: a template and what it needs. ``url`` is site-relative (``/posts/x/``)."""
+
+    url: str
+    template: str
+    context: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
+    output: str = ""  # file path under public/, e.g. "posts/x/index.html"
+
+
+@dataclass(frozen=True)
+class OutputFile:
+    """Bytes to write at ``path`` (relative to the output folder, ``/``-separated)."""
+
+    path: str
+    data: bytes
