@@ -1,0 +1,105 @@
+"""The command-line interface: argparse, logging set-up, errors to exit codes.
+
+Commands live in ``generator/commands/`` (one module each). Exit codes:
+0 success, 1 the job failed, 2 bad usage or bad configuration. Errors are printed to
+stderr, one line each: ``what failed: why (where)``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import pkgutil
+import sys
+from pathlib import Path
+
+from . import __version__, commands
+from .config import load_site_config
+from .errors import ConfigError, GeneratorError
+from .models import SiteConfig
+
+__all__ = ["main", "site_from_args"]
+
+log = logging.getLogger("generator")
+
+
+def _command_modules() -> dict[str, object]:
+    found = {}
+    for info in sorted(pkgutil.iter_modules(commands.__path__), key=lambda i: i.name):
+        if not info.name.startswith("_"):
+            found[info.name] = importlib.import_module(f"{commands.__name__}.{info.name}")
+    return found
+
+
+def build_parser() -> tuple[argparse.ArgumentParser, dict[str, object]]:
+    parser = argparse.ArgumentParser(
+        prog="build.py",
+        description="A static blog and feed aggregator. With no command: fetch feeds, then build the site.",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument("--root", type=Path, default=Path("."), help="the project folder (default: the current one)")
+    parser.add_argument("-q", "--quiet", action="count", default=0, help="less output (warnings and errors only)")
+    parser.add_argument("-v", "--verbose", action="count", default=0, help="more output (debug details)")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    modules = _command_modules()
+    for name, module in modules.items():
+        sub = subparsers.add_parser(name, help=module.HELP, description=module.HELP)
+        module.add_arguments(sub)
+        sub.set_defaults(run=module.run)
+    return parser, modules
+
+
+def _setup_logging(quiet: int, verbose: int) -> None:
+    level = logging.INFO - 10 * verbose + 10 * quiet
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(message)s" if level >= logging.INFO else "%(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(max(logging.DEBUG, min(level, logging.ERROR)))
+
+
+def site_from_args(args: argparse.Namespace, **overrides) -> SiteConfig:
+    """Load ``site.toml`` from ``--root`` with command-line overrides (e.g. base_url)."""
+    return load_site_config(args.root, overrides)
+
+
+def _run_default(args: argparse.Namespace, modules: dict[str, object], parser: argparse.ArgumentParser) -> int:
+    """Bare ``python build.py``: fetch (when that command exists), then build."""
+    code = 0
+    if "fetch" in modules:
+        fetch_args = parser.parse_args([*sys_args_prefix(args), "fetch"])
+        code = modules["fetch"].run(fetch_args)
+        if code == 2:
+            return code
+    build_args = parser.parse_args([*sys_args_prefix(args), "build"])
+    return modules["build"].run(build_args) or 0
+
+
+def sys_args_prefix(args: argparse.Namespace) -> list[str]:
+    prefix = ["--root", str(args.root)]
+    prefix += ["-q"] * args.quiet + ["-v"] * args.verbose
+    return prefix
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser, modules = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # argparse exits 2 on bad usage, 0 on --help
+        return int(exc.code or 0)
+    _setup_logging(args.quiet, args.verbose)
+    try:
+        if args.command is None:
+            return _run_default(args, modules, parser)
+        return int(args.run(args) or 0)
+    except ConfigError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except GeneratorError as exc:
+        for line in str(exc).splitlines():
+            print(f"error: {line}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
