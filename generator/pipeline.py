@@ -1,0 +1,102 @@
+"""The one orchestrator of the offline build: content/ in, public/ out, each stage timed.
+
+    load -> markdown -> assemble -> render -> publish
+
+Everything is gathered and rendered in memory before anything is written, so a bad
+article or template stops the build with the previous ``public/`` exactly as it was.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Iterator
+
+from .assemble import Post, assemble_pages, make_posts
+from .config import load_feed_sources
+from .content import filter_published, load_articles
+from .markup import MarkdownRenderer, Rendered, pygments_css
+from .models import Article, OutputFile, SiteConfig
+from .publish import PublishReport, collect_assets, publish
+from .render import Renderer
+from .syndication import robots, site_feeds, sitemap
+
+__all__ = ["BuildOptions", "BuildReport", "build_site", "render_articles"]
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class BuildOptions:
+    out_dir: Path | None = None  # default: the site's output_dir
+    drafts: bool = False
+    future: bool = False
+    now: datetime | None = None  # the clock, injectable for tests
+
+
+@dataclass
+class BuildReport:
+    pages: int = 0
+    articles: int = 0
+    published: PublishReport | None = None
+    timings: dict[str, float] = field(default_factory=dict)
+
+    def summary(self) -> str:
+        changed = self.published.written + self.published.removed if self.published else 0
+        total = sum(self.timings.values())
+        return f"built {self.published.total if self.published else 0:,} files ({changed:,} changed) from {self.articles:,} articles in {total:.2f} s"
+
+
+@contextmanager
+def _stage(report: BuildReport, name: str) -> Iterator[None]:
+    start = time.perf_counter()
+    yield
+    report.timings[name] = time.perf_counter() - start
+    log.info("%-9s %6.3f s", name, report.timings[name])
+
+
+def render_articles(articles: list[Article]) -> list[Rendered]:
+    """Markdown -> HTML for every article, with one shared renderer."""
+    renderer = MarkdownRenderer()
+    return [renderer.render(a.body) for a in articles]
+
+
+def _load(site: SiteConfig, options: BuildOptions) -> list[Article]:
+    articles = load_articles(site.path("content"), site.timezone)
+    now = options.now or datetime.now(timezone.utc)
+    return filter_published(articles, now, options.drafts, options.future)
+
+
+def _outputs(site: SiteConfig, posts: list[Post]) -> list[OutputFile]:
+    asset_files, asset_urls = collect_assets(site.path("static"), {"highlight.css": pygments_css().encode()})
+    renderer = Renderer(site, site.path("templates"), asset_urls)
+    pages = assemble_pages(site, posts)
+    files = [renderer.render(page) for page in pages]
+    files += site_feeds(site, posts, renderer.absolute)
+    modified = {p.url: p.article.updated or p.date for p in posts}
+    files.append(sitemap([(pg.url, modified.get(pg.url)) for pg in pages if pg.url != "/404.html"], renderer.absolute))
+    files.append(robots(renderer.absolute))
+    return files + asset_files
+
+
+def build_site(site: SiteConfig, options: BuildOptions = BuildOptions()) -> BuildReport:
+    """Build the whole site; raise a GeneratorError (and write nothing) when anything is wrong."""
+    report = BuildReport()
+    with _stage(report, "load"):
+        articles = _load(site, options)
+        feeds = {f.name: f for f in load_feed_sources(site.path("feeds"))}
+    with _stage(report, "markdown"):
+        rendered = render_articles(articles)
+    with _stage(report, "assemble"):
+        posts = make_posts(site, articles, rendered, feeds)
+    with _stage(report, "render"):
+        files = _outputs(site, posts)
+    with _stage(report, "publish"):
+        report.published = publish(files, options.out_dir or site.path("output"))
+    report.articles = len(articles)
+    report.pages = len(files)
+    return report
