@@ -23,7 +23,7 @@ from .markup import MarkdownRenderer, Rendered, pygments_css
 from .models import Article, OutputFile, SiteConfig
 from .publish import PublishReport, collect_assets, publish
 from .render import Renderer
-from .syndication import robots, site_feeds, sitemap
+from .syndication import preview_headers, robots, site_feeds, sitemap
 
 __all__ = ["BuildOptions", "BuildReport", "build_site", "render_articles"]
 
@@ -36,6 +36,7 @@ class BuildOptions:
     drafts: bool = False
     future: bool = False
     now: datetime | None = None  # the clock, injectable for tests
+    noindex: bool = False  # previews: ask search engines to stay away (_headers + robots.txt)
 
 
 @dataclass
@@ -71,7 +72,7 @@ def _load(site: SiteConfig, options: BuildOptions) -> list[Article]:
     return filter_published(articles, now, options.drafts, options.future)
 
 
-def _outputs(site: SiteConfig, posts: list[Post]) -> list[OutputFile]:
+def _outputs(site: SiteConfig, posts: list[Post], options: BuildOptions) -> list[OutputFile]:
     asset_files, asset_urls = collect_assets(site.path("static"), {"highlight.css": pygments_css().encode()})
     renderer = Renderer(site, site.path("templates"), asset_urls)
     pages = assemble_pages(site, posts)
@@ -79,7 +80,9 @@ def _outputs(site: SiteConfig, posts: list[Post]) -> list[OutputFile]:
     files += site_feeds(site, posts, renderer.absolute)
     modified = {p.url: p.article.updated or p.date for p in posts}
     files.append(sitemap([(pg.url, modified.get(pg.url)) for pg in pages if pg.url != "/404.html"], renderer.absolute))
-    files.append(robots(renderer.absolute))
+    files.append(robots(renderer.absolute, noindex=options.noindex))
+    if options.noindex:
+        files.append(preview_headers())
     return files + asset_files
 
 
@@ -94,7 +97,7 @@ def build_site(site: SiteConfig, options: BuildOptions = BuildOptions()) -> Buil
     with _stage(report, "assemble"):
         posts = make_posts(site, articles, rendered, feeds)
     with _stage(report, "render"):
-        files = _outputs(site, posts)
+        files = _outputs(site, posts, options)
     with _stage(report, "publish"):
         report.published = publish(files, options.out_dir or site.path("output"))
     report.articles = len(articles)

@@ -18,7 +18,7 @@ from xml.sax.saxutils import escape, quoteattr
 from .assemble import Post, group_by_tag
 from .models import OutputFile, SiteConfig
 
-__all__ = ["site_feeds", "sitemap", "robots", "absolutize"]
+__all__ = ["site_feeds", "sitemap", "robots", "preview_headers", "absolutize"]
 
 _URL_ATTR = re.compile(r"""(?P<pre>\s(?:href|src|poster)=)(?P<q>["'])(?P<url>.*?)(?P=q)""", re.IGNORECASE)
 _SRCSET = re.compile(r"""(?P<pre>\ssrcset=)(?P<q>["'])(?P<val>.*?)(?P=q)""", re.IGNORECASE)
@@ -174,5 +174,14 @@ def sitemap(urls: list[tuple[str, datetime | None]], absolute: Callable[[str], s
     return OutputFile("sitemap.xml", (text + "\n".join(rows) + "\n</urlset>\n").encode())
 
 
-def robots(absolute: Callable[[str], str]) -> OutputFile:
-    return OutputFile("robots.txt", f"User-agent: *\nAllow: /\n\nSitemap: {absolute('/sitemap.xml')}\n".encode())
+def robots(absolute: Callable[[str], str], noindex: bool = False) -> OutputFile:
+    rule = "Disallow: /" if noindex else "Allow: /"
+    return OutputFile("robots.txt", f"User-agent: *\n{rule}\n\nSitemap: {absolute('/sitemap.xml')}\n".encode())
+
+
+def preview_headers() -> OutputFile:
+    """Netlify ``_headers`` for a preview build: keep every page out of search engines.
+
+    Headers in netlify.toml apply to every deploy alike, so a preview says it here.
+    """
+    return OutputFile("_headers", b"/*\n  X-Robots-Tag: noindex, nofollow\n")
