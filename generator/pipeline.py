@@ -20,9 +20,11 @@ from .assemble import Post, assemble_pages, make_posts
 from .config import load_feed_sources
 from .content import filter_published, load_articles
 from .markup import MarkdownRenderer, Rendered, pygments_css
-from .models import Article, OutputFile, SiteConfig
+from .models import Article, OutputFile, Page, SiteConfig
 from .publish import PublishReport, collect_assets, publish
 from .render import Renderer
+from .state import load_state, state_path
+from .status import feed_health, status_page
 from .syndication import preview_headers, robots, site_feeds, sitemap
 
 __all__ = ["BuildOptions", "BuildReport", "build_site", "render_articles"]
@@ -66,16 +68,17 @@ def render_articles(articles: list[Article]) -> list[Rendered]:
     return [renderer.render(a.body) for a in articles]
 
 
-def _load(site: SiteConfig, options: BuildOptions) -> list[Article]:
+def _load(site: SiteConfig, options: BuildOptions) -> tuple[list[Article], list[Article]]:
+    """(every article, the ones to publish)."""
     articles = load_articles(site.path("content"), site.timezone)
     now = options.now or datetime.now(timezone.utc)
-    return filter_published(articles, now, options.drafts, options.future)
+    return articles, filter_published(articles, now, options.drafts, options.future)
 
 
-def _outputs(site: SiteConfig, posts: list[Post], options: BuildOptions) -> list[OutputFile]:
+def _outputs(site: SiteConfig, posts: list[Post], options: BuildOptions, health: Page) -> list[OutputFile]:
     asset_files, asset_urls = collect_assets(site.path("static"), {"highlight.css": pygments_css().encode()})
     renderer = Renderer(site, site.path("templates"), asset_urls)
-    pages = assemble_pages(site, posts)
+    pages = assemble_pages(site, posts) + [health]
     files = [renderer.render(page) for page in pages]
     files += site_feeds(site, posts, renderer.absolute)
     modified = {p.url: p.article.updated or p.date for p in posts}
@@ -90,14 +93,16 @@ def build_site(site: SiteConfig, options: BuildOptions = BuildOptions()) -> Buil
     """Build the whole site; raise a GeneratorError (and write nothing) when anything is wrong."""
     report = BuildReport()
     with _stage(report, "load"):
-        articles = _load(site, options)
-        feeds = {f.name: f for f in load_feed_sources(site.path("feeds"))}
+        everything, articles = _load(site, options)
+        sources = load_feed_sources(site.path("feeds"))
+        health = status_page(feed_health(sources, load_state(state_path(site.path("feeds"))), everything))
+        feeds = {f.name: f for f in sources}
     with _stage(report, "markdown"):
         rendered = render_articles(articles)
     with _stage(report, "assemble"):
         posts = make_posts(site, articles, rendered, feeds)
     with _stage(report, "render"):
-        files = _outputs(site, posts, options)
+        files = _outputs(site, posts, options, health)
     with _stage(report, "publish"):
         report.published = publish(files, options.out_dir or site.path("output"))
     report.articles = len(articles)
