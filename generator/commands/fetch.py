@@ -37,6 +37,7 @@ from ..cli import site_from_args
 from ..config import load_feed_sources
 from ..content import GuidIndex, write_article
 from ..errors import ConfigError, FetchError
+from ..gitcommit import commit_fetched, commit_message
 from ..fetch import Fetcher, FetchSettings, fetch_all, is_connection_failure
 from ..models import Article, Entry, FeedSource, FeedState, FetchResult, SiteConfig
 from ..state import load_state, save_state, state_path
@@ -64,6 +65,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--strict", action="store_true", help="exit with 1 when any feed failed")
     parser.add_argument(
         "--only", metavar="NAME", action="append", default=[], help="fetch only this feed (repeatable)"
+    )
+    parser.add_argument(
+        "--commit", action="store_true",
+        help="then commit changed articles and feeds/state.json to git, with a message saying what changed",
     )
     parser.add_argument(
         "--timeout", metavar="SECONDS", type=float, default=None,
@@ -421,6 +426,16 @@ def print_table(report: RunReport, file=None) -> None:
     )
 
 
+def _commit(site: SiteConfig, report: RunReport) -> None:
+    changed_feeds = sum(1 for f in report.feeds if f.new or f.updated)
+    message = commit_message(
+        sum(f.new for f in report.feeds), sum(f.updated for f in report.feeds), changed_feeds
+    )
+    paths = [site.content_dir, f"{site.feeds_dir}/state.json"]
+    commit = commit_fetched(site.root, paths, message)
+    log.info("committed %s: %s", commit[:10], message) if commit else log.info("nothing changed: no commit")
+
+
 def run(args: argparse.Namespace) -> int:
     if args.verbose < 2:  # httpx logs every request at INFO: noise next to our own per-feed lines
         logging.getLogger("httpx").setLevel(logging.WARNING)
@@ -443,6 +458,8 @@ def run(args: argparse.Namespace) -> int:
         return 1
     if args.quiet < 2:
         print_table(report)
+    if getattr(args, "commit", False):
+        _commit(site, report)
     if len(report.failed) == len(report.feeds) or (args.strict and report.failed):
         return 1
     return 0
