@@ -15,6 +15,7 @@ import re
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 import nh3
+from bs4 import BeautifulSoup
 
 __all__ = [
     "EMBED_HOSTS",
@@ -152,14 +153,33 @@ def _filter_attribute(element: str, attribute: str, value: str) -> str | None:
             return value if all(safe_url(c.strip().split(" ")[0]) for c in value.split(",") if c.strip()) else None
         if not safe_url(value):
             return None
-        if element == "iframe" and attribute == "src" and not embed_url(value.strip()):
-            return None
     return value
+
+
+def _iframes_outside_allowlist_to_links(clean: str) -> str:
+    """An iframe from a host not in the allowlist becomes a plain link to what it showed."""
+    if "<iframe" not in clean:
+        return clean
+    soup = BeautifulSoup(clean, "html.parser")
+    for frame in soup.find_all("iframe"):
+        src = (frame.get("src") or "").strip()
+        if embed_url(src):
+            continue
+        if not src:
+            frame.decompose()
+            continue
+        host = urlsplit("https:" + src if src.startswith("//") else src).hostname or "another site"
+        para = soup.new_tag("p")
+        link = soup.new_tag("a", href=src)
+        link.string = f"Embedded content from {host}"
+        para.append(link)
+        frame.replace_with(para)
+    return str(soup)
 
 
 def sanitise_html(body: str) -> str:
     """The body with only allowlisted tags, attributes and URLs left."""
-    return nh3.clean(
+    clean = nh3.clean(
         body,
         tags=ALLOWED_TAGS,
         clean_content_tags=DROP_WITH_CONTENT,
@@ -169,3 +189,4 @@ def sanitise_html(body: str) -> str:
         link_rel=None,
         url_schemes=SAFE_SCHEMES,
     )
+    return _iframes_outside_allowlist_to_links(clean)

@@ -111,7 +111,10 @@ class _Converter:
         return strip_tracking(resolved, self.platform) if resolved else ""
 
     def md_url(self, value: str) -> str:
-        return value.replace(" ", "%20").replace("(", "%28").replace(")", "%29").replace("<", "%3C").replace(">", "%3E")
+        value = value.replace(" ", "%20").replace("<", "%3C").replace(">", "%3E")
+        if value.count("(") != value.count(")") or re.search(r"\)[^(]*\(", value):
+            value = value.replace("(", "%28").replace(")", "%29")  # the renderer only takes balanced parentheses
+        return value
 
     # --- blocks
 
@@ -397,6 +400,9 @@ class _Converter:
         if name == "a":
             return self.link(node)
         if name == "code":
+            links = node.find_all("a", href=True)
+            if len(links) == 1 and self.url(links[0]["href"]) and links[0].get_text() == node.get_text():
+                return f"[{self.code_span(node.get_text())}]({self.md_url(self.url(links[0]['href']))})"
             return self.code_span(node.get_text())
         if name in ("strong", "b"):
             return self.wrap(node, "**")
