@@ -32,7 +32,7 @@ from generator.models import Entry, FeedSource, FetchResult  # noqa: E402
 from generator.normalise import body_to_html, normalise_entry  # noqa: E402
 from generator.normalise.generic import is_tracking_pixel  # noqa: E402
 from generator.normalise.sanitise import absolute_url, embed_url, strip_tracking  # noqa: E402
-from generator.normalise.to_markdown import code_language  # noqa: E402
+from generator.normalise.to_markdown import code_language, code_text  # noqa: E402
 from generator.parse import parse_feed  # noqa: E402
 
 __all__ = ["Score", "measure_entry", "render", "real_feed_files", "SHARED"]
@@ -84,9 +84,7 @@ def measure_entry(entry: Entry, source: FeedSource) -> tuple[Score, str]:
     fences = [(m.group("lang").strip(), m.group("code")) for m in FENCE.finditer(article.body)]
     fence_codes = [code for _, code in fences]
     for pre in src.find_all("pre"):
-        code_el = pre.find("code")
-        code = (code_el if code_el is not None and len(pre.find_all(recursive=False)) <= 1 else pre).get_text()
-        code = code[:-1] if code.endswith("\n") else code
+        code = code_text(pre)
         if not code.strip():
             continue
         if pre.find_parent("li") is not None or pre.find_parent("blockquote") is not None:

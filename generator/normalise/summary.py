@@ -26,10 +26,26 @@ def make_summary(feed_summary: str, soup: BeautifulSoup, limit: int = SUMMARY_LI
     """The feed's summary when it has one, else the first paragraph of prose."""
     if feed_summary.strip():
         return shorten(feed_summary, limit)
-    for para in soup.find_all("p"):
-        if para.find_parent(["blockquote", "figure", "li", "table", "pre"]) is not None:
-            continue
-        text = para.get_text(" ", strip=True)
-        if len(text) >= 20:
-            return shorten(text, limit)
-    return shorten(soup.get_text(" ", strip=True), limit)
+    chunks = _prose_chunks(soup)
+    for chunk in chunks:
+        if len(chunk) >= 20:
+            return shorten(chunk, limit)
+    return shorten(" ".join(chunks), limit)
+
+
+def _prose_chunks(soup: BeautifulSoup) -> list[str]:
+    """The body's paragraphs of prose as text: code, figures, tables, headings, embeds
+    and link-only paragraphs left out; ``<br><br>`` separates paragraphs too."""
+    copy = BeautifulSoup(str(soup), "html.parser")
+    for el in copy.find_all(["pre", "figure", "table", "h1", "h2", "h3", "h4", "h5", "h6", "iframe", "video", "audio", "sup"]):
+        el.decompose()
+    for para in copy.find_all("p"):
+        links = para.find_all("a")
+        if len(links) == 1 and links[0].get_text(strip=True) == para.get_text(strip=True):
+            para.decompose()
+    for br in copy.find_all("br"):
+        br.replace_with("\n")
+    for block in copy.find_all(["p", "div", "li", "blockquote", "section", "ul", "ol", "dd", "dt"]):
+        block.insert_after("\n\n")
+    text = copy.get_text()
+    return [re.sub(r"\s+", " ", c).strip() for c in re.split(r"\n\s*\n", text) if c.strip()]

@@ -24,7 +24,7 @@ from bs4 import BeautifulSoup, Comment, NavigableString, Tag
 
 from .sanitise import EMBED_SANDBOX, absolute_url, embed_url, strip_tracking
 
-__all__ = ["html_to_markdown", "code_language", "escape_text"]
+__all__ = ["html_to_markdown", "code_language", "code_text", "escape_text"]
 
 BLOCK_TAGS = {
     "p", "div", "section", "article", "aside", "header", "footer", "main", "blockquote", "pre",
@@ -70,6 +70,21 @@ def _fence_for(code: str) -> str:
 
 def _attr(value: str) -> str:
     return html.escape(value, quote=True)
+
+
+def code_text(pre: Tag) -> str:
+    """The text of a ``pre`` block as the reader sees it (``<br>`` is a newline), minus
+    the one trailing newline a fence adds back."""
+    code_el = pre.find("code")
+    node = code_el if code_el is not None and len(pre.find_all(recursive=False)) <= 1 else pre
+    parts = []
+    for piece in node.descendants:
+        if isinstance(piece, Tag) and piece.name == "br":
+            parts.append("\n")
+        elif isinstance(piece, NavigableString) and not isinstance(piece, Comment):
+            parts.append(str(piece))
+    text = "".join(parts)
+    return text[:-1] if text.endswith("\n") else text
 
 
 def code_language(pre: Tag) -> str:
@@ -178,12 +193,12 @@ class _Converter:
         return [para] if para else []
 
     def block_hr(self, node: Tag) -> list[str]:
+        if "footnotes-sep" in (node.get("class") or []):
+            return []  # markdown-it's rule above its footnotes; the renderer draws its own
         return ["* * *"]
 
     def block_pre(self, node: Tag) -> list[str]:
-        code_el = node.find("code")
-        text = (code_el if code_el is not None and len(node.find_all(recursive=False)) <= 1 else node).get_text()
-        text = text[:-1] if text.endswith("\n") else text
+        text = code_text(node)
         if not text.strip():
             return []
         fence = _fence_for(text)
@@ -349,7 +364,11 @@ class _Converter:
     # --- raw HTML from the sanitised tree
 
     def clean_inline_html(self, node: Tag) -> str:
-        """``node``'s children as HTML with absolute, safe URLs (already sanitised by nh3)."""
+        """``node``'s children as HTML with absolute, safe URLs (already sanitised by nh3);
+        paragraphs and spans inside a caption are flattened."""
+        node = BeautifulSoup(f"<div>{node.decode_contents()}</div>", "html.parser").div
+        for tag in node.find_all(["p", "div", "span", "section"]):
+            tag.unwrap()
         return "".join(self.raw_html(child) if isinstance(child, Tag) else html.escape(str(child), quote=False)
                        for child in node.children if not isinstance(child, Comment)).strip()
 
@@ -366,6 +385,9 @@ class _Converter:
             for key in list(tag.attrs):
                 if key in ("class", "id", "srcset", "sizes", "style") or key.startswith("on"):
                     del tag[key]
+            if tag.name == "span" and not tag.attrs:
+                tag.unwrap()
+                continue
             if tag.name == "iframe":
                 tag.replace_with(BeautifulSoup("\n".join(self.block_iframe(tag)), "html.parser"))
         text = str(copy)
