@@ -118,8 +118,8 @@ def measure_entry(entry: Entry, source: FeedSource) -> tuple[Score, str]:
         score.add("images", target in out_images, target)
     out_headings = {_text(h) for h in out.find_all(["h1", "h2", "h3", "h4", "h5", "h6"])}
     for h in src.find_all(["h1", "h2", "h3", "h4", "h5", "h6"]):
-        if not _text(h):
-            continue
+        if not _text(h) or h.find_parent(class_=re.compile(r"^ltag")) is not None:
+            continue  # Forem liquid-tag cards become plain links
         score.add("headings", _text(h) in out_headings, _text(h))
     out_captions = {_text(c) for c in out.find_all(["figcaption", "p"])}
     out_text = _text(out)

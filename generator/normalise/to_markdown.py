@@ -109,6 +109,27 @@ def code_language(pre: Tag) -> str:
     return ""
 
 
+def _kind(block: str) -> str:
+    if block.startswith(">"):
+        return "quote"
+    if re.match(r"^-\s", block):
+        return "ul"
+    if re.match(r"^\d+\.\s", block):
+        return "ol"
+    return ""
+
+
+def _separate(blocks: list[str]) -> list[str]:
+    """Two quotes (or two lists of one kind) in a row would merge into one in Markdown:
+    an empty HTML comment between them keeps them apart."""
+    out: list[str] = []
+    for block in blocks:
+        if out and _kind(block) and _kind(block) == _kind(out[-1]):
+            out.append("<!-- -->")
+        out.append(block)
+    return out
+
+
 # ---------------------------------------------------------------- converter
 
 
@@ -153,7 +174,7 @@ class _Converter:
             else:
                 run.append(self.inline(child))
         flush()
-        return out
+        return _separate(out)
 
     def contains_block(self, node: Tag) -> bool:
         """An inline element (``a``, ``span``) wrapping blocks is treated as a block container."""
