@@ -390,7 +390,10 @@ def _title_of(raw: _RawItem) -> str:
     title = plain_text(raw.title)
     if title:
         return title
-    words = plain_text(raw.content if raw.content_type != "markdown" else re.sub(r"[#*_`>\[\]]", "", raw.content))
+    # A title-less microblog post: the feed's own summary, else the body's first words.
+    words = plain_text(raw.summary_html) or plain_text(
+        raw.content if raw.content_type != "markdown" else re.sub(r"[#*_`>\[\]]", "", raw.content)
+    )
     if not words:
         return "Untitled"
     if len(words) <= 60:
