@@ -70,6 +70,14 @@ def test_security_headers_on_every_page_and_no_clashes():
     assert "immutable" in _headers_for("/static/style.abc.css")["Cache-Control"]
 
 
+def test_csp_frames_are_exactly_the_normalisers_embed_hosts():
+    from generator.normalise import EMBED_HOSTS
+
+    csp = NETLIFY["headers"][0]["values"]["Content-Security-Policy"]
+    frame_src = next(p for p in csp.split(";") if p.strip().startswith("frame-src")).split()[1:]
+    assert sorted(frame_src) == sorted(f"https://{h}" for h in EMBED_HOSTS)
+
+
 def test_feed_redirects_and_404():
     rules = {(r["from"], r["to"], r["status"]) for r in NETLIFY["redirects"]}
     for old in ("/rss", "/rss.xml", "/feed"):
