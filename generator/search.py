@@ -30,7 +30,8 @@ __all__ = ["MAX_TEXT", "plain_text", "search_entry", "search_index", "search_fil
 MAX_TEXT = 6000
 SEARCH_PAGE = Page(url="/search/", template="search.html", context={}, output="search/index.html")
 _TAG = re.compile(r"""<(?:[^>"']|"[^"]*"|'[^']*')*>""")
-_DROP = re.compile(r"<(script|style|template)\b.*?</\1>|<sup[^>]*>\s*<a class=\"footnote-ref\".*?</sup>|<a class=\"footnote-backref\".*?</a>", re.DOTALL | re.IGNORECASE)
+_DROP = re.compile(r"<(script|style|template)\b.*?</\1>", re.DOTALL | re.IGNORECASE)
+_FOOTNOTE_MARKS = re.compile(r'<sup[^>]*>\s*<a class="footnote-ref".*?</sup>|<a class="footnote-backref".*?</a>', re.DOTALL)
 _BLOCK_END = re.compile(r"</(p|div|li|h[1-6]|pre|td|th|tr|blockquote|figcaption|dd|dt)>|<br\s*/?>", re.IGNORECASE)
 _WORD = re.compile(r"\w+", re.UNICODE)
 
@@ -43,7 +44,7 @@ class _Renderer(Protocol):
 
 def plain_text(body: str) -> str:
     """The readable text of an article's HTML, on one line (footnote markers left out)."""
-    text = _DROP.sub(" ", body)
+    text = _FOOTNOTE_MARKS.sub("", _DROP.sub(" ", body))
     text = _BLOCK_END.sub(" ", text)
     text = html.unescape(_TAG.sub("", text))
     return re.sub(r"\s+", " ", text).strip()

@@ -177,6 +177,14 @@ def test_axe_finds_no_violations_and_console_is_clean(contexts, site_url, scheme
     assert not problems, "\n".join(problems)
 
 
+def test_axe_reports_a_violation_it_is_shown(contexts, site_url):
+    """The audit above can fail: the same set-up reports an image that lost its alt text."""
+    page, _ = _open(contexts["light"], site_url + AUTHORED)
+    page.evaluate("document.querySelector('.e-content figure img').removeAttribute('alt')")
+    assert "image-alt" in {v["id"] for v in _axe(page)}
+    page.close()
+
+
 # ---------------------------------------------------------------- behaviour
 
 
