@@ -64,6 +64,10 @@
     p.className = "snippet";
     if (at < 0) { p.textContent = text.slice(0, 2 * CONTEXT) + (text.length > 2 * CONTEXT ? "…" : ""); return p; }
     var start = Math.max(0, at - CONTEXT), end = Math.min(text.length, at + len + CONTEXT);
+    var space = text.indexOf(" ", start);  // cut at word boundaries, not mid-word
+    if (start > 0 && space >= 0 && space < at) start = space + 1;
+    space = text.lastIndexOf(" ", end);
+    if (end < text.length && space > at + len) end = space;
     var mark = document.createElement("mark");
     mark.textContent = text.slice(at, at + len);
     p.appendChild(document.createTextNode((start > 0 ? "…" : "") + text.slice(start, at)));
