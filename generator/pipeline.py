@@ -23,6 +23,7 @@ from .markup import MarkdownRenderer, Rendered, pygments_css
 from .models import Article, OutputFile, Page, SiteConfig
 from .publish import PublishReport, collect_assets, publish
 from .render import Renderer
+from .search import search_files
 from .state import load_state, state_path
 from .status import feed_health, status_page
 from .syndication import preview_headers, robots, site_feeds, sitemap
@@ -76,11 +77,12 @@ def _load(site: SiteConfig, options: BuildOptions) -> tuple[list[Article], list[
 
 
 def _outputs(site: SiteConfig, posts: list[Post], options: BuildOptions, health: Page) -> list[OutputFile]:
-    asset_files, asset_urls = collect_assets(site.path("static"), {"highlight.css": pygments_css().encode()})
+    asset_files, asset_urls = collect_assets(site.path("static"), {"highlight.css": pygments_css("xcode", "github-dark").encode()})
     renderer = Renderer(site, site.path("templates"), asset_urls)
     pages = assemble_pages(site, posts) + [health]
     files = [renderer.render(page) for page in pages]
     files += site_feeds(site, posts, renderer.absolute)
+    files += search_files(posts, renderer)
     modified = {p.url: p.article.updated or p.date for p in posts}
     files.append(sitemap([(pg.url, modified.get(pg.url)) for pg in pages if pg.url != "/404.html"], renderer.absolute))
     files.append(robots(renderer.absolute, noindex=options.noindex))

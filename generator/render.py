@@ -6,7 +6,8 @@ page's own context, and these helpers:
 - ``url(path)``: a site-relative URL under the base URL's path (``/blog/posts/x/``);
 - ``absolute(path)``: the full URL (``https://example.org/blog/posts/x/``);
 - ``asset(name)``: the fingerprinted URL of a file from ``static/`` (``/static/style.3f2a1c9e.css``);
-- filters ``isodate`` (RFC 3339), ``human_date`` (``14 February 2025`` in the site's zone).
+- filters ``isodate`` (RFC 3339), ``human_date`` (``14 February 2025`` in the site's zone),
+  ``article_html`` (an article body as its page shows it, see decorate.py) and ``toc_size``.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from zoneinfo import ZoneInfo
 
 import jinja2
 
+from .decorate import decorate_article, toc_size
 from .errors import BuildError
 from .models import OutputFile, Page, SiteConfig
 
@@ -42,7 +44,7 @@ class Renderer:
             keep_trailing_newline=True,
         )
         self.env.globals.update(site=site, url=self.url, absolute=self.absolute, asset=self.asset, **(extra_globals or {}))
-        self.env.filters.update(isodate=self.isodate, human_date=self.human_date)
+        self.env.filters.update(isodate=self.isodate, human_date=self.human_date, article_html=decorate_article, toc_size=toc_size)
 
     def url(self, path: str) -> str:
         return self.base_path.rstrip("/") + "/" + path.lstrip("/")

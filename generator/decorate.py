@@ -1,0 +1,164 @@
+"""Presentation touches on an article's HTML, applied when a page is rendered.
+
+``markup`` and ``normalise`` produce the article body; feeds carry it unchanged. The
+article *page* needs a little more so it reads well and stays accessible without
+JavaScript, and this module adds exactly that (a pure function of the HTML string):
+
+- code blocks get a wrapper naming their language (``data-lang``, shown by CSS, so the
+  label is not part of the text) and ``tabindex="0"`` so keyboard users can scroll them;
+- tables get a focusable wrapper that scrolls sideways on narrow screens;
+- images are lazy-loaded and decoded off the main thread; one without ``alt`` is marked
+  decorative rather than read out as a file name;
+- iframes are lazy-loaded, get a ``title`` when they have none, and a class that keeps
+  their aspect ratio (CSP forbids ``style`` attributes, so classes do it);
+- headings are shifted so the body starts at ``<h2>`` under the page's one ``<h1>`` and
+  never skips a level;
+- footnote links get names that make sense out of context.
+
+It works on the tag level with regular expressions: its input is sanitised HTML whose
+text is escaped, so a literal ``<pre`` can only be a tag. That keeps a big site fast.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from functools import lru_cache
+from urllib.parse import urlsplit
+
+from pygments.lexers import get_lexer_by_name
+from pygments.util import ClassNotFound
+
+__all__ = ["decorate_article", "language_label", "toc_size"]
+
+_CODE_BLOCK = re.compile(r'<pre class="highlight">(<code(?: class="language-(?P<lang>[^"]*)")?>)(?P<body>.*?)</code></pre>', re.DOTALL)
+_PRE_NO_TABINDEX = re.compile(r"<pre(?![^>]*\btabindex=)(?=[\s>])")
+_TABLE_TAG = re.compile(r"<(/?)table\b[^>]*>", re.IGNORECASE)
+_IMG = re.compile(r"<img\b[^>]*>", re.IGNORECASE)
+_IFRAME = re.compile(r"<iframe\b[^>]*>", re.IGNORECASE)
+_HEADING = re.compile(r"<h([1-6])(\s[^>]*)?>(.*?)</h\1>", re.IGNORECASE | re.DOTALL)
+_FOOTNOTE_REF = re.compile(r'<a class="footnote-ref" href="#fn:[^"]*">(\d+)</a>')
+_FOOTNOTE_BACKREF = re.compile(r'<a class="footnote-backref" href="(#fnref[^"]*)" title="([^"]*)">')
+_VIDEO_HOSTS = ("youtube.com", "youtube-nocookie.com", "youtu.be", "vimeo.com", "player.vimeo.com", "dailymotion.com")
+# Aspect ratios the stylesheet knows, as (class, width / height).
+_RATIOS = (("ratio-16x9", 16 / 9), ("ratio-4x3", 4 / 3), ("ratio-1x1", 1.0), ("ratio-9x16", 9 / 16))
+
+
+def decorate_article(body: str) -> str:
+    """The article HTML as the article page shows it (see the module docstring)."""
+    body = _shift_headings(body)
+    body = _CODE_BLOCK.sub(_wrap_code_block, body)
+    body = _PRE_NO_TABINDEX.sub('<pre tabindex="0"', body)
+    body = _wrap_tables(body)
+    body = _IMG.sub(_lazy_image, body)
+    body = _IFRAME.sub(_framed_embed, body)
+    body = _name_footnotes(body)
+    return body
+
+
+@lru_cache(maxsize=256)
+def language_label(lang: str) -> str:
+    """``py`` -> ``Python``: Pygments' name for a language, else the word as written."""
+    try:
+        return get_lexer_by_name(lang).name
+    except ClassNotFound:
+        return lang
+
+
+def toc_size(tokens: list[dict]) -> int:
+    """How many headings a table of contents (Python-Markdown ``toc_tokens``) lists."""
+    return sum(1 + toc_size(t.get("children", [])) for t in tokens)
+
+
+def _wrap_code_block(match: re.Match) -> str:
+    lang = match.group("lang") or ""
+    label = f' data-lang="{html.escape(language_label(lang))}"' if lang else ""
+    return f'<div class="code-block"{label}><pre class="highlight" tabindex="0">{match.group(1)}{match.group("body")}</code></pre></div>'
+
+
+def _wrap_tables(body: str) -> str:
+    """Wrap each outermost table in a focusable box that scrolls sideways."""
+    out, depth, last = [], 0, 0
+    for match in _TABLE_TAG.finditer(body):
+        closing = match.group(1) == "/"
+        if not closing:
+            if depth == 0:
+                out += [body[last : match.start()], '<div class="table-wrap" tabindex="0">']
+                last = match.start()
+            depth += 1
+        elif depth > 0:
+            depth -= 1
+            if depth == 0:
+                out += [body[last : match.end()], "</div>"]
+                last = match.end()
+    if depth:  # an unclosed table: leave the HTML as it was from there on
+        out.append("</div>")
+    out.append(body[last:])
+    return "".join(out)
+
+
+def _add_attr(tag: str, name: str, value: str) -> str:
+    if re.search(rf"\s{name}=", tag, re.IGNORECASE):
+        return tag
+    end = -2 if tag.endswith("/>") else -1
+    return f'{tag[:end].rstrip()} {name}="{html.escape(value)}"{tag[end:]}'
+
+
+def _lazy_image(match: re.Match) -> str:
+    tag = _add_attr(match.group(0), "alt", "")
+    tag = _add_attr(tag, "loading", "lazy")
+    return _add_attr(tag, "decoding", "async")
+
+
+def _attr(tag: str, name: str) -> str:
+    found = re.search(rf"""\s{name}=(["'])(.*?)\1""", tag, re.IGNORECASE | re.DOTALL)
+    return html.unescape(found.group(2)) if found else ""
+
+
+def _ratio_class(tag: str, host: str) -> str:
+    width, height = _attr(tag, "width"), _attr(tag, "height")
+    if width.isdigit() and height.isdigit() and int(height) > 0:
+        ratio = int(width) / int(height)
+        return min(_RATIOS, key=lambda r: abs(r[1] - ratio))[0]
+    if host.endswith(_VIDEO_HOSTS):
+        return "ratio-16x9"
+    return ""
+
+
+def _framed_embed(match: re.Match) -> str:
+    tag = match.group(0)
+    host = urlsplit(_attr(tag, "src")).hostname or ""
+    host = host.removeprefix("www.")
+    tag = _add_attr(tag, "title", f"Embedded content from {host}" if host else "Embedded content")
+    tag = _add_attr(tag, "loading", "lazy")
+    ratio = _ratio_class(tag, host)
+    if ratio:
+        if re.search(r"\sclass=", tag, re.IGNORECASE):
+            tag = re.sub(r"""(\sclass=["'])""", rf"\g<1>{ratio} ", tag, count=1, flags=re.IGNORECASE)
+        else:
+            tag = _add_attr(tag, "class", ratio)
+    return tag
+
+
+def _shift_headings(body: str) -> str:
+    """Make body headings start at h2 and go down one level at a time."""
+    levels = [int(m.group(1)) for m in _HEADING.finditer(body)]
+    if not levels:
+        return body
+    shift = 2 - min(levels)
+    state = {"previous": 1}
+
+    def fix(match: re.Match) -> str:
+        level = min(6, int(match.group(1)) + shift)
+        level = min(level, state["previous"] + 1)
+        state["previous"] = level
+        if level == int(match.group(1)):
+            return match.group(0)
+        return f"<h{level}{match.group(2) or ''}>{match.group(3)}</h{level}>"
+
+    return _HEADING.sub(fix, body)
+
+
+def _name_footnotes(body: str) -> str:
+    body = _FOOTNOTE_REF.sub(lambda m: m.group(0).replace('">', f'" aria-label="Footnote {m.group(1)}">', 1), body)
+    return _FOOTNOTE_BACKREF.sub(lambda m: f'<a class="footnote-backref" href="{m.group(1)}" aria-label="{m.group(2)}">', body)

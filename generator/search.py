@@ -1,0 +1,84 @@
+"""Full-text search on a static host: an index built at build time, and the search page.
+
+``search_files`` returns two outputs: ``/search-index.json`` and ``/search/``. The page's
+script (``static/search.js``) downloads the index once and matches in the browser, so
+no server is needed. Without JavaScript the page says so and links the archive.
+
+The index is a JSON list, newest article first, one compact object per article::
+
+    {"t": title, "u": URL path, "s": "source (platform)", "d": "14 February 2025",
+     "x": plain text (the first MAX_TEXT characters), "k": "rest words"}
+
+``k`` keeps full-text recall for long articles at a fraction of the size: it lists,
+sorted, the distinct words of the text beyond ``MAX_TEXT`` (plus the tags) that the
+kept text does not already contain. Snippets come from ``x``, else from the summary.
+Output is deterministic: same posts, same bytes.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+from typing import Protocol
+
+from .assemble import Post
+from .models import OutputFile, Page
+
+__all__ = ["MAX_TEXT", "plain_text", "search_entry", "search_index", "search_files", "SEARCH_PAGE"]
+
+MAX_TEXT = 6000
+SEARCH_PAGE = Page(url="/search/", template="search.html", context={}, output="search/index.html")
+_TAG = re.compile(r"""<(?:[^>"']|"[^"]*"|'[^']*')*>""")
+_DROP = re.compile(r"<(script|style|template)\b.*?</\1>", re.DOTALL | re.IGNORECASE)
+_FOOTNOTE_MARKS = re.compile(r'<sup[^>]*>\s*<a class="footnote-ref".*?</sup>|<a class="footnote-backref".*?</a>', re.DOTALL)
+_BLOCK_END = re.compile(r"</(p|div|li|h[1-6]|pre|td|th|tr|blockquote|figcaption|dd|dt)>|<br\s*/?>", re.IGNORECASE)
+_WORD = re.compile(r"\w+", re.UNICODE)
+
+
+class _Renderer(Protocol):
+    def url(self, path: str) -> str: ...
+    def human_date(self, value) -> str: ...
+    def render(self, page: Page) -> OutputFile: ...
+
+
+def plain_text(body: str) -> str:
+    """The readable text of an article's HTML, on one line (footnote markers left out)."""
+    text = _FOOTNOTE_MARKS.sub("", _DROP.sub(" ", body))
+    text = _BLOCK_END.sub(" ", text)
+    text = html.unescape(_TAG.sub("", text))
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def _rest_words(head: str, rest: str, tags: list[str]) -> str:
+    known = {w.lower() for w in _WORD.findall(head)}
+    extra = {w.lower() for w in _WORD.findall(rest + " " + " ".join(tags))} - known
+    return " ".join(sorted(extra))
+
+
+def search_entry(post: Post, renderer: _Renderer) -> dict[str, str]:
+    text = plain_text(post.html)
+    head, rest = text[:MAX_TEXT], text[MAX_TEXT:]
+    if rest:  # cut at a word, so the snippet never ends mid-word
+        head, _, tail = head.rpartition(" ")
+        rest = tail + rest
+    source = f"{post.source.title} ({post.source.platform_name})" if post.source and post.source.platform else (post.source.title if post.source else "")
+    return {
+        "t": post.title,
+        "u": renderer.url(post.url),
+        "s": source,
+        "d": renderer.human_date(post.date),
+        "x": head or post.summary,
+        "k": _rest_words(head, rest, [t.name for t in post.tags]),
+    }
+
+
+def search_index(posts: list[Post], renderer: _Renderer) -> bytes:
+    """``/search-index.json``: one entry per post, in the order given (newest first)."""
+    entries = [search_entry(p, renderer) for p in posts]
+    return json.dumps(entries, ensure_ascii=False, separators=(",", ":"), sort_keys=True).encode("utf-8")
+
+
+def search_files(posts: list[Post], renderer: _Renderer) -> list[OutputFile]:
+    """The search index and the search page, ready to publish."""
+    return [OutputFile("search-index.json", search_index(posts, renderer)), renderer.render(SEARCH_PAGE)]

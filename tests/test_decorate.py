@@ -1,0 +1,78 @@
+"""decorate.py: the article page's HTML touches, on real Markdown output and raw HTML."""
+
+from __future__ import annotations
+
+from bs4 import BeautifulSoup
+
+from generator.decorate import decorate_article, language_label, toc_size
+from generator.markup import MarkdownRenderer
+
+
+def page(markdown: str) -> BeautifulSoup:
+    return BeautifulSoup(decorate_article(MarkdownRenderer().render(markdown).html), "html.parser")
+
+
+def test_code_block_gets_language_label_and_keeps_exact_text():
+    code = 'def f():\n\treturn "<b>&</b>"\n'
+    soup = page(f"```py\n{code}```\n")
+    block = soup.select_one("div.code-block")
+    assert block["data-lang"] == "Python"
+    pre = block.find("pre")
+    assert pre["class"] == ["highlight"] and pre["tabindex"] == "0"
+    assert pre.find("code", class_="language-py").get_text() == code
+    assert block.get_text() == code  # the label is CSS content, not text
+
+
+def test_code_without_language_and_raw_pre_are_focusable():
+    soup = page("```\nplain\n```\n\n<pre>raw block</pre>\n")
+    assert soup.select_one("div.code-block").get("data-lang") is None
+    assert all(pre["tabindex"] == "0" for pre in soup.find_all("pre"))
+    assert language_label("nosuchlang") == "nosuchlang"
+
+
+def test_tables_are_wrapped_once_even_when_nested():
+    html = decorate_article("<table><tr><td><table><tr><td>x</td></tr></table></td></tr></table><p>after</p>")
+    soup = BeautifulSoup(html, "html.parser")
+    wraps = soup.select("div.table-wrap")
+    assert len(wraps) == 1 and wraps[0]["tabindex"] == "0"
+    assert len(wraps[0].find_all("table")) == 2 and soup.find("p").get_text() == "after"
+
+
+def test_images_are_lazy_and_always_have_alt():
+    soup = BeautifulSoup(decorate_article('<p><img src="a.png" width="4" height="3"><img alt="B" src="b.png" loading="eager"/></p>'), "html.parser")
+    first, second = soup.find_all("img")
+    assert (first["alt"], first["loading"], first["decoding"], first["width"]) == ("", "lazy", "async", "4")
+    assert (second["alt"], second["loading"]) == ("B", "eager")
+
+
+def test_iframes_get_title_lazy_loading_and_ratio_class():
+    html = (
+        '<iframe src="https://www.youtube-nocookie.com/embed/x"></iframe>'
+        '<iframe src="https://maps.example/m" width="400" height="400" title="A map" class="embed"></iframe>'
+        '<iframe src="https://other.example/x"></iframe>'
+    )
+    video, square, other = BeautifulSoup(decorate_article(html), "html.parser").find_all("iframe")
+    assert video["title"] == "Embedded content from youtube-nocookie.com" and video["class"] == ["ratio-16x9"]
+    assert square["title"] == "A map" and square["class"] == ["ratio-1x1", "embed"]
+    assert other.get("class") is None and other["loading"] == "lazy"
+
+
+def test_headings_start_at_h2_and_never_skip():
+    soup = BeautifulSoup(decorate_article('<h1 id="a">A</h1><h3>B</h3><h2>C</h2><h6>D</h6>'), "html.parser")
+    assert [(h.name, h.get_text()) for h in soup.find_all(["h1", "h2", "h3", "h4", "h5", "h6"])] == [
+        ("h2", "A"), ("h3", "B"), ("h3", "C"), ("h4", "D"),
+    ]
+    assert soup.find("h2")["id"] == "a"
+    untouched = "<h2>x</h2><h3>y</h3>"
+    assert decorate_article(untouched) == untouched
+
+
+def test_footnote_links_have_names():
+    soup = page("Claim[^1].\n\n[^1]: Note.\n")
+    assert soup.select_one("a.footnote-ref")["aria-label"] == "Footnote 1"
+    assert soup.select_one("a.footnote-backref")["aria-label"] == "Jump back to footnote 1 in the text"
+
+
+def test_toc_size_counts_nested_headings():
+    toc = MarkdownRenderer().render("## A\n\n### B\n\n#### C\n\n## D\n").toc
+    assert toc_size(toc) == 4 and toc_size([]) == 0
