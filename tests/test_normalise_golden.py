@@ -16,7 +16,7 @@ import pytest
 from generator.content import dump_article
 from generator.normalise import normalise_entry
 
-from .normalise_helpers import FIXTURE_FILES, GOLDEN, fixture_entries, source_for
+from normalise_helpers import FIXTURE_FILES, GOLDEN, fixture_entries, source_for
 
 CASES = [(path, n) for path in FIXTURE_FILES for n in range(len(fixture_entries(path)))]
 

@@ -12,7 +12,7 @@ from generator.models import FeedSource, FetchResult
 from generator.normalise import normalise_entry
 from generator.parse import parse_feed
 
-from .normalise_helpers import FIXTURE_FILES, NOW, fixture_entries, source_for
+from normalise_helpers import FIXTURE_FILES, NOW, fixture_entries, source_for
 
 FEATURES = ("code", "code_lang", "links", "images", "headings", "captions", "embeds")
 

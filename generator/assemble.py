@@ -1,0 +1,254 @@
+"""Assembling the site: URLs, listings, tags, sources, archive and pagination.
+
+Input: articles with their rendered HTML (:class:`Post`); output: every HTML
+:class:`~generator.models.Page` of the site, each naming its template and context.
+Nothing here reads or writes files, so the whole site map is testable in memory.
+
+URL scheme (site-relative; ``render`` prefixes the base URL's path):
+``/`` and ``/page/N/``, ``/posts/<slug>/``, ``/tags/`` and ``/tags/<tag>/``,
+``/sources/`` and ``/sources/<source>/``, ``/archive/``, ``/404.html``.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+from itertools import groupby
+from typing import Iterable, Mapping
+
+from .content import slugify
+from .markup import Rendered
+from .models import Article, FeedSource, Page, SiteConfig
+
+__all__ = ["Tag", "Source", "Post", "make_posts", "assemble_pages", "plain_summary", "reading_time"]
+
+WORDS_PER_MINUTE = 220
+PLATFORM_NAMES = {"forem": "Forem (dev.to)", "ghost": "Ghost", "gridsome": "Gridsome", "generic": "Blog"}
+
+
+@dataclass(frozen=True)
+class Tag:
+    name: str
+    slug: str
+
+    @property
+    def url(self) -> str:
+        return f"/tags/{self.slug}/"
+
+
+@dataclass(frozen=True)
+class Source:
+    """A feed the site imports from, as readers see it."""
+
+    name: str
+    title: str
+    platform: str = ""
+    home: str = ""  # the blog's own address, when known
+
+    @property
+    def url(self) -> str:
+        return f"/sources/{self.name}/"
+
+    @property
+    def platform_name(self) -> str:
+        return PLATFORM_NAMES.get(self.platform, self.platform.title())
+
+
+@dataclass(frozen=True)
+class Post:
+    """An article ready for templates: its URL, HTML, summary, tags and source."""
+
+    article: Article
+    slug: str
+    html: str
+    summary: str
+    reading_time: int
+    tags: tuple[Tag, ...]
+    source: Source | None = None
+    toc: list = field(default_factory=list, hash=False, compare=False)
+
+    @property
+    def url(self) -> str:
+        return f"/posts/{self.slug}/"
+
+    @property
+    def title(self) -> str:
+        return self.article.title
+
+    @property
+    def date(self):
+        return self.article.date
+
+    @property
+    def author(self) -> str:
+        return self.article.author
+
+
+def plain_summary(html_text: str, limit: int) -> str:
+    """The first paragraph's text, at most ``limit`` characters, cut at a word."""
+    match = re.search(r"<p>(.*?)</p>", html_text, re.DOTALL)
+    text = match.group(1) if match else html_text
+    text = html.unescape(re.sub(r"<[^>]+>", "", text))
+    text = re.sub(r"\s+", " ", text).strip()
+    if len(text) <= limit:
+        return text
+    cut = text[: limit + 1].rsplit(" ", 1)[0].rstrip(",;:.-–—")
+    return cut + "…"
+
+
+def reading_time(html_text: str) -> int:
+    words = len(re.sub(r"<[^>]+>", " ", html_text).split())
+    return max(1, math.ceil(words / WORDS_PER_MINUTE))
+
+
+def _unique_slugs(articles: list[Article]) -> list[str]:
+    """Deterministic, unique slugs: oldest article keeps the plain slug, later ones get -2, -3..."""
+    order = sorted(range(len(articles)), key=lambda i: (articles[i].date, articles[i].path))
+    taken: set[str] = set()
+    slugs = [""] * len(articles)
+    for i in order:
+        base = articles[i].slug or slugify(articles[i].title, articles[i].path)
+        slug, n = base, 2
+        while slug in taken:
+            slug, n = f"{base}-{n}", n + 1
+        taken.add(slug)
+        slugs[i] = slug
+    return slugs
+
+
+def _make_source(name: str, platform: str, feeds: Mapping[str, FeedSource]) -> Source:
+    feed = feeds.get(name)
+    home = ""
+    if feed is not None:
+        home = re.sub(r"/(feed|rss)(/.*)?$|/feed\.xml$", "/", feed.url)
+    return Source(name=name, title=(feed.title if feed and feed.title else name), platform=platform, home=home)
+
+
+def make_posts(
+    site: SiteConfig,
+    articles: list[Article],
+    rendered: list[Rendered],
+    feeds: Mapping[str, FeedSource] | None = None,
+) -> list[Post]:
+    """Pair articles with their HTML; newest first (ties broken by slug, for determinism)."""
+    feeds = feeds or {}
+    slugs = _unique_slugs(articles)
+    tag_slugs = _tag_slugs(articles)
+    posts = []
+    for article, result, slug in zip(articles, rendered, slugs):
+        source = _make_source(article.source, article.platform, feeds) if article.source else None
+        posts.append(
+            Post(
+                article=article,
+                slug=slug,
+                html=result.html,
+                toc=result.toc,
+                summary=article.summary or plain_summary(result.html, site.summary_length),
+                reading_time=reading_time(result.html),
+                tags=tuple(Tag(t, tag_slugs[t]) for t in article.tags),
+                source=source,
+            )
+        )
+    posts.sort(key=lambda p: (-p.date.timestamp(), p.slug))
+    return posts
+
+
+def _tag_slugs(articles: Iterable[Article]) -> dict[str, str]:
+    """Each tag name gets a slug; names that differ only in case share one tag page."""
+    slugs: dict[str, str] = {}
+    for name in sorted({t for a in articles for t in a.tags}):
+        slugs[name] = slugify(name.lower(), name)
+    return slugs
+
+
+# ---------------------------------------------------------------- pages
+
+
+def _paginate(posts: list[Post], per_page: int, first_url: str) -> list[tuple[list[Post], dict]]:
+    """Split ``posts`` into pages; page 1 is ``first_url``, page N is ``first_url + page/N/``."""
+    total = max(1, math.ceil(len(posts) / per_page))
+
+    def url(n: int) -> str:
+        return first_url if n == 1 else f"{first_url}page/{n}/"
+
+    pages = []
+    for n in range(1, total + 1):
+        info = {
+            "number": n,
+            "total": total,
+            "url": url(n),
+            "prev_url": url(n - 1) if n > 1 else None,
+            "next_url": url(n + 1) if n < total else None,
+            "pages": [{"number": k, "url": url(k)} for k in range(1, total + 1)],
+        }
+        pages.append((posts[(n - 1) * per_page : n * per_page], info))
+    return pages
+
+
+def _output_for(url: str) -> str:
+    return url.strip("/") + "/index.html" if url != "/" else "index.html"
+
+
+def _listing_pages(posts: list[Post], per_page: int, first_url: str, template: str, **context) -> list[Page]:
+    result = []
+    for chunk, pagination in _paginate(posts, per_page, first_url):
+        ctx = {"posts": chunk, "pagination": pagination, **context}
+        result.append(Page(url=pagination["url"], template=template, context=ctx, output=_output_for(pagination["url"])))
+    return result
+
+
+def _post_pages(posts: list[Post]) -> list[Page]:
+    pages = []
+    for i, post in enumerate(posts):
+        newer = posts[i - 1] if i > 0 else None
+        older = posts[i + 1] if i + 1 < len(posts) else None
+        ctx = {"post": post, "newer": newer, "older": older}
+        pages.append(Page(url=post.url, template="post.html", context=ctx, output=_output_for(post.url)))
+    return pages
+
+
+def group_by_tag(posts: list[Post]) -> dict[Tag, list[Post]]:
+    by_slug: dict[str, list[Post]] = defaultdict(list)
+    names: dict[str, str] = {}
+    for post in posts:
+        for tag in post.tags:
+            if post not in by_slug[tag.slug]:
+                by_slug[tag.slug].append(post)
+            names.setdefault(tag.slug, tag.name)
+    return {Tag(names[s], s): by_slug[s] for s in sorted(by_slug)}
+
+
+def group_by_source(posts: list[Post]) -> dict[Source, list[Post]]:
+    groups: dict[str, list[Post]] = defaultdict(list)
+    first: dict[str, Source] = {}
+    for post in posts:
+        if post.source:
+            groups[post.source.name].append(post)
+            first.setdefault(post.source.name, post.source)
+    return {first[name]: groups[name] for name in sorted(groups)}
+
+
+def _archive_years(posts: list[Post]) -> list[dict]:
+    return [{"year": year, "posts": list(group)} for year, group in groupby(posts, key=lambda p: p.date.year)]
+
+
+def assemble_pages(site: SiteConfig, posts: list[Post]) -> list[Page]:
+    """Every HTML page of the site, in a fixed order."""
+    tags = group_by_tag(posts)
+    sources = group_by_source(posts)
+    pages = _listing_pages(posts, site.per_page, "/", "index.html")
+    pages += _post_pages(posts)
+    tag_list = [{"tag": t, "count": len(p)} for t, p in tags.items()]
+    pages.append(Page(url="/tags/", template="tags.html", context={"tags": tag_list}, output="tags/index.html"))
+    for tag, tagged in tags.items():
+        pages += _listing_pages(tagged, site.per_page, tag.url, "tag.html", tag=tag)
+    source_list = [{"source": s, "count": len(p), "newest": p[0].date} for s, p in sources.items()]
+    pages.append(Page(url="/sources/", template="sources.html", context={"sources": source_list}, output="sources/index.html"))
+    for source, items in sources.items():
+        pages += _listing_pages(items, site.per_page, source.url, "source.html", source=source)
+    pages.append(Page(url="/archive/", template="archive.html", context={"years": _archive_years(posts)}, output="archive/index.html"))
+    pages.append(Page(url="/404.html", template="404.html", context={}, output="404.html"))
+    return pages

@@ -1,0 +1,248 @@
+"""``python build.py feeds add URL | import FILE.opml | export | list``: manage the subscriptions.
+
+New feeds are appended to ``feeds/feeds.toml`` as ``[[feed]]`` tables (the rest of the
+file, comments included, is kept as it is). ``add`` accepts a feed URL or a site's home
+page, whose ``<link rel="alternate">`` names the feed, and checks that the result really
+is a feed before writing anything. ``export`` writes OPML 2.0 to stdout (or ``-o FILE``);
+``import`` then ``export`` round-trips. ``list`` shows each feed's last status from
+``feeds/state.json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from datetime import datetime, timezone
+from pathlib import Path
+
+import httpx
+
+from ..cli import site_from_args
+from ..config import FEED_NAME_RE, load_feed_sources
+from ..discover import discover_feeds, looks_like_html
+from ..errors import ConfigError, FetchError
+from ..fetch import Fetcher, FetchSettings
+from ..files import atomic_write
+from ..models import FeedSource, FetchResult
+from ..opml import OpmlError, OpmlFeed, name_for, read_opml, write_opml
+from ..state import load_state, state_path
+
+__all__ = ["HELP", "add_arguments", "run", "toml_feed_table", "add_feeds", "find_feed"]
+
+HELP = "manage feeds: add URL, import FILE.opml, export, list"
+
+log = logging.getLogger(__name__)
+
+TARGET_FILE = "feeds.toml"  # where additions go
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    sub = parser.add_subparsers(dest="feeds_command", metavar="ACTION", required=True)
+    add = sub.add_parser("add", help="subscribe to a feed, given its URL or its site's home page")
+    add.add_argument("url")
+    add.add_argument("--name", help="feed name (default: from the feed's title)")
+    add.add_argument("--tag", action="append", default=[], help="tag added to every article (repeatable)")
+    add.add_argument("--no-check", action="store_true", help="add the URL as it is, without fetching it")
+    imp = sub.add_parser("import", help="subscribe to every feed of an OPML file")
+    imp.add_argument("file", type=Path)
+    exp = sub.add_parser("export", help="write the subscriptions as OPML 2.0")
+    exp.add_argument("-o", "--output", type=Path, help="file to write (default: stdout)")
+    sub.add_parser("list", help="show each feed with its last status")
+
+
+# ---------------------------------------------------------------- writing TOML
+
+
+def _toml_string(value: str) -> str:
+    """A TOML basic string: quotes, backslashes and control characters escaped."""
+    out = []
+    for ch in value:
+        if ch in '"\\':
+            out.append("\\" + ch)
+        elif ch in "\b\t\n\f\r":
+            out.append({"\b": "\\b", "\t": "\\t", "\n": "\\n", "\f": "\\f", "\r": "\\r"}[ch])
+        elif ord(ch) < 0x20 or ord(ch) == 0x7F:
+            out.append(f"\\u{ord(ch):04x}")
+        else:
+            out.append(ch)
+    return '"' + "".join(out) + '"'
+
+
+def toml_feed_table(source: FeedSource) -> str:
+    """One ``[[feed]]`` table, keys in a fixed order, defaults left out."""
+    lines = ["[[feed]]", f"name = {_toml_string(source.name)}", f"url = {_toml_string(source.url)}"]
+    if source.title:
+        lines.append(f"title = {_toml_string(source.title)}")
+    for key in ("tags", "include", "exclude"):
+        values = getattr(source, key)
+        if values:
+            lines.append(f"{key} = [{', '.join(_toml_string(v) for v in values)}]")
+    if source.max_items is not None:
+        lines.append(f"max_items = {source.max_items}")
+    if source.platform:
+        lines.append(f"platform = {_toml_string(source.platform)}")
+    if not source.enabled:
+        lines.append("enabled = false")
+    return "\n".join(lines) + "\n"
+
+
+def add_feeds(feeds_dir: Path, new: list[FeedSource]) -> Path:
+    """Append ``new`` to feeds/feeds.toml atomically, then check the whole config still loads."""
+    target = feeds_dir / TARGET_FILE
+    old = target.read_text(encoding="utf-8") if target.exists() else ""
+    text = old if not old or old.endswith("\n") else old + "\n"
+    text += "".join(("\n" if text else "") + toml_feed_table(s) for s in new)
+    atomic_write(target, text.encode("utf-8"))
+    try:
+        load_feed_sources(feeds_dir)
+    except ConfigError:
+        atomic_write(target, old.encode("utf-8")) if old else target.unlink()
+        raise
+    return target
+
+
+def _unique_name(wanted: str, taken: set[str]) -> str:
+    name = wanted if FEED_NAME_RE.match(wanted) else "feed"
+    candidate, n = name, 2
+    while candidate in taken or candidate == "posts":
+        candidate = f"{name[:60]}-{n}"
+        n += 1
+    return candidate
+
+
+# ---------------------------------------------------------------- add
+
+
+async def _get(url: str, settings: FetchSettings, transport=None) -> FetchResult:
+    async with Fetcher(settings, transport) as fetcher:
+        return await fetcher.fetch(FeedSource(name="new", url=url))
+
+
+def find_feed(url: str, settings: FetchSettings | None = None, transport=None):
+    """Fetch ``url``; if it is a page, follow its advertised feed. Returns (FetchResult, ParsedFeed)."""
+    from ..parse import parse_feed
+
+    settings = settings or FetchSettings()
+    result = asyncio.run(_get(url, settings, transport))
+    if result.status == "failed":
+        raise FetchError(url, result.error or "failed")
+    if looks_like_html(result.body, result.headers.get("content-type", "")):
+        candidates = discover_feeds(result.body, result.url)
+        if not candidates:
+            raise FetchError(url, "this page advertises no feed (no <link rel=\"alternate\"> with a feed type); give the feed's own URL")
+        result = asyncio.run(_get(candidates[0], settings, transport))
+        if result.status == "failed":
+            raise FetchError(candidates[0], result.error or "failed")
+    feed_url = result.permanent_redirect or result.url
+    source = FeedSource(name="new", url=feed_url)
+    parsed = parse_feed(result, source, {}, datetime.now(timezone.utc))
+    return result, parsed
+
+
+def _add(args: argparse.Namespace, feeds_dir: Path) -> int:
+    existing = load_feed_sources(feeds_dir)
+    if args.name and not FEED_NAME_RE.match(args.name):
+        raise ConfigError(f"--name {args.name!r} must be lowercase letters, digits, '-' or '_'")
+    url, title, platform = args.url, "", None
+    if not args.no_check:
+        try:
+            result, parsed = find_feed(args.url)
+        except FetchError as exc:
+            print(f"error: cannot add {args.url}: {exc.reason}", file=sys.stderr)
+            return 1
+        url, title, platform = result.permanent_redirect or result.url, parsed.title, parsed.platform
+    for source in existing:
+        if source.url == url:
+            raise ConfigError(f"{source.defined_in}: {url} is already subscribed as {source.name!r}")
+    taken = {s.name for s in existing}
+    if args.name and args.name in taken:
+        raise ConfigError(f"a feed named {args.name!r} already exists; choose another --name")
+    name = args.name or _unique_name(name_for(OpmlFeed(url=url, title=title)), taken)
+    source = FeedSource(name=name, url=url, tags=tuple(args.tag))
+    target = add_feeds(feeds_dir, [source])
+    detected = f", {platform}" if platform else ""
+    print(f"added {name!r} ({url}{detected}) to {feeds_dir.name}/{target.name}")
+    return 0
+
+
+# ---------------------------------------------------------------- import / export / list
+
+
+def _import(args: argparse.Namespace, feeds_dir: Path) -> int:
+    try:
+        feeds = read_opml(args.file.read_bytes())
+    except OSError as exc:
+        raise ConfigError(f"{args.file}: cannot read: {exc.strerror}") from None
+    except OpmlError as exc:
+        raise ConfigError(f"{args.file}: {exc}") from None
+    existing = load_feed_sources(feeds_dir)
+    urls = {s.url: s.name for s in existing}
+    taken = {s.name for s in existing}
+    new, skipped = [], 0
+    for feed in feeds:
+        if feed.url in urls or not feed.url.startswith(("http://", "https://")):
+            skipped += 1
+            continue
+        name = _unique_name(feed.name or name_for(feed), taken)
+        taken.add(name)
+        urls[feed.url] = name
+        title = feed.title if feed.title and feed.title != name else ""
+        new.append(FeedSource(name=name, url=feed.url, title=title, tags=feed.tags))
+    if new:
+        add_feeds(feeds_dir, new)
+    note = f" ({skipped} already subscribed or not http(s), skipped)" if skipped else ""
+    print(f"imported {len(new)} feeds from {args.file.name} into {feeds_dir.name}/{TARGET_FILE}{note}")
+    return 0
+
+
+def _export(args: argparse.Namespace, feeds_dir: Path, site_title: str) -> int:
+    data = write_opml(load_feed_sources(feeds_dir), title=site_title)
+    if args.output:
+        atomic_write(args.output, data)
+    else:
+        sys.stdout.buffer.write(data)
+        sys.stdout.flush()
+    return 0
+
+
+def _status(state) -> str:
+    if state is None or (state.last_success is None and state.last_error is None):
+        return "never fetched"
+    if state.consecutive_failures:
+        since = f", last success {state.last_success}" if state.last_success else ""
+        return f"failing ({state.consecutive_failures}x): {state.last_error}{since}"
+    return f"ok at {state.last_success}"
+
+
+def _list(feeds_dir: Path) -> int:
+    from rich.console import Console
+    from rich.table import Table
+
+    sources = load_feed_sources(feeds_dir)
+    states = load_state(state_path(feeds_dir))
+    console = Console(width=None if sys.stdout.isatty() else 160, highlight=False)
+    table = Table(box=None, pad_edge=False, show_edge=False)
+    for column in ("name", "url", "platform", "last status"):
+        table.add_column(column, overflow="fold")
+    for source in sources:
+        state = states.get(source.name)
+        platform = source.platform or (state.platform if state else None) or "?"
+        status = _status(state) if source.enabled else "disabled"
+        table.add_row(source.name, source.url, platform, status)
+    console.print(table)
+    return 0
+
+
+def run(args: argparse.Namespace) -> int:
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    site = site_from_args(args)
+    feeds_dir = site.path("feeds")
+    if args.feeds_command == "add":
+        return _add(args, feeds_dir)
+    if args.feeds_command == "import":
+        return _import(args, feeds_dir)
+    if args.feeds_command == "export":
+        return _export(args, feeds_dir, site.title)
+    return _list(feeds_dir)

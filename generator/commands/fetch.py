@@ -1,0 +1,465 @@
+"""``python build.py fetch [--strict] [--only NAME]``: fetch every feed, store new or changed articles.
+
+The run, feed by feed, as each download finishes (so parsing overlaps fetching):
+
+    FeedSource --fetch--> FetchResult --parse--> Entry --select--> --normalise--> Article --write--> content/
+
+Parsing and normalising are CPU work, so with many feeds they go to a process pool and
+use every core while the event loop keeps downloading. Writing stays in this process,
+with one :class:`~generator.content.GuidIndex`. ``feeds/state.json`` is updated at the
+end: validators only for responses that were actually used.
+
+Output: a progress bar on a terminal (plain lines otherwise), then a table per feed.
+When no feed could be reached at all, one line says the network is unreachable.
+Exit code 0, or 1 when every feed failed, or (``--strict``) when any feed failed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import concurrent.futures
+import dataclasses
+import logging
+import multiprocessing
+import os
+import re
+import sys
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Iterable, Literal, Mapping, Sequence
+
+import httpx
+
+from ..cli import site_from_args
+from ..config import load_feed_sources
+from ..content import GuidIndex, write_article
+from ..errors import ConfigError, FetchError
+from ..gitcommit import commit_fetched, commit_message
+from ..fetch import Fetcher, FetchSettings, fetch_all, is_connection_failure
+from ..models import Article, Entry, FeedSource, FeedState, FetchResult, SiteConfig
+from ..state import load_state, save_state, state_path
+
+__all__ = [
+    "HELP",
+    "add_arguments",
+    "run",
+    "FeedReport",
+    "RunReport",
+    "fetch_feeds",
+    "select_entries",
+    "check_filters",
+    "process_feed",
+]
+
+HELP = "fetch every feed and write new or changed articles to content/"
+
+log = logging.getLogger(__name__)
+
+PARALLEL_PARSE_MIN = 8  # below this many feeds a process pool costs more than it saves
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--strict", action="store_true", help="exit with 1 when any feed failed")
+    parser.add_argument(
+        "--only", metavar="NAME", action="append", default=[], help="fetch only this feed (repeatable)"
+    )
+    parser.add_argument(
+        "--commit", action="store_true",
+        help="then commit changed articles and feeds/state.json to git, with a message saying what changed",
+    )
+    parser.add_argument(
+        "--timeout", metavar="SECONDS", type=float, default=None,
+        help=f"total time allowed per feed (default {FetchSettings.deadline:g})",
+    )
+
+
+# ---------------------------------------------------------------- selecting entries
+
+
+def check_filters(sources: Iterable[FeedSource]) -> None:
+    """Every ``re:`` filter must compile; say which feed and file when one does not."""
+    for source in sources:
+        for key in ("include", "exclude"):
+            for rule in getattr(source, key):
+                if rule.startswith("re:"):
+                    try:
+                        re.compile(rule[3:])
+                    except re.error as exc:
+                        raise ConfigError(
+                            f"{source.defined_in or 'feeds'}: feed {source.name!r}: {key} regex {rule[3:]!r} is invalid ({exc})"
+                        ) from None
+
+
+def _matches(entry: Entry, rule: str) -> bool:
+    """A rule is a tag name (case-insensitive) or ``re:<regex>`` searched in the title."""
+    if rule.startswith("re:"):
+        return re.search(rule[3:], entry.title, re.IGNORECASE) is not None
+    return rule.casefold() in {tag.casefold() for tag in entry.tags}
+
+
+def select_entries(entries: Sequence[Entry], source: FeedSource) -> list[Entry]:
+    """Apply the feed's include/exclude filters, then keep its ``max_items`` newest."""
+    kept = [
+        e for e in entries
+        if (not source.include or any(_matches(e, r) for r in source.include))
+        and not any(_matches(e, r) for r in source.exclude)
+    ]
+    kept.sort(key=lambda e: (e.published, e.id), reverse=True)
+    if source.max_items is not None:
+        kept = kept[: source.max_items]
+    return kept
+
+
+# ---------------------------------------------------------------- per-feed CPU work
+
+
+@dataclass(frozen=True)
+class Processed:
+    """What the CPU half of one feed produced (sent back from a worker process)."""
+
+    articles: list[Article] = field(default_factory=list)
+    platform: str = ""
+    first_seen: dict[str, str] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+    filtered_out: int = 0
+    error: str | None = None
+
+
+def process_feed(result: FetchResult, first_seen: Mapping[str, str], now: datetime) -> Processed:
+    """Parse, select and normalise one fetched feed. Runs in a worker process, so it never raises."""
+    from ..normalise import normalise_entry  # imported here: a run of 304s never loads them
+    from ..parse import parse_feed
+
+    source = result.source
+    try:
+        parsed = parse_feed(result, source, first_seen, now)
+    except FetchError as exc:
+        return Processed(error=exc.reason)
+    except Exception as exc:  # a parser bug on one feed must not stop the others
+        return Processed(error=f"cannot parse: {type(exc).__name__}: {exc}")
+    entries = select_entries(parsed.entries, source)
+    articles, warnings = [], list(parsed.warnings)
+    for entry in entries:
+        try:
+            articles.append(normalise_entry(entry, source))
+        except Exception as exc:
+            warnings.append(f"item {entry.id!r} skipped: {type(exc).__name__}: {exc}")
+    articles.sort(key=lambda a: (a.date, a.guid))
+    return Processed(articles, parsed.platform, parsed.first_seen, warnings, len(parsed.entries) - len(entries))
+
+
+def _warm_worker() -> None:
+    """Import the parsing stack once per worker, before the first feed arrives."""
+    from .. import normalise, parse  # noqa: F401
+
+
+def _executor(feed_count: int) -> concurrent.futures.Executor:
+    """A process pool for many feeds (feedparser is CPU-bound), one thread for a few."""
+    cpus = os.cpu_count() or 1
+    if feed_count < PARALLEL_PARSE_MIN or cpus < 2:
+        return concurrent.futures.ThreadPoolExecutor(max_workers=1)
+    # forkserver, not fork: forking a process that runs threads (a progress bar, a test
+    # server) can copy a held lock into the child; the forkserver has no threads.
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["generator.parse", "generator.normalise", __name__])
+    return concurrent.futures.ProcessPoolExecutor(
+        max_workers=min(cpus, 4), mp_context=context, initializer=_warm_worker
+    )
+
+
+# ---------------------------------------------------------------- reports and state
+
+
+@dataclass(frozen=True)
+class FeedReport:
+    """One line of the final table."""
+
+    name: str
+    outcome: Literal["ok", "not_modified", "failed"]
+    new: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    detail: str = ""
+    connection_failure: bool = False
+    elapsed: float = 0.0
+
+
+@dataclass(frozen=True)
+class RunReport:
+    feeds: list[FeedReport]
+    elapsed: float
+    state_written: bool
+
+    @property
+    def failed(self) -> list[FeedReport]:
+        return [f for f in self.feeds if f.outcome == "failed"]
+
+    @property
+    def offline(self) -> bool:
+        """Every feed failed to connect: the network, not the feeds, is the problem."""
+        return bool(self.feeds) and all(f.connection_failure for f in self.feeds)
+
+    @property
+    def articles_written(self) -> int:
+        return sum(f.new + f.updated for f in self.feeds)
+
+
+def _now_iso(now: datetime) -> str:
+    return now.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _state_after_success(old: FeedState, result: FetchResult, processed: Processed | None, now: datetime) -> FeedState:
+    changes = dict(
+        last_success=_now_iso(now), last_error=None, consecutive_failures=0,
+        permanent_redirect=result.permanent_redirect or old.permanent_redirect,
+    )
+    if processed is not None:  # a 200 that was parsed and stored: its validators are now ours
+        changes.update(etag=result.etag, last_modified=result.last_modified,
+                       platform=processed.platform or old.platform, first_seen=processed.first_seen)
+    return dataclasses.replace(old, **changes)
+
+
+def _state_after_failure(old: FeedState, reason: str) -> FeedState:
+    # validators stay those of the last response we used: this one was not usable
+    return dataclasses.replace(old, last_error=reason, consecutive_failures=old.consecutive_failures + 1)
+
+
+# ---------------------------------------------------------------- the run
+
+
+class _Progress:
+    """A rich progress bar on a terminal, plain lines elsewhere (CI logs)."""
+
+    def __init__(self, total: int, enabled: bool):
+        self.total = total
+        self.done = 0
+        self._bar = None
+        self._held: list[str] = []
+        if enabled and sys.stderr.isatty():
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+            self._bar = Progress(
+                TextColumn("fetching"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                TextColumn("{task.description}"), transient=True,
+            )
+            self._task = self._bar.add_task("", total=total)
+            self._bar.start()
+        self.enabled = enabled
+
+    def finished(self, report: FeedReport) -> None:
+        self.done += 1
+        if self._bar is not None:
+            self._bar.update(self._task, advance=1, description=report.name)
+        elif self.enabled:
+            line = f"[{self.done}/{self.total}] {report.name}: {_words(report)}"
+            if report.connection_failure:
+                self._held.append(line)  # said once at the end if the whole network is down
+            else:
+                print(line, file=sys.stderr, flush=True)
+
+    def close(self, offline: bool) -> None:
+        if self._bar is not None:
+            self._bar.stop()
+        if not offline:
+            for line in self._held:
+                print(line, file=sys.stderr)
+
+
+def _words(report: FeedReport) -> str:
+    if report.outcome == "failed":
+        return f"failed: {report.detail}"
+    if report.outcome == "not_modified":
+        return "not modified (304)"
+    return f"{report.new} new, {report.updated} updated, {report.unchanged} unchanged"
+
+
+class _Run:
+    """The state of one fetch run: where things go and what happened so far."""
+
+    def __init__(self, site: SiteConfig, states: Mapping[str, FeedState], executor, progress: _Progress):
+        self.content_dir = site.path("content")
+        self.index = GuidIndex(self.content_dir)
+        self.states = dict(states)
+        self.executor = executor
+        self.progress = progress
+        self.now = datetime.now(timezone.utc)
+        self.reports: list[FeedReport] = []
+
+    def record(self, report: FeedReport) -> None:
+        self.reports.append(report)
+        self.progress.finished(report)
+
+    def fail(self, result: FetchResult, reason: str) -> None:
+        name = result.source.name
+        self.states[name] = _state_after_failure(self.states.get(name, FeedState()), reason)
+        self.record(FeedReport(name, "failed", detail=reason, connection_failure=is_connection_failure(result),
+                               elapsed=result.elapsed))
+
+    async def handle(self, result: FetchResult) -> None:
+        """Everything after the download of one feed; never raises."""
+        name = result.source.name
+        old = self.states.get(name, FeedState())
+        if result.status == "failed":
+            return self.fail(result, result.error or "failed")
+        if result.status == "not_modified":
+            self.states[name] = _state_after_success(old, result, None, self.now)
+            return self.record(FeedReport(name, "not_modified", detail="not modified (304)", elapsed=result.elapsed))
+        loop = asyncio.get_running_loop()
+        try:
+            processed = await loop.run_in_executor(self.executor, process_feed, result, old.first_seen, self.now)
+        except Exception as exc:  # a worker process died (out of memory, killed)
+            processed = Processed(error=f"cannot parse: {type(exc).__name__}: {exc}")
+        if processed.error:
+            return self.fail(result, processed.error)
+        try:
+            counts = self.write(processed.articles)
+        except OSError as exc:
+            return self.fail(result, f"cannot write to {self.content_dir.name}/: {exc.strerror or exc}")
+        self.states[name] = _state_after_success(old, result, processed, self.now)
+        detail = "; ".join(processed.warnings[:2])
+        if processed.filtered_out:
+            detail = "; ".join(filter(None, [f"{processed.filtered_out} filtered out", detail]))
+        self.record(FeedReport(name, "ok", *counts, detail=detail, elapsed=result.elapsed))
+
+    def write(self, articles: Iterable[Article]) -> tuple[int, int, int]:
+        counts = {"new": 0, "updated": 0, "unchanged": 0}
+        for article in articles:
+            counts[write_article(self.content_dir, article, self.index).outcome] += 1
+        return counts["new"], counts["updated"], counts["unchanged"]
+
+
+async def _fetch_and_handle(run: _Run, sources: list[FeedSource], settings: FetchSettings, transport) -> None:
+    handling: set[asyncio.Task] = set()
+    async with Fetcher(settings, transport) as fetcher:
+        async for result in fetch_all(fetcher, sources, run.states):
+            task = asyncio.create_task(run.handle(result))
+            handling.add(task)
+            task.add_done_callback(handling.discard)
+        if handling:
+            await asyncio.gather(*handling)
+
+
+def fetch_feeds(
+    site: SiteConfig,
+    sources: Sequence[FeedSource],
+    settings: FetchSettings | None = None,
+    transport: httpx.AsyncBaseTransport | None = None,
+    progress: bool = False,
+    prune_state: bool = True,
+) -> RunReport:
+    """Fetch ``sources``, write their articles, update ``feeds/state.json``; the run's report."""
+    started = time.monotonic()
+    check_filters(sources)
+    path = state_path(site.path("feeds"))
+    states = load_state(path)
+    bar = _Progress(len(sources), progress)
+    executor = _executor(len(sources))
+    run = _Run(site, states, executor, bar)
+    try:
+        asyncio.run(_fetch_and_handle(run, list(sources), settings or FetchSettings(), transport))
+    finally:
+        executor.shutdown(wait=True, cancel_futures=True)
+        bar.close(offline=bool(run.reports) and all(r.connection_failure for r in run.reports))
+    final = run.states
+    if prune_state:  # forget feeds that were removed from feeds/*.toml
+        configured = {s.name for s in load_feed_sources(site.path("feeds"))}
+        final = {k: v for k, v in final.items() if k in configured}
+    written = save_state(path, final)
+    order = {s.name: i for i, s in enumerate(sources)}
+    reports = sorted(run.reports, key=lambda r: order[r.name])
+    return RunReport(reports, time.monotonic() - started, written)
+
+
+# ---------------------------------------------------------------- the command
+
+
+def _select_sources(sources: list[FeedSource], only: list[str], feeds_dir: Path) -> list[FeedSource]:
+    if not only:
+        return [s for s in sources if s.enabled]
+    by_name = {s.name: s for s in sources}
+    unknown = [n for n in only if n not in by_name]
+    if unknown:
+        known = ", ".join(sorted(by_name)) or "none"
+        raise ConfigError(f"--only: no feed named {unknown[0]!r} in {feeds_dir.name}/*.toml (known: {known})")
+    return [by_name[n] for n in dict.fromkeys(only)]
+
+
+def _settings_from_args(args: argparse.Namespace) -> FetchSettings:
+    base = FetchSettings()
+    if args.timeout is None:
+        return base
+    if args.timeout <= 0:
+        raise ConfigError(f"--timeout must be a positive number of seconds, not {args.timeout:g}")
+    t = args.timeout
+    return dataclasses.replace(
+        base, deadline=t, read_timeout=min(base.read_timeout, t), connect_timeout=min(base.connect_timeout, t),
+        backoff=min(base.backoff, t / 10),
+    )
+
+
+def print_table(report: RunReport, file=None) -> None:
+    """The end-of-run table: one row per feed, failures with their reason in words."""
+    from rich.console import Console
+    from rich.table import Table
+
+    file = file or sys.stdout
+    console = Console(file=file, width=None if file.isatty() else 120, highlight=False)
+    table = Table(box=None, pad_edge=False, show_edge=False)
+    for column, justify in (("feed", "left"), ("result", "left"), ("new", "right"), ("updated", "right"),
+                            ("unchanged", "right"), ("detail", "left")):
+        table.add_column(column, justify=justify, overflow="fold")
+    for feed in report.feeds:
+        result = {"ok": "ok", "not_modified": "not modified", "failed": "FAILED"}[feed.outcome]
+        style = "red" if feed.outcome == "failed" else None
+        detail = "" if feed.outcome == "not_modified" else feed.detail
+        table.add_row(feed.name, result, str(feed.new), str(feed.updated), str(feed.unchanged), detail, style=style)
+    console.print(table)
+    counts = {o: sum(f.outcome == o for f in report.feeds) for o in ("ok", "not_modified", "failed")}
+    new, updated = sum(f.new for f in report.feeds), sum(f.updated for f in report.feeds)
+    console.print(
+        f"{len(report.feeds)} feeds in {report.elapsed:.1f} s: {counts['ok']} fetched, "
+        f"{counts['not_modified']} not modified, {counts['failed']} failed; "
+        f"{new} new and {updated} updated articles"
+    )
+
+
+def _commit(site: SiteConfig, report: RunReport) -> None:
+    changed_feeds = sum(1 for f in report.feeds if f.new or f.updated)
+    message = commit_message(
+        sum(f.new for f in report.feeds), sum(f.updated for f in report.feeds), changed_feeds
+    )
+    paths = [site.content_dir, f"{site.feeds_dir}/state.json"]
+    commit = commit_fetched(site.root, paths, message)
+    log.info("committed %s: %s", commit[:10], message) if commit else log.info("nothing changed: no commit")
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.verbose < 2:  # httpx logs every request at INFO: noise next to our own per-feed lines
+        logging.getLogger("httpx").setLevel(logging.WARNING)
+    site = site_from_args(args)
+    feeds_dir = site.path("feeds")
+    sources = _select_sources(load_feed_sources(feeds_dir), args.only, feeds_dir)
+    if not sources:
+        log.warning("no feeds to fetch: add [[feed]] tables to %s/*.toml (or 'python build.py feeds add URL')",
+                    feeds_dir.name)
+        return 0
+    report = fetch_feeds(
+        site, sources, _settings_from_args(args), progress=args.quiet == 0, prune_state=not args.only
+    )
+    if report.offline:
+        print(
+            f"offline: none of the {len(report.feeds)} feeds could be reached ({report.feeds[0].detail}); "
+            f"{site.content_dir}/ is left as it is",
+            file=sys.stderr,
+        )
+        return 1
+    if args.quiet < 2:
+        print_table(report)
+    if getattr(args, "commit", False):
+        _commit(site, report)
+    if len(report.failed) == len(report.feeds) or (args.strict and report.failed):
+        return 1
+    return 0

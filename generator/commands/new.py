@@ -1,0 +1,47 @@
+"""``python build.py new "Title"``: scaffold an authored post; never overwrites."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from ..cli import site_from_args
+from ..content import slugify
+from ..errors import GeneratorError
+
+HELP = 'create content/posts/<yyyy-mm-dd>-<slug>.md for a new post titled "Title"'
+
+log = logging.getLogger(__name__)
+
+TEMPLATE = """---
+title: {title}
+date: {date}
+tags: []
+summary: ""
+draft: true
+---
+Write your post here, in Markdown. Set `draft: false` (or delete the line) to publish it.
+"""
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("title", help="the post's title")
+
+
+def run(args: argparse.Namespace) -> int:
+    site = site_from_args(args)
+    title = args.title.strip()
+    if not title:
+        raise GeneratorError("new: the title is empty; give one, e.g. python build.py new \"My post\"")
+    now = datetime.now(ZoneInfo(site.timezone)).replace(microsecond=0)
+    path = site.path("content") / "posts" / f"{now:%Y-%m-%d}-{slugify(title)}.md"
+    if path.exists():
+        raise GeneratorError(f"{path.relative_to(site.root)}: already exists; choose another title or edit that file")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    quoted = '"' + title.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    with path.open("x", encoding="utf-8") as fh:  # "x": fail rather than overwrite, even in a race
+        fh.write(TEMPLATE.format(title=quoted, date=now.isoformat()))
+    print(path.relative_to(site.root))
+    return 0

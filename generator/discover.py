@@ -1,0 +1,46 @@
+"""Feed discovery: the feeds a web page advertises with ``<link rel="alternate">``.
+
+``feeds add`` takes whatever URL the user has at hand; when it is a home page rather
+than a feed, the page's ``<head>`` usually names its feeds. Atom and RSS are preferred
+over JSON Feed (both are understood), and comment feeds come last.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urljoin
+
+from bs4 import BeautifulSoup
+
+__all__ = ["FEED_TYPES", "discover_feeds", "looks_like_html"]
+
+FEED_TYPES = {
+    "application/atom+xml": 0,
+    "application/rss+xml": 0,
+    "application/rdf+xml": 1,
+    "application/feed+json": 2,
+    "application/json": 3,
+}
+
+
+def looks_like_html(body: bytes, content_type: str = "") -> bool:
+    head = body[:2048].lstrip().lower()
+    return "html" in content_type.lower() or head.startswith((b"<!doctype html", b"<html"))
+
+
+def discover_feeds(html: bytes | str, page_url: str) -> list[str]:
+    """Absolute feed URLs advertised by a page, best first, without duplicates."""
+    soup = BeautifulSoup(html, "html.parser")
+    found: list[tuple[int, int, str]] = []
+    base_tag = soup.find("base", href=True)
+    base = urljoin(page_url, base_tag["href"]) if base_tag else page_url
+    for position, link in enumerate(soup.find_all("link", href=True)):
+        rels = [r.lower() for r in (link.get("rel") or [])]
+        kind = (link.get("type") or "").split(";")[0].strip().lower()
+        if "alternate" not in rels or kind not in FEED_TYPES:
+            continue
+        rank = FEED_TYPES[kind]
+        title = (link.get("title") or "").lower()
+        if "comment" in title or "comment" in link["href"].lower():
+            rank += 10
+        found.append((rank, position, urljoin(base, link["href"].strip())))
+    return list(dict.fromkeys(url for _, _, url in sorted(found)))

@@ -1,0 +1,179 @@
+"""Markdown -> HTML: Python-Markdown plus Pygments highlighting, as a pure function.
+
+``MarkdownRenderer().render(text)`` returns the article HTML and its table of contents.
+Extensions: tables, footnotes, heading anchors (toc), attribute lists, Markdown inside
+HTML blocks, sane lists; fenced code is handled here rather than by ``fenced_code``:
+
+* Stock Python-Markdown expands tabs and empties whitespace-only lines *before* it finds
+  fences, so code would not survive byte for byte. :class:`_FenceExtractor` runs before
+  that normalisation, lifts every top-level fence out, highlights it, and puts it back
+  as raw HTML once the rest of the document has been parsed.
+* Highlighting uses CSS classes only (no inline styles, so a strict CSP holds), one
+  shared ``HtmlFormatter`` and cached lexers. Every block renders as
+  ``<pre class="highlight"><code class="language-LANG">…</code></pre>`` so readers'
+  tools and our tests can find the language.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+import markdown
+from markdown.extensions import Extension
+from markdown.preprocessors import Preprocessor
+from pygments import highlight
+from pygments.formatters import HtmlFormatter
+from pygments.lexer import Lexer
+from pygments.lexers import get_lexer_by_name
+from pygments.util import ClassNotFound
+
+__all__ = ["MarkdownRenderer", "Rendered", "highlight_code", "pygments_css", "RENDERER_VERSION"]
+
+# Bump when the HTML this module produces changes, so build caches are invalidated.
+RENDERER_VERSION = "1"
+
+_FENCE_OPEN = re.compile(r"^(?P<indent> {0,3})(?P<fence>`{3,}|~{3,})[ \t]*(?P<info>[^\n]*?)[ \t]*$")
+_TOKEN = "\x1bFENCE{}\x1b"  # survives Python-Markdown's whitespace normalisation
+_TOKEN_LINE = re.compile(r"^\x1bFENCE(\d+)\x1b$")
+_LANG_ALIASES = {"sh": "bash", "shell": "bash", "py": "python", "js": "javascript", "yml": "yaml", "ts": "typescript"}
+_FORMATTER = HtmlFormatter(nowrap=True)  # shared: building one per block costs as much as highlighting
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """The HTML of one article and the headings found in it (for a table of contents)."""
+
+    html: str
+    toc: list[dict] = field(default_factory=list, hash=False, compare=False)
+
+
+@lru_cache(maxsize=256)
+def _lexer(lang: str) -> Lexer | None:
+    try:
+        # stripnl/ensurenl off: the code comes out exactly as it went in.
+        return get_lexer_by_name(_LANG_ALIASES.get(lang, lang), stripnl=False, ensurenl=False)
+    except ClassNotFound:
+        return None
+
+
+def _language_of(info: str) -> str:
+    """``python title="x"`` -> ``python``; ``{.python}`` -> ``python``; a safe class name."""
+    info = info.strip()
+    braces = re.match(r"^\{\s*\.?([\w+#.-]+)", info)
+    word = braces.group(1) if braces else (info.split()[0] if info else "")
+    return re.sub(r"[^\w+#.-]", "", word.lower())
+
+
+def highlight_code(code: str, lang: str) -> str:
+    """One code block as HTML; the text content of ``<code>`` equals ``code`` exactly."""
+    lexer = _lexer(lang) if lang else None
+    body = highlight(code, lexer, _FORMATTER) if lexer else html.escape(code, quote=False)
+    # Pygments may add a newline at the very end; keep the block byte for byte.
+    if lexer and not code.endswith("\n") and body.endswith("\n"):
+        body = body[:-1]
+    css_class = f' class="language-{html.escape(lang)}"' if lang else ""
+    return f'<pre class="highlight"><code{css_class}>{body}</code></pre>'
+
+
+def _find_fence_end(lines: list[str], start: int, fence: str) -> int:
+    """Index of the closing fence line, or len(lines) when the fence is never closed."""
+    closing = re.compile(rf"^ {{0,3}}{re.escape(fence[0])}{{{len(fence)},}}[ \t]*$")
+    for i in range(start, len(lines)):
+        if closing.match(lines[i]):
+            return i
+    return len(lines)
+
+
+class _FenceExtractor(Preprocessor):
+    """Lift fenced blocks out before whitespace normalisation; leave a token line."""
+
+    def __init__(self, md: markdown.Markdown, store: list[str]):
+        super().__init__(md)
+        self.store = store
+
+    def run(self, lines: list[str]) -> list[str]:
+        out: list[str] = []
+        i = 0
+        while i < len(lines):
+            match = _FENCE_OPEN.match(lines[i].rstrip("\r"))
+            if not match or (match.group("fence")[0] == "`" and "`" in match.group("info")):
+                out.append(lines[i])
+                i += 1
+                continue
+            end = _find_fence_end(lines, i + 1, match.group("fence"))
+            code = self._dedent(lines[i + 1 : end], len(match.group("indent")))
+            self.store.append(highlight_code(code, _language_of(match.group("info"))))
+            out.extend(["", _TOKEN.format(len(self.store) - 1), ""])
+            i = end + 1
+        return out
+
+    @staticmethod
+    def _dedent(lines: list[str], indent: int) -> str:
+        # CommonMark: an indented opening fence removes up to that many spaces per line.
+        if indent:
+            lines = [re.sub(rf"^ {{0,{indent}}}", "", line) for line in lines]
+        text = "\n".join(line[:-1] if line.endswith("\r") else line for line in lines)
+        return text + "\n" if lines else ""
+
+
+class _FenceRestorer(Preprocessor):
+    """After normalisation: swap each token line for a raw-HTML placeholder."""
+
+    def __init__(self, md: markdown.Markdown, store: list[str]):
+        super().__init__(md)
+        self.store = store
+
+    def run(self, lines: list[str]) -> list[str]:
+        result = []
+        for line in lines:
+            match = _TOKEN_LINE.match(line)
+            result.append(self.md.htmlStash.store(self.store[int(match.group(1))]) if match else line)
+        return result
+
+
+class _ExactFencesExtension(Extension):
+    def extendMarkdown(self, md: markdown.Markdown) -> None:  # noqa: N802 (Markdown's API)
+        store: list[str] = []
+        md.preprocessors.register(_FenceExtractor(md, store), "exact_fence_extract", 35)
+        md.preprocessors.register(_FenceRestorer(md, store), "exact_fence_restore", 29)
+        self._store = store
+
+    def reset(self) -> None:
+        self._store.clear()
+
+
+class MarkdownRenderer:
+    """A configured Markdown instance; ``render`` is pure: same text, same HTML."""
+
+    def __init__(self) -> None:
+        self._fences = _ExactFencesExtension()
+        self._md = markdown.Markdown(
+            extensions=[
+                self._fences,
+                "tables",
+                "footnotes",
+                "attr_list",
+                "md_in_html",
+                "sane_lists",
+                "toc",
+            ],
+            extension_configs={"toc": {"permalink": False, "toc_depth": "2-4"}},
+            output_format="html",
+        )
+
+    def render(self, text: str) -> Rendered:
+        self._md.reset()
+        self._fences.reset()
+        body = self._md.convert(text)
+        return Rendered(html=body, toc=list(getattr(self._md, "toc_tokens", [])))
+
+
+def pygments_css(light: str = "default", dark: str = "monokai") -> str:
+    """CSS for highlighted code: a light style, and a dark one under prefers-color-scheme."""
+    light_css = HtmlFormatter(style=light).get_style_defs(".highlight")
+    dark_css = HtmlFormatter(style=dark).get_style_defs(".highlight")
+    dark_block = "\n".join("  " + line for line in dark_css.splitlines())
+    return f"{light_css}\n@media (prefers-color-scheme: dark) {{\n{dark_block}\n}}\n"

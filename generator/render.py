@@ -1,0 +1,76 @@
+"""Rendering pages with one Jinja2 environment over ``templates/``.
+
+Autoescaping is on for every template. Templates see ``site`` (the SiteConfig), the
+page's own context, and these helpers:
+
+- ``url(path)``: a site-relative URL under the base URL's path (``/blog/posts/x/``);
+- ``absolute(path)``: the full URL (``https://example.org/blog/posts/x/``);
+- ``asset(name)``: the fingerprinted URL of a file from ``static/`` (``/static/style.3f2a1c9e.css``);
+- filters ``isodate`` (RFC 3339), ``human_date`` (``14 February 2025`` in the site's zone).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from typing import Mapping
+from urllib.parse import urljoin, urlsplit
+from zoneinfo import ZoneInfo
+
+import jinja2
+
+from .errors import BuildError
+from .models import OutputFile, Page, SiteConfig
+
+__all__ = ["Renderer"]
+
+
+class Renderer:
+    """Turns :class:`Page` values into :class:`OutputFile` bytes."""
+
+    def __init__(self, site: SiteConfig, templates_dir: Path, assets: Mapping[str, str], extra_globals: Mapping | None = None):
+        self.site = site
+        self.assets = dict(assets)
+        self.base_path = urlsplit(site.base_url).path or "/"
+        self.tz = ZoneInfo(site.timezone)
+        self.env = jinja2.Environment(
+            loader=jinja2.FileSystemLoader(str(templates_dir)),
+            autoescape=True,
+            undefined=jinja2.StrictUndefined,
+            trim_blocks=True,
+            lstrip_blocks=True,
+            keep_trailing_newline=True,
+        )
+        self.env.globals.update(site=site, url=self.url, absolute=self.absolute, asset=self.asset, **(extra_globals or {}))
+        self.env.filters.update(isodate=self.isodate, human_date=self.human_date)
+
+    def url(self, path: str) -> str:
+        return self.base_path.rstrip("/") + "/" + path.lstrip("/")
+
+    def absolute(self, path: str) -> str:
+        return urljoin(self.site.base_url, self.url(path))
+
+    def asset(self, name: str) -> str:
+        try:
+            return self.url(self.assets[name])
+        except KeyError:
+            raise BuildError(f"templates: asset({name!r}) is not a file in static/ (known: {', '.join(sorted(self.assets))})") from None
+
+    def isodate(self, value: datetime) -> str:
+        return value.astimezone(self.tz).isoformat(timespec="seconds")
+
+    def human_date(self, value: datetime) -> str:
+        local = value.astimezone(self.tz)
+        return f"{local.day} {local.strftime('%B %Y')}"
+
+    def render(self, page: Page) -> OutputFile:
+        try:
+            template = self.env.get_template(page.template)
+            text = template.render(page=page, **page.context)
+        except jinja2.TemplateNotFound as exc:
+            raise BuildError(f"templates/{exc.name}: template not found (needed for {page.url})") from None
+        except jinja2.TemplateSyntaxError as exc:
+            raise BuildError(f"templates/{exc.name}:{exc.lineno}: {exc.message}") from None
+        except jinja2.UndefinedError as exc:
+            raise BuildError(f"templates/{page.template}: {exc.message} (while rendering {page.url})") from None
+        return OutputFile(path=page.output, data=text.encode("utf-8"))

@@ -1,0 +1,66 @@
+"""Shared test fixtures: one-off sites built from a dict of files, and paths to shared data."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from typing import Callable
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = REPO.parent / "shared"
+SEEDS = SHARED / "seeds"
+WILD = SHARED / "wild"
+
+
+def write_files(root: Path, files: dict[str, str | bytes]) -> None:
+    for rel, data in files.items():
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(data, bytes):
+            path.write_bytes(data)
+        else:
+            path.write_text(data, encoding="utf-8")
+
+
+def install_theme(root: Path) -> None:
+    """Give a test site the project's own templates and static files (unless it has its own)."""
+    for name in ("templates", "static"):
+        if not (root / name).exists():
+            shutil.copytree(REPO / name, root / name)
+
+
+@pytest.fixture
+def make_site(tmp_path: Path) -> Callable[..., Path]:
+    """``make_site({"content/posts/a.md": "...", "site.toml": "..."})`` -> the site's root folder."""
+
+    def make(files: dict[str, str | bytes] | None = None, *, theme: bool = True, name: str = "site") -> Path:
+        root = tmp_path / name
+        root.mkdir(parents=True, exist_ok=True)
+        write_files(root, files or {})
+        if theme:
+            install_theme(root)
+        return root
+
+    return make
+
+
+def post(title: str, date: str = "2024-01-02", body: str = "Hello.\n", **front: str) -> str:
+    """The text of a small article file."""
+    extra = "".join(f"{k}: {v}\n" for k, v in front.items())
+    return f"---\ntitle: {title}\ndate: {date}\n{extra}---\n{body}"
+
+
+@pytest.fixture
+def seeds_dir() -> Path:
+    if not SEEDS.is_dir():
+        pytest.skip("../shared/seeds is not present")
+    return SEEDS
+
+
+@pytest.fixture
+def wild_dir() -> Path:
+    if not WILD.is_dir():
+        pytest.skip("../shared/wild is not present")
+    return WILD

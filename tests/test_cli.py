@@ -1,0 +1,86 @@
+"""cli.py and the build/new commands: exit codes, messages, never overwriting."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from conftest import REPO, post
+
+from generator.cli import main
+
+
+def run_cli(root: Path, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, str(REPO / "build.py"), "--root", str(root), *args],
+        capture_output=True, text=True, timeout=120,
+    )
+
+
+def test_help_everywhere():
+    for args in ([], ["build"], ["new"]):
+        result = subprocess.run([sys.executable, str(REPO / "build.py"), *args, "--help"], capture_output=True, text=True)
+        assert result.returncode == 0 and "usage:" in result.stdout
+
+
+def test_build_command_and_timings(make_site):
+    root = make_site({"content/posts/a.md": post("A", "2024-01-01")})
+    result = run_cli(root, "build", "--base-url", "https://preview.example.net/")
+    assert result.returncode == 0, result.stderr
+    assert "site.toml not found" in result.stderr  # one warning, defaults used
+    assert "markdown" in result.stderr and "built " in result.stderr
+    assert "https://preview.example.net/posts/a/" in (root / "public/sitemap.xml").read_text()
+
+
+def test_quiet_hides_stage_lines(make_site):
+    root = make_site({"content/posts/a.md": post("A", "2024-01-01"), "site.toml": 'title = "x"\n'})
+    result = run_cli(root, "-q", "build")
+    assert result.returncode == 0 and result.stderr == ""
+
+
+def test_bad_config_exits_2_with_one_line(make_site):
+    root = make_site({"site.toml": 'titel = "x"\n'})
+    result = run_cli(root, "build")
+    assert result.returncode == 2
+    assert result.stderr.strip() == "error: site.toml: unknown key 'titel' (did you mean 'title'?)"
+
+
+def test_bad_content_exits_1_and_lists_every_file(make_site):
+    root = make_site({
+        "site.toml": 'title = "x"\n',
+        "content/posts/ok.md": post("Ok", "2024-01-01"),
+        "content/posts/bad.md": "---\ntitle: x\ndate: nope\n---\n",
+        "content/posts/bad2.md": "---\ntitle: x\ndate: 2024-01-01\ntags: 3\n---\n",
+    })
+    (root / "public").mkdir()
+    (root / "public/keep.html").write_text("previous")
+    result = run_cli(root, "build")
+    assert result.returncode == 1
+    lines = result.stderr.strip().splitlines()
+    assert "error: posts/bad.md:3: bad 'date'" in lines[0] or "error: posts/bad.md:3: bad 'date'" in lines[1]
+    assert any(line.startswith("error: posts/bad2.md:4: bad 'tags'") for line in lines)
+    assert (root / "public/keep.html").read_text() == "previous"
+
+
+def test_bad_usage_exits_2(make_site):
+    root = make_site({})
+    assert run_cli(root, "build", "--no-such-flag").returncode == 2
+    assert main(["nosuchcommand"]) == 2
+
+
+def test_new_creates_post_and_never_overwrites(make_site):
+    root = make_site({"site.toml": 'title = "x"\n'})
+    first = run_cli(root, "new", "Hello: World!")
+    assert first.returncode == 0, first.stderr
+    path = root / first.stdout.strip()
+    assert path.parent == root / "content/posts" and path.name.endswith("-hello-world.md")
+    text = path.read_text()
+    assert 'title: "Hello: World!"' in text and "draft: true" in text
+    path.write_text(text + "\nMy words.\n")
+    second = run_cli(root, "new", "Hello: World!")
+    assert second.returncode == 1 and "already exists" in second.stderr
+    assert path.read_text().endswith("My words.\n")
+    # the scaffolded post builds (as a draft)
+    assert run_cli(root, "build", "--drafts").returncode == 0
+    assert (root / "public/posts/hello-world/index.html").exists()

@@ -1,0 +1,152 @@
+"""``python build.py feeds add | import | export | list`` on a temp site, with a local server."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from feedserver import FeedServer, redirect, respond
+from generator.cli import main
+from generator.commands.feeds import toml_feed_table
+from generator.config import load_feed_sources
+from generator.discover import discover_feeds
+from generator.models import FeedSource
+
+FIXTURES = Path(__file__).parent / "fixtures" / "feeds"
+GHOST = (FIXTURES / "ghost_like.xml").read_bytes()
+HOME = (FIXTURES / "home_page.html").read_bytes()
+
+
+@pytest.fixture
+def server():
+    with FeedServer() as s:
+        yield s
+
+
+@pytest.fixture
+def root(tmp_path):
+    (tmp_path / "feeds").mkdir()
+    (tmp_path / "site.toml").write_text('title = "My planet"\n')
+    (tmp_path / "feeds" / "feeds.toml").write_text('# my feeds\n[[feed]]\nname = "old"\nurl = "https://old.example/rss"\n')
+    return tmp_path
+
+
+def feeds(root: Path) -> list[FeedSource]:
+    return load_feed_sources(root / "feeds")
+
+
+def cli(root: Path, *args: str) -> int:
+    return main(["--root", str(root), "feeds", *args])
+
+
+def test_add_a_feed_url(root, server, capsys):
+    url = server.route("/rss/", respond(200, GHOST))
+    assert cli(root, "add", url, "--tag", "python") == 0
+    assert capsys.readouterr().out.strip() == f"added 'kettle-notes' ({url}, ghost) to feeds/feeds.toml"
+    assert [(f.name, f.url, f.tags) for f in feeds(root)] == [
+        ("old", "https://old.example/rss", ()), ("kettle-notes", url, ("python",))]
+    assert (root / "feeds" / "feeds.toml").read_text().startswith("# my feeds\n")
+
+
+def test_add_a_home_page_discovers_its_feed(root, server, capsys):
+    server.route("/", respond(200, HOME, {"Content-Type": "text/html; charset=utf-8"}))
+    feed_url = server.route("/rss/", respond(200, GHOST))
+    assert cli(root, "add", server.url("/"), "--name", "kettle") == 0
+    assert feeds(root)[-1] == FeedSource(name="kettle", url=feed_url, defined_in="feeds/feeds.toml")
+
+
+def test_add_follows_a_permanent_redirect(root, server):
+    new = server.route("/new", respond(200, GHOST))
+    assert cli(root, "add", server.route("/old", redirect(308, "/new"))) == 0
+    assert feeds(root)[-1].url == new
+
+
+def test_add_a_page_without_a_feed_says_so_and_writes_nothing(root, server, capsys):
+    before = (root / "feeds" / "feeds.toml").read_bytes()
+    url = server.route("/", respond(200, b"<!doctype html><html><head></head><body>hi</body></html>", {"Content-Type": "text/html"}))
+    assert cli(root, "add", url) == 1
+    assert "this page advertises no feed" in capsys.readouterr().err
+    assert (root / "feeds" / "feeds.toml").read_bytes() == before
+
+
+def test_add_an_unreachable_url_fails_in_one_line(root, capsys):
+    with FeedServer() as closed:
+        url = closed.url("/rss")
+    assert cli(root, "add", url) == 1
+    assert capsys.readouterr().err.strip() == f"error: cannot add {url}: cannot connect: connection refused"
+
+
+def test_add_an_existing_url_is_refused(root, capsys):
+    assert cli(root, "add", "--no-check", "https://old.example/rss") == 2
+    assert "already subscribed as 'old'" in capsys.readouterr().err
+
+
+def test_add_without_check_names_the_feed_from_its_host(root):
+    assert cli(root, "add", "--no-check", "https://www.newblog.example/feed.xml") == 0
+    assert feeds(root)[-1].name == "newblog"
+
+
+def test_import_then_export_round_trips(root, capsys, tmp_path):
+    assert cli(root, "import", str(FIXTURES / "subscriptions.opml")) == 0
+    assert "imported 3 feeds" in capsys.readouterr().out
+    names = [f.name for f in feeds(root)]
+    assert names == ["old", "kettle-notes", "lighthouse-log", "cafe-python"]
+    assert feeds(root)[2].tags == ("python", "typing") and feeds(root)[3].title == "Café Python"
+
+    assert cli(root, "export") == 0
+    exported = capsys.readouterr().out
+    assert '<title>My planet</title>' in exported and 'xmlUrl="https://cafe.example/feed.xml"' in exported
+    assert cli(root, "import", str(FIXTURES / "subscriptions.opml")) == 0  # again: nothing new
+    assert "imported 0 feeds" in capsys.readouterr().out and len(feeds(root)) == 4
+
+    other = tmp_path / "other"
+    (other / "feeds").mkdir(parents=True)
+    (other / "site.toml").write_text('title = "My planet"\n')
+    (tmp_path / "out.opml").write_text(exported)
+    assert cli(other, "import", str(tmp_path / "out.opml")) == 0
+    assert [(f.name, f.url, f.title, f.tags) for f in feeds(other)] == [(f.name, f.url, f.title, f.tags) for f in feeds(root)]
+    assert cli(other, "export", "-o", str(tmp_path / "again.opml")) == 0
+    assert (tmp_path / "again.opml").read_text() == exported
+
+
+def test_import_a_broken_file_is_a_config_error(root, tmp_path, capsys):
+    bad = tmp_path / "bad.opml"
+    bad.write_text("<opml><body>")
+    assert cli(root, "import", str(bad)) == 2
+    assert "bad.opml: not well-formed XML" in capsys.readouterr().err
+
+
+def test_list_shows_the_last_status(root, capsys):
+    (root / "feeds" / "feeds.toml").write_text(
+        '[[feed]]\nname = "good"\nurl = "https://g.example/"\n[[feed]]\nname = "bad"\nurl = "https://b.example/"\n'
+        '[[feed]]\nname = "new"\nurl = "https://n.example/"\n[[feed]]\nname = "off"\nurl = "https://o.example/"\nenabled = false\n')
+    (root / "feeds" / "state.json").write_text(json.dumps({"version": 1, "feeds": {
+        "good": {"last_success": "2026-03-02T08:00:00Z", "platform": "ghost"},
+        "bad": {"consecutive_failures": 3, "last_error": "HTTP 404", "last_success": "2026-02-01T00:00:00Z"}}}))
+    assert cli(root, "list") == 0
+    lines = {line.split()[0]: line for line in capsys.readouterr().out.splitlines()[1:]}
+    assert "ghost" in lines["good"] and "ok at 2026-03-02T08:00:00Z" in lines["good"]
+    assert "failing (3x): HTTP 404, last success 2026-02-01T00:00:00Z" in lines["bad"]
+    assert "never fetched" in lines["new"] and "disabled" in lines["off"]
+
+
+def test_toml_table_escapes_and_loads_back(tmp_path):
+    source = FeedSource(name="q", url="https://q.example/?a=\"b\"", title='Back\\slash "quoted"\ttab',
+                        tags=("a", "b c"), include=("re:^\\d+",), max_items=3, platform="ghost", enabled=False)
+    (tmp_path / "f.toml").write_text(toml_feed_table(source))
+    (loaded,) = load_feed_sources(tmp_path)
+    assert loaded == FeedSource(**{**source.__dict__, "defined_in": f"{tmp_path.name}/f.toml"})
+
+
+def test_discovery_prefers_feeds_over_comments_and_resolves_urls():
+    page = b"""<html><head><base href="https://site.example/blog/">
+    <link rel="alternate" type="application/rss+xml" title="Comments" href="comments/feed/">
+    <link rel="alternate" type="application/feed+json" href="feed.json">
+    <link rel="alternate" type="application/atom+xml" href="atom.xml">
+    <link rel="stylesheet" type="text/css" href="x.css">
+    <link rel="alternate" hreflang="fr" href="/fr/"></head></html>"""
+    assert discover_feeds(page, "https://site.example/") == [
+        "https://site.example/blog/atom.xml", "https://site.example/blog/feed.json",
+        "https://site.example/blog/comments/feed/"]

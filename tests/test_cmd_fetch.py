@@ -1,0 +1,259 @@
+"""``python build.py fetch`` end to end: a real server on 127.0.0.1, real files in a temp site."""
+
+from __future__ import annotations
+
+import json
+import time
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+
+from feedserver import (
+    FeedServer,
+    conditional,
+    gzip_bomb,
+    never_answer,
+    redirect,
+    respond,
+    trickle,
+    truncated,
+)
+from generator.cli import main
+from generator.commands.fetch import fetch_feeds, select_entries
+from generator.config import load_feed_sources, load_site_config
+from generator.fetch import FetchSettings
+from generator.models import Entry, FeedSource
+
+FIXTURES = Path(__file__).parent / "fixtures" / "feeds"
+GHOST = (FIXTURES / "ghost_like.xml").read_bytes()
+ATOM = (FIXTURES / "atom_blog.xml").read_bytes()
+HTML = (FIXTURES / "home_page.html").read_bytes()
+
+
+@pytest.fixture
+def server():
+    with FeedServer() as s:
+        yield s
+
+
+def make_site(root: Path, feeds: dict[str, str], extra: str = "") -> Path:
+    (root / "feeds").mkdir(parents=True, exist_ok=True)
+    (root / "site.toml").write_text('title = "Test"\n')
+    tables = "".join(f'[[feed]]\nname = "{name}"\nurl = "{url}"\n{extra}\n' for name, url in feeds.items())
+    (root / "feeds" / "feeds.toml").write_text(tables)
+    return root
+
+
+def fetch_cmd(root: Path, *extra: str) -> int:
+    return main(["--root", str(root), "fetch", "--timeout", "1", *extra])
+
+
+def snapshot(folder: Path) -> dict[str, tuple[bytes, int]]:
+    return {p.name: (p.read_bytes(), p.stat().st_mtime_ns) for p in sorted(folder.glob("*.md"))}
+
+
+def state(root: Path) -> dict:
+    return json.loads((root / "feeds" / "state.json").read_text())["feeds"]
+
+
+def test_first_run_writes_articles_and_second_run_is_all_304(tmp_path, server, capsys):
+    root = make_site(tmp_path, {
+        "kettle": server.route("/rss", conditional(GHOST, etag='"k1"')),
+        "lighthouse": server.route("/atom", conditional(ATOM, last_modified="Tue, 10 Feb 2026 12:00:00 GMT")),
+    })
+    assert fetch_cmd(root) == 0
+    out = capsys.readouterr().out
+    assert "kettle" in out and "lighthouse" in out and "5 new and 0 updated articles" in out
+    kettle = snapshot(root / "content" / "kettle")
+    assert len(kettle) == 3 and len(snapshot(root / "content" / "lighthouse")) == 2
+    assert any(b"title: Counting words with collections.Counter" in data for data, _ in kettle.values())
+    saved = state(root)
+    assert saved["kettle"]["etag"] == '"k1"' and saved["kettle"]["platform"] == "ghost"
+    assert saved["lighthouse"]["last_modified"] == "Tue, 10 Feb 2026 12:00:00 GMT"
+    assert saved["kettle"]["first_seen"]
+
+    assert fetch_cmd(root) == 0
+    out = capsys.readouterr().out
+    assert out.count("not modified") >= 2 and "0 new and 0 updated" in out
+    assert server.requests["/rss"][1]["if-none-match"] == '"k1"'
+    assert snapshot(root / "content" / "kettle") == kettle  # same bytes, not even rewritten
+
+
+def test_changed_item_rewrites_its_file(tmp_path, server):
+    path = server.route("/rss", respond(200, GHOST))
+    root = make_site(tmp_path, {"kettle": path})
+    assert fetch_cmd(root) == 0
+    before = snapshot(root / "content" / "kettle")
+    server.route("/rss", respond(200, GHOST.replace(b"That is all it takes.", b"That is really all it takes.")))
+    assert fetch_cmd(root) == 0
+    after = snapshot(root / "content" / "kettle")
+    assert before.keys() == after.keys()
+    changed = [name for name in before if before[name][0] != after[name][0]]
+    assert len(changed) == 1 and b"really all" in after[changed[0]][0]
+
+
+def test_permanent_redirect_is_stored_and_used(tmp_path, server):
+    new = server.route("/new", respond(200, GHOST))
+    root = make_site(tmp_path, {"kettle": server.route("/old", redirect(301, "/new"))})
+    assert fetch_cmd(root) == 0
+    assert state(root)["kettle"]["permanent_redirect"] == new
+    assert fetch_cmd(root) == 0
+    assert len(server.requests["/old"]) == 1 and len(server.requests["/new"]) == 2
+
+
+FAULTS = {
+    "404": (lambda s: respond(404, b"no"), "HTTP 404"),
+    "500": (lambda s: respond(500), "HTTP 500 (after 3 attempts)"),
+    "never answers": (lambda s: never_answer(s), "timeout after 1 s"),
+    "trickle": (lambda s: trickle(s, GHOST, 0.05), "timeout after 1 s"),
+    "truncated": (lambda s: truncated(GHOST), "body truncated: connection closed early"),
+    "over cap": (lambda s: respond(200, b" " * (11 * 1024 * 1024)), "body over 10 MB"),
+    "gzip bomb": (lambda s: gzip_bomb(40 * 1024 * 1024), "body over 10 MB (decompressed)"),
+    "html page": (lambda s: respond(200, HTML, {"Content-Type": "text/html; charset=utf-8"}), "not a feed: got text/html"),
+    "redirect loop": (lambda s: redirect(302, "/rss"), "redirect loop"),
+}
+
+
+@pytest.mark.parametrize("fault", FAULTS, ids=list(FAULTS))
+def test_fault_is_reported_in_words_and_stored_articles_are_untouched(tmp_path, server, capsys, fault):
+    behaviour, words = FAULTS[fault]
+    root = make_site(tmp_path, {"kettle": server.route("/rss", conditional(GHOST, etag='"k1"'))})
+    assert fetch_cmd(root) == 0
+    stored = snapshot(root / "content" / "kettle")
+    capsys.readouterr()
+
+    server.route("/rss", behaviour(server))
+    assert fetch_cmd(root, "--strict") == 1
+    captured = capsys.readouterr()
+    assert words in captured.out and "FAILED" in captured.out
+    assert "Traceback" not in captured.out + captured.err
+    assert snapshot(root / "content" / "kettle") == stored
+    saved = state(root)["kettle"]
+    assert saved["etag"] == '"k1"'  # the validators of the good response are kept
+    assert saved["consecutive_failures"] == 1 and words in saved["last_error"]
+
+
+def test_failed_parse_never_stores_validators(tmp_path, server):
+    root = make_site(tmp_path, {"kettle": server.route("/rss", conditional(HTML, etag='"html"'))})
+    assert fetch_cmd(root) == 1  # every feed failed
+    assert "etag" not in state(root)["kettle"]
+    assert "if-none-match" not in server.requests["/rss"][0]
+
+
+def test_one_failing_feed_exits_0_unless_strict(tmp_path, server):
+    root = make_site(tmp_path, {
+        "kettle": server.route("/rss", respond(200, GHOST)),
+        "gone": server.route("/gone", respond(410)),
+    })
+    assert fetch_cmd(root) == 0
+    assert fetch_cmd(root, "--strict") == 1
+    assert state(root)["gone"]["consecutive_failures"] == 2
+
+
+def test_no_network_is_said_in_one_line(tmp_path, capsys):
+    with FeedServer() as closed:
+        urls = {f"feed{i}": closed.url(f"/f{i}") for i in range(3)}
+    root = make_site(tmp_path, urls)  # nothing listens there any more
+    assert fetch_cmd(root) == 1
+    captured = capsys.readouterr()
+    lines = [line for line in (captured.out + captured.err).splitlines() if line.strip()]
+    assert lines == ["offline: none of the 3 feeds could be reached (cannot connect: connection refused); content/ is left as it is"]
+    assert not (root / "content").exists()
+
+
+def test_only_fetches_the_named_feed(tmp_path, server):
+    root = make_site(tmp_path, {"kettle": server.route("/rss", respond(200, GHOST)),
+                                "lighthouse": server.route("/atom", respond(200, ATOM))})
+    assert fetch_cmd(root, "--only", "lighthouse") == 0
+    assert "/rss" not in server.requests and (root / "content" / "lighthouse").is_dir()
+
+
+def test_only_with_an_unknown_name_is_a_usage_error(tmp_path, server, capsys):
+    root = make_site(tmp_path, {"kettle": server.route("/rss", respond(200, GHOST))})
+    assert fetch_cmd(root, "--only", "kettel") == 2
+    assert "no feed named 'kettel'" in capsys.readouterr().err
+
+
+def test_disabled_feed_is_skipped(tmp_path, server):
+    root = make_site(tmp_path, {"kettle": server.route("/rss", respond(200, GHOST))}, extra="enabled = false\n")
+    assert fetch_cmd(root) == 0
+    assert not server.requests
+
+
+def test_include_exclude_and_max_items_from_the_config(tmp_path, server):
+    root = make_site(tmp_path, {"kettle": server.route("/rss", respond(200, GHOST))},
+                     extra='include = ["python"]\nexclude = ["re:^why"]\ntags = ["kettle"]\n')
+    assert fetch_cmd(root) == 0
+    files = snapshot(root / "content" / "kettle")
+    assert len(files) == 1
+    (data, _), = files.values()
+    assert b"Counting words" in data and b"kettle" in data.split(b"tags:")[1].split(b"\n")[0]
+
+
+def test_invalid_filter_regex_is_a_config_error(tmp_path, server, capsys):
+    root = make_site(tmp_path, {"kettle": server.route("/rss", respond(200, GHOST))}, extra='include = ["re:(unclosed"]\n')
+    assert fetch_cmd(root) == 2
+    err = capsys.readouterr().err
+    assert "feeds/feeds.toml" in err and "include regex '(unclosed' is invalid" in err
+    assert not server.requests
+
+
+def test_corrupt_state_is_kept_as_bak_and_the_run_goes_on(tmp_path, server, capsys):
+    root = make_site(tmp_path, {"kettle": server.route("/rss", respond(200, GHOST, {"ETag": '"e"'}))})
+    (root / "feeds" / "state.json").write_text("{not json")
+    assert fetch_cmd(root) == 0
+    assert "unreadable fetch state" in capsys.readouterr().err
+    assert (root / "feeds" / "state.json.bak").read_text() == "{not json"
+    assert state(root)["kettle"]["etag"] == '"e"'
+
+
+def test_latin1_body_declared_utf8_is_stored_readably(tmp_path, server):
+    body = (FIXTURES / "latin1_declared_utf8.xml").read_bytes()
+    root = make_site(tmp_path, {"cafe": server.route("/rss", respond(200, body, {"Content-Type": "application/rss+xml; charset=utf-8"}))})
+    assert fetch_cmd(root) == 0
+    (data, _), = snapshot(root / "content" / "cafe").values()
+    assert "title: Crème brûlée and decorators" in data.decode("utf-8")
+
+
+def test_many_feeds_with_faults_finish_within_about_one_deadline(tmp_path, server):
+    """The issue's "done when", scaled down: 30 local feeds, six of them faulty."""
+    faulty = {
+        "stuck": (never_answer(server), "timeout after 1.5 s"),
+        "trickle": (trickle(server, GHOST, 0.05), "timeout after 1.5 s"),
+        "missing": (respond(404), "HTTP 404"),
+        "broken": (respond(500), "HTTP 500 (after 3 attempts)"),
+        "homepage": (respond(200, HTML, {"Content-Type": "text/html"}), "not a feed: got text/html"),
+        "bomb": (gzip_bomb(20 * 1024 * 1024), "body over 10 MB (decompressed)"),
+    }
+    urls = {name: server.route(f"/{name}", behaviour) for name, (behaviour, _) in faulty.items()}
+    for i in range(24):
+        urls[f"healthy{i:02}"] = server.route(f"/h{i}", respond(200, GHOST if i % 2 else ATOM, delay=0.05))
+    root = make_site(tmp_path, urls)
+    site = load_site_config(root)
+    settings = FetchSettings(connect_timeout=1, read_timeout=1, deadline=1.5, backoff=0.05)
+    started = time.monotonic()
+    report = fetch_feeds(site, load_feed_sources(root / "feeds"), settings)
+    elapsed = time.monotonic() - started
+    by_name = {f.name: f for f in report.feeds}
+    assert [n for n, f in by_name.items() if f.outcome == "ok"] == [f"healthy{i:02}" for i in range(24)]
+    for name, (_, words) in faulty.items():
+        assert by_name[name].outcome == "failed" and by_name[name].detail.startswith(words)
+    assert elapsed < 1.5 * 2.5  # about one deadline: the slow ones ran alongside, not after, the rest
+
+
+def entry(title: str, tags: tuple[str, ...], day: int) -> Entry:
+    return Entry(source="s", id=title, title=title, link="", content="", tags=tags,
+                 published=datetime(2026, 1, 1, tzinfo=timezone.utc) + timedelta(days=day))
+
+
+def test_select_entries_filters_by_tag_regex_and_keeps_the_newest():
+    entries = [entry("Python tips", ("Python",), 1), entry("Rust news", ("rust",), 2),
+               entry("Weekly links", ("python", "links"), 3), entry("About me", (), 4)]
+    base = FeedSource(name="s", url="http://x/")
+    titles = lambda src: [e.title for e in select_entries(entries, src)]  # noqa: E731
+    assert titles(base) == ["About me", "Weekly links", "Rust news", "Python tips"]
+    assert titles(FeedSource(name="s", url="http://x/", include=("python",))) == ["Weekly links", "Python tips"]
+    assert titles(FeedSource(name="s", url="http://x/", include=("python",), exclude=("links",))) == ["Python tips"]
+    assert titles(FeedSource(name="s", url="http://x/", include=("re:^(rust|about)",))) == ["About me", "Rust news"]
+    assert titles(FeedSource(name="s", url="http://x/", exclude=("re:news",), max_items=2)) == ["About me", "Weekly links"]

@@ -1,0 +1,130 @@
+"""content.py: front matter parsing, errors with file and line, slugs, writing articles."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from generator.content import (
+    GuidIndex, dump_article, filter_published, load_articles, parse_article, slugify, write_article,
+)
+from generator.errors import ContentError, ContentErrors
+from generator.models import Article
+
+UTC = dt.timezone.utc
+
+
+def test_parse_full_front_matter():
+    text = "---\ntitle: Hello\ndate: 2024-03-01T10:00:00+02:00\nupdated: 2024-03-02\ntags: [a, b]\nsummary: S\nauthor: Ann\ndraft: true\nslug: Custom Slug\n---\nBody *x*\n"
+    a = parse_article(text, "posts/x.md")
+    assert a.title == "Hello"
+    assert a.date == dt.datetime(2024, 3, 1, 8, 0, tzinfo=UTC)
+    assert a.updated == dt.datetime(2024, 3, 2, tzinfo=UTC)
+    assert a.tags == ("a", "b") and a.summary == "S" and a.author == "Ann"
+    assert a.draft is True and a.slug == "custom-slug" and a.body == "Body *x*\n"
+
+
+def test_naive_date_is_in_site_timezone_and_bare_date_allowed():
+    paris = ZoneInfo("Europe/Paris")
+    a = parse_article("---\ntitle: T\ndate: 2024-07-01 12:00\n---\n", "p.md", paris)
+    assert a.date.utcoffset() == dt.timedelta(hours=2)
+    b = parse_article("---\ntitle: T\ndate: 2024-07-01\n---\n", "p.md", paris)
+    assert (b.date.year, b.date.hour, b.date.tzinfo) == (2024, 0, paris)
+
+
+@pytest.mark.parametrize(
+    "text, line, words",
+    [
+        ("---\ntitle: x\ndate: [\n---\n", 4, "invalid YAML"),
+        ("---\ndate: 2024-01-01\n---\n", 1, "missing 'title'"),
+        ("---\ntitle: x\n---\n", 1, "missing 'date'"),
+        ("---\ntitle: x\nauthor: a\ndate: 2024-13-45\n---\n", 4, "bad 'date'"),
+        ("---\ntitle: x\ndate: 2024-01-01\ntags: python\n---\n", 4, "'tags' must be a list"),
+        ("---\ntitle: x\ndate: 2024-01-01\ndraft: maybe\n---\n", 4, "'draft' must be true or false"),
+        ("no front matter\n", 1, "no front matter"),
+        ("---\ntitle: x\n", 1, "not closed"),
+    ],
+)
+def test_bad_front_matter_names_file_and_line(text, line, words):
+    with pytest.raises(ContentError) as info:
+        parse_article(text, "posts/bad.md")
+    assert info.value.line == line
+    assert str(info.value).startswith(f"posts/bad.md:{line}: ")
+    assert words in str(info.value)
+
+
+def test_load_reports_every_bad_file(tmp_path: Path):
+    (tmp_path / "posts").mkdir()
+    (tmp_path / "posts" / "good.md").write_text("---\ntitle: ok\ndate: 2024-01-01\n---\n")
+    (tmp_path / "posts" / "bad1.md").write_text("---\ntitle: x\n---\n")
+    (tmp_path / "posts" / "bad2.md").write_bytes(b"---\ntitle: \xff\n---\n")
+    with pytest.raises(ContentErrors) as info:
+        load_articles(tmp_path)
+    messages = [str(e) for e in info.value.errors]
+    assert len(messages) == 2
+    assert any(m.startswith("posts/bad1.md:1: missing 'date'") for m in messages)
+    assert any(m.startswith("posts/bad2.md: not UTF-8") for m in messages)
+
+
+@pytest.mark.parametrize(
+    "title",
+    ["../../etc/passwd", "con", "aux", "x" * 300, "😀🎉", "שלום עולם", "مرحبا", "Hello", "HELLO", "", "a/b\\c", ".hidden"],
+)
+def test_slugs_are_safe(title):
+    slug = slugify(title)
+    assert slug and len(slug) <= 80
+    assert all(c.isascii() and (c.isalnum() or c == "-") for c in slug)
+    assert not slug.startswith(("-", ".")) and slug not in {"con", "aux", "nul", "prn"}
+
+
+def test_slugs_distinct_for_different_non_latin_titles_and_stable():
+    assert slugify("😀🎉") != slugify("שלום עולם")
+    assert slugify("😀🎉") == slugify("😀🎉")
+
+
+def _article(**kw) -> Article:
+    base = dict(title="Title: with colon", date=dt.datetime(2025, 2, 14, 19, 7, 32, tzinfo=UTC),
+                body="Text\n\n```py\n\tx = 1  \n```\n", tags=("a", "b c"), source="feed", guid="g-1",
+                original_url="https://example.org/p", author="Ann", summary="it's: fine", platform="ghost")
+    base.update(kw)
+    return Article(**base)
+
+
+def test_dump_then_parse_round_trips():
+    a = _article()
+    text = dump_article(a)
+    assert text.startswith("---\ntitle: 'Title: with colon'\ndate: 2025-02-14T19:07:32Z\n")
+    b = parse_article(text, "feed/x.md")
+    assert b == Article(**{**a.__dict__, "path": "feed/x.md"})
+
+
+def test_write_article_new_unchanged_updated(tmp_path: Path):
+    index = GuidIndex(tmp_path)
+    first = write_article(tmp_path, _article(), index)
+    assert first.outcome == "new" and first.path.name == "2025-02-14-title-with-colon.md"
+    mtime = first.path.stat().st_mtime_ns
+    again = write_article(tmp_path, _article(), GuidIndex(tmp_path))
+    assert again.outcome == "unchanged" and again.path.stat().st_mtime_ns == mtime
+    changed = write_article(tmp_path, _article(title="New title", body="Changed\n"), GuidIndex(tmp_path))
+    assert changed.outcome == "updated" and changed.path == first.path  # same file, no duplicate
+    assert "New title" in first.path.read_text()
+    assert len(list((tmp_path / "feed").glob("*.md"))) == 1
+
+
+def test_same_title_same_day_gets_distinct_files(tmp_path: Path):
+    index = GuidIndex(tmp_path)
+    a = write_article(tmp_path, _article(guid="1"), index)
+    b = write_article(tmp_path, _article(guid="2"), index)
+    assert a.path != b.path and b.path.name.endswith("-2.md")
+
+
+def test_filter_drafts_and_future():
+    now = dt.datetime(2025, 1, 1, tzinfo=UTC)
+    posts = [_article(guid="a"), _article(guid="d", draft=True), _article(guid="f", date=now + dt.timedelta(days=1))]
+    posts[0] = _article(guid="a", date=now - dt.timedelta(days=1))
+    posts[1] = _article(guid="d", draft=True, date=now - dt.timedelta(days=1))
+    assert [p.guid for p in filter_published(posts, now, False, False)] == ["a"]
+    assert [p.guid for p in filter_published(posts, now, True, True)] == ["a", "d", "f"]

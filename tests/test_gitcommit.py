@@ -1,0 +1,86 @@
+"""gitcommit.py and ``fetch --commit``: one commit per fetch that changed something, pushed to a bare remote."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import pytest
+from feedserver import FeedServer, conditional
+
+from generator.cli import main
+from generator.gitcommit import GitError, commit_fetched, commit_message
+
+FIXTURES = Path(__file__).parent / "fixtures" / "feeds"
+GIT_ENV = {
+    "GIT_AUTHOR_NAME": "Test", "GIT_AUTHOR_EMAIL": "test@example.org",
+    "GIT_COMMITTER_NAME": "Test", "GIT_COMMITTER_EMAIL": "test@example.org",
+}
+
+
+@pytest.fixture(autouse=True)
+def git_identity(monkeypatch):
+    for key, value in GIT_ENV.items():
+        monkeypatch.setenv(key, value)
+
+
+def git(cwd: Path, *args: str) -> str:
+    return subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, check=True).stdout
+
+
+def make_repo(tmp_path: Path, feed_url: str) -> tuple[Path, Path]:
+    bare = tmp_path / "origin.git"
+    git(tmp_path, "init", "--quiet", "--bare", "-b", "main", str(bare))
+    work = tmp_path / "site"
+    git(tmp_path, "clone", "--quiet", str(bare), str(work))
+    (work / "feeds").mkdir()
+    (work / "site.toml").write_text('title = "Test"\n')
+    (work / "feeds/feeds.toml").write_text(f'[[feed]]\nname = "ghosty"\nurl = "{feed_url}"\n')
+    git(work, "checkout", "--quiet", "-b", "main")
+    git(work, "add", ".")
+    git(work, "commit", "--quiet", "-m", "start")
+    git(work, "push", "--quiet", "-u", "origin", "main")
+    return work, bare
+
+
+def test_message_says_what_happened():
+    assert commit_message(3, 1, 2) == "fetch: 3 new, 1 updated articles from 2 feeds"
+    assert commit_message(1, 0, 1) == "fetch: 1 new, 0 updated articles from 1 feed"
+    assert commit_message(0, 0, 0) == "fetch: feed state updated, no new articles"
+
+
+def test_fetch_commit_then_push_reaches_the_bare_remote(tmp_path: Path):
+    with FeedServer() as server:
+        url = server.route("/feed", conditional((FIXTURES / "ghost_like.xml").read_bytes(), etag='"v1"'))
+        work, bare = make_repo(tmp_path, url)
+        assert main(["--root", str(work), "-q", "fetch", "--commit"]) == 0
+        log = git(work, "log", "--format=%s").splitlines()
+        assert len(log) == 2 and log[0].startswith("fetch: ") and " new, 0 updated articles from 1 feed" in log[0]
+        new_count = int(log[0].split()[1])
+        committed = git(work, "show", "--name-only", "--format=", "HEAD").split()
+        assert len([f for f in committed if f.startswith("content/ghosty/")]) == new_count > 0
+        assert "feeds/state.json" in committed
+        assert git(work, "status", "--porcelain") == ""
+        git(work, "push", "--quiet")
+        assert git(bare, "log", "--format=%s", "main").splitlines()[0] == log[0]
+
+        # Nothing new (a 304): no commit.
+        assert main(["--root", str(work), "-q", "fetch", "--commit"]) == 0
+        assert len(git(work, "log", "--format=%s").splitlines()) == 2
+
+
+def test_commit_only_touches_fetch_paths(tmp_path: Path):
+    with FeedServer() as server:
+        url = server.route("/feed", conditional((FIXTURES / "ghost_like.xml").read_bytes(), etag='"v1"'))
+        work, _ = make_repo(tmp_path, url)
+        (work / "notes.txt").write_text("work in progress")
+        assert main(["--root", str(work), "-q", "fetch", "--commit"]) == 0
+        assert "notes.txt" not in git(work, "show", "--name-only", "--format=", "HEAD")
+        assert "?? notes.txt" in git(work, "status", "--porcelain")
+
+
+def test_not_a_repository_is_a_clear_error(tmp_path: Path):
+    (tmp_path / "content").mkdir()
+    (tmp_path / "content" / "x.md").write_text("x")
+    with pytest.raises(GitError, match="not a git repository|git rev-parse failed"):
+        commit_fetched(tmp_path, ["content"], "fetch: x")

@@ -1,0 +1,71 @@
+"""markup.py: Markdown features, exact fenced code, highlighting classes, no inline styles."""
+
+from __future__ import annotations
+
+from bs4 import BeautifulSoup
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from generator.markup import MarkdownRenderer, highlight_code, pygments_css
+
+
+def render(text: str) -> BeautifulSoup:
+    return BeautifulSoup(MarkdownRenderer().render(text).html, "html.parser")
+
+
+def test_fenced_code_is_byte_for_byte_with_language():
+    code = "\tdef f():\n\t\treturn '<module>'   \n  \n\n\t# tab\tinside\n"
+    soup = render(f"Intro\n\n```python\n{code}```\n")
+    block = soup.select_one("pre.highlight > code.language-python")
+    assert block is not None and block.get_text() == code
+
+
+def test_tilde_fence_longer_fence_and_indented_fence():
+    soup = render("~~~~\n```\ninner\n```\n~~~~\n\n  ```bash\n  echo hi\n   x\n  ```\n")
+    blocks = soup.find_all("code")
+    assert blocks[0].get_text() == "```\ninner\n```\n"
+    assert blocks[1]["class"] == ["language-bash"] and blocks[1].get_text() == "echo hi\n x\n"
+
+
+def test_unknown_language_keeps_class_and_escapes():
+    soup = render("```nosuchlang\n<b>&</b>\n```\n")
+    code = soup.select_one("code.language-nosuchlang")
+    assert code.get_text() == "<b>&</b>\n" and code.find("b") is None
+
+
+def test_highlighting_uses_classes_not_styles():
+    out = highlight_code("x = 1\n", "python")
+    assert 'class="n"' in out and "style=" not in out
+    css = pygments_css()
+    assert ".highlight .k" in css and "prefers-color-scheme: dark" in css
+
+
+def test_tables_footnotes_toc_attr_list():
+    text = "## Part one\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\nNote[^n].\n\n[^n]: The note.\n\nPara\n{: .lead }\n"
+    result = MarkdownRenderer().render(text)
+    soup = BeautifulSoup(result.html, "html.parser")
+    assert soup.find("h2")["id"] == "part-one"
+    assert [td.get_text() for td in soup.find_all("td")] == ["1", "2"]
+    assert soup.select_one("div.footnote li").get_text().strip().startswith("The note.")
+    assert soup.find("p", class_="lead").get_text() == "Para"
+    assert result.toc[0]["name"] == "Part one"
+
+
+def test_render_is_pure_between_calls():
+    renderer = MarkdownRenderer()
+    first = renderer.render("A[^1]\n\n[^1]: x\n\n```\ncode\n```\n").html
+    renderer.render("# Other\n\n```py\nother\n```\n")
+    assert renderer.render("A[^1]\n\n[^1]: x\n\n```\ncode\n```\n").html == first
+
+
+code_text = st.text(alphabet=st.sampled_from(list("ab \t\n<>&`~#*_\\")), max_size=60).filter(
+    lambda s: "```" not in s
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(code=code_text)
+def test_any_code_survives_exactly(code):
+    code = code if code.endswith("\n") or not code else code + "\n"
+    soup = render(f"```text\n{code}```\n")
+    assert soup.find("code").get_text() == code

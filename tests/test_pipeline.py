@@ -1,0 +1,149 @@
+"""pipeline.py: a whole build in memory and on disk: pages, determinism, safety, no-op rebuilds."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+from bs4 import BeautifulSoup
+from conftest import post
+
+from generator.config import load_site_config
+from generator.errors import ContentErrors
+from generator.pipeline import BuildOptions, build_site
+
+NOW = datetime(2025, 6, 1, tzinfo=timezone.utc)
+
+
+def tree(root: Path) -> dict[str, str]:
+    return {p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def build(root: Path, **kw) -> Path:
+    site = load_site_config(root)
+    build_site(site, BuildOptions(now=NOW, **kw))
+    return kw.get("out_dir") or site.path("output")
+
+
+SITE = {
+    "site.toml": 'title = "Test"\nbase_url = "https://example.org/"\nper_page = 2\n',
+    "content/posts/a.md": post("First", "2024-01-01", tags="[python, web]"),
+    "content/posts/b.md": post("Second", "2024-02-01", tags="[python]"),
+    "content/posts/c.md": post("Third", "2025-01-01", body="```python\n\tx = 1\n```\n"),
+    "content/posts/draft.md": post("Draft one", "2024-03-01", draft="true"),
+    "content/posts/future.md": post("From the future", "2030-01-01"),
+    "content/feedx/2024-04-01-imported.md": post(
+        "Imported", "2024-04-01", author="Ann", source="feedx", platform="ghost",
+        original_url="https://blog.example/imported/", guid="g1",
+    ),
+}
+
+
+def test_every_page_exists(make_site):
+    out = build(make_site(SITE))
+    for path in [
+        "index.html", "page/2/index.html", "posts/first/index.html", "posts/imported/index.html",
+        "tags/index.html", "tags/python/index.html", "tags/python/feed.xml",
+        "sources/index.html", "sources/feedx/index.html", "archive/index.html", "404.html",
+        "feed.xml", "atom.xml", "feed.json", "sitemap.xml", "robots.txt",
+    ]:
+        assert (out / path).is_file(), path
+    assert not (out / "page/3").exists()
+    assert not (out / "posts/draft-one").exists() and not (out / "posts/from-the-future").exists()
+
+
+def test_drafts_and_future_flags(make_site):
+    out = build(make_site(SITE), drafts=True, future=True)
+    assert (out / "posts/draft-one/index.html").exists() and (out / "posts/from-the-future/index.html").exists()
+
+
+def test_index_is_newest_first_with_summaries(make_site):
+    out = build(make_site(SITE))
+    soup = BeautifulSoup((out / "index.html").read_text(), "html.parser")
+    titles = [a.get_text() for a in soup.select(".post-list .p-name a")]
+    assert titles == ["Third", "Imported"]
+    assert soup.select_one(".post-list .p-summary").get_text().strip()
+
+
+def test_imported_article_credits_and_canonical(make_site):
+    out = build(make_site(SITE))
+    soup = BeautifulSoup((out / "posts/imported/index.html").read_text(), "html.parser")
+    assert soup.find("link", rel="canonical")["href"] == "https://blog.example/imported/"
+    entry = soup.select_one(".h-entry")
+    assert entry.select_one(".p-name").get_text() == "Imported"
+    assert entry.select_one(".p-author").get_text() == "Ann"
+    assert entry.select_one(".dt-published")["datetime"] == "2024-04-01T00:00:00+00:00"
+    assert entry.select_one(".u-url")["href"] == "https://blog.example/imported/"
+    assert entry.select_one(".e-content").get_text().strip() == "Hello."
+    assert "read the original" in soup.get_text()
+
+
+def test_code_keeps_language_class(make_site):
+    out = build(make_site(SITE))
+    soup = BeautifulSoup((out / "posts/third/index.html").read_text(), "html.parser")
+    assert soup.select_one(".e-content code.language-python").get_text() == "\tx = 1\n"
+
+
+def test_two_builds_are_byte_identical(make_site, tmp_path):
+    root = make_site(SITE)
+    first = tree(build(root, out_dir=tmp_path / "one"))
+    second = tree(build(root, out_dir=tmp_path / "two"))
+    assert first == second and len(first) > 20
+
+
+def test_second_build_writes_nothing(make_site):
+    root = make_site(SITE)
+    out = build(root)
+    before = {p: p.stat().st_mtime_ns for p in out.rglob("*") if p.is_file()}
+    report = build_site(load_site_config(root), BuildOptions(now=NOW))
+    assert report.published.written == 0 and report.published.removed == 0
+    assert {p: p.stat().st_mtime_ns for p in out.rglob("*") if p.is_file()} == before
+
+
+def test_changed_post_rewrites_only_what_changed(make_site):
+    root = make_site(SITE)
+    out = build(root)
+    untouched = out / "posts/first/index.html"
+    mtime = untouched.stat().st_mtime_ns
+    (root / "content/posts/c.md").write_text(post("Third", "2025-01-01", body="New body.\n"))
+    build(root)
+    assert "New body." in (out / "posts/third/index.html").read_text()
+    assert untouched.stat().st_mtime_ns == mtime
+
+
+def test_deleted_post_disappears(make_site):
+    root = make_site(SITE)
+    out = build(root)
+    (root / "content/posts/a.md").unlink()
+    build(root)
+    assert not (out / "posts/first").exists()
+
+
+def test_bad_content_leaves_previous_output_untouched(make_site):
+    root = make_site(SITE)
+    out = build(root)
+    before = tree(out)
+    (root / "content/posts/broken.md").write_text("---\ntitle: [unclosed\ndate: 2024-01-01\n---\n")
+    (root / "content/posts/notitle.md").write_text("---\ndate: 2024-01-01\n---\n")
+    with pytest.raises(ContentErrors) as info:
+        build(root)
+    assert len(info.value.errors) == 2
+    assert tree(out) == before
+
+
+HOSTILE = ["../../etc/passwd", "con", "aux", "x" * 300, "😀 party 🎉", "שלום עולם", "Same Title", "SAME TITLE", "<script>alert(1)</script>"]
+
+
+def test_hostile_titles_give_safe_distinct_paths(make_site):
+    files = {f"content/posts/h{i}.md": post(f'"{t}"', f"2024-01-{i + 1:02d}") for i, t in enumerate(HOSTILE)}
+    root = make_site(files)
+    out = build(root)
+    post_dirs = sorted(p.parent.name for p in (out / "posts").glob("*/index.html"))
+    assert len(post_dirs) == len(HOSTILE) == len(set(post_dirs))
+    for path in out.rglob("*"):
+        assert path.resolve().is_relative_to(out.resolve())
+        assert len(path.name) <= 100
+    page = next((out / "posts").glob("script-alert-1-script/index.html")).read_text()
+    assert "<script>alert(1)</script>" not in page and "&lt;script&gt;" in page

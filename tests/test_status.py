@@ -1,0 +1,65 @@
+"""status.py and /status/: feed health from feeds/*.toml, feeds/state.json and content/."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timezone
+
+from bs4 import BeautifulSoup
+from conftest import post
+
+from generator.config import load_site_config
+from generator.pipeline import BuildOptions, build_site
+
+FEEDS = """
+[[feed]]
+name = "healthy"
+url = "https://ok.example/feed/"
+title = "Healthy Blog"
+platform = "ghost"
+
+[[feed]]
+name = "broken"
+url = "https://broken.example/rss"
+
+[[feed]]
+name = "quiet"
+url = "https://quiet.example/feed.xml"
+"""
+STATE = {
+    "version": 1,
+    "feeds": {
+        "healthy": {"last_success": "2025-01-01T10:00:00Z", "etag": "\"x\""},
+        "broken": {"last_success": "2024-12-01T10:00:00Z", "last_error": "HTTP 404", "consecutive_failures": 3},
+    },
+}
+
+
+def test_status_page_lists_broken_feeds_first_with_reasons(make_site):
+    root = make_site({
+        "feeds/feeds.toml": FEEDS,
+        "feeds/state.json": json.dumps(STATE),
+        "content/healthy/2024-12-30-a.md": post("A", "2024-12-30", source="healthy", guid="1", platform="ghost"),
+        "content/healthy/2024-12-31-b.md": post("B", "2024-12-31", source="healthy", guid="2", platform="ghost"),
+        "content/broken/2024-11-01-c.md": post("C", "2024-11-01", source="broken", guid="3"),
+    })
+    build_site(load_site_config(root), BuildOptions(now=datetime(2025, 2, 1, tzinfo=timezone.utc)))
+    soup = BeautifulSoup((root / "public/status/index.html").read_text(), "html.parser")
+    rows = soup.select("table.status-table tbody tr")
+    names = [r.find("th").get_text(" ", strip=True).split(" ")[0] for r in rows]
+    assert names[0] == "broken" and set(names) == {"broken", "Healthy", "quiet"}
+    broken = [c.get_text(strip=True) for c in rows[0].find_all("td")]
+    assert broken[2] == "HTTP 404" and broken[3] == "3" and broken[4] == "1"
+    healthy = next(r for r in rows if "Healthy Blog" in r.get_text())
+    cells = [c.get_text(strip=True) for c in healthy.find_all("td")]
+    assert cells[0] == "Ghost" and cells[1].startswith("2025-01-01 10:00") and cells[2] == "none"
+    assert cells[4] == "2" and cells[5] == "31 December 2024"
+    quiet = next(r for r in rows if "quiet" in r.get_text())
+    assert [c.get_text(strip=True) for c in quiet.find_all("td")][1] == "never"
+    assert "1 failing" in soup.get_text()
+
+
+def test_status_page_without_feeds(make_site):
+    root = make_site({"content/posts/a.md": post("A", "2024-01-01")})
+    build_site(load_site_config(root), BuildOptions(now=datetime(2025, 2, 1, tzinfo=timezone.utc)))
+    assert "No feeds are configured" in (root / "public/status/index.html").read_text()
