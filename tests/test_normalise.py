@@ -135,6 +135,14 @@ def test_tracking_parameters():
     assert strip_tracking("https://tool.example/?ref=main", "ghost") == "https://tool.example/?ref=main"
 
 
+def test_substack_widgets_dropped_and_image_links_unwrapped():
+    html = rendered('<div class="captioned-image-container"><figure><a class="image-link" href="https://cdn.example/big.png">'
+                    '<img src="https://cdn.example/small.png" alt="Chart"></a><figcaption>A chart</figcaption></figure></div>'
+                    '<div class="subscription-widget-wrap"><p>Subscribe now</p></div><p class="button-wrapper"><a href="/s">Share</a></p>')
+    assert html.find("figure").find("a") is None and html.find("figcaption").get_text() == "A chart"
+    assert "Subscribe" not in html.get_text() and "Share" not in html.get_text()
+
+
 def test_text_and_markdown_bodies():
     assert rendered("Line one\nline two\n\nSecond *para*", kind="text").find_all("p")[1].get_text() == "Second *para*"
     md = rendered("Some **bold** and a [link](/rel).\n\n    indented code\n", kind="markdown", platform="gridsome")
@@ -202,6 +210,30 @@ def test_recheck_links_catches_disguised_schemes(target):
     markdown = f"[a]({target}) <a href=\"{target}\">b</a> <img src='{target}'>"
     fixed = recheck_links(markdown)
     assert fixed.count("#") >= 3 and "script:" not in fixed.replace("&#", "").lower().replace("\t", "")
+
+
+def test_code_about_javascript_links_is_left_exact():
+    code = '<a href="javascript:void(0)">x</a>\n[y](javascript:go())'
+    md = convert_body(f"<p>Never write <code>href=\"javascript:x\"</code>:</p><pre><code>{htmllib.escape(code)}</code></pre>")
+    html = render(md)
+    assert html.find("pre").get_text().rstrip("\n") == code
+    assert html.find("p").find("code").get_text() == 'href="javascript:x"'
+
+
+def test_convert_command(tmp_path, capsys):
+    from generator.cli import main
+
+    page = tmp_path / "page.html"
+    page.write_text("<html><head><title>T</title></head><body><article><h1>Hi</h1><p>A <a href='/x'>link</a>"
+                    "<script>bad()</script></p></article></body></html>", encoding="utf-8")
+    assert main(["convert", "--base-url", "https://site.example/p/", str(page)]) == 0
+    assert capsys.readouterr().out == "## Hi\n\nA [link](https://site.example/x)\n"
+    md = tmp_path / "post.md"
+    md.write_text("Some *text* with ![i](/images/a.png)\n", encoding="utf-8")
+    assert main(["convert", "--platform", "gridsome", "--base-url", "https://g.example/blog/x/", str(md)]) == 0
+    assert capsys.readouterr().out == "Some *text* with ![i](https://g.example/images/a.png)\n"
+    assert main(["convert", str(tmp_path / "missing.html")]) == 1
+    assert "cannot read" in capsys.readouterr().err
 
 
 def test_recheck_keeps_good_links():
