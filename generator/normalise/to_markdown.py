@@ -44,7 +44,8 @@ def escape_text(text: str) -> str:
     """Escape the characters that would turn prose into Markdown markup (inline level)."""
     text = text.replace("\\", "\\\\")
     text = re.sub(r"([*`\[\]|])", r"\\\1", text)
-    text = re.sub(r"(?<!\w)_|_(?!\w)", r"\\_", text)
+    # "_" between letters or digits (snake_case) is never emphasis; anywhere else it may be.
+    text = re.sub(r"(?<![^\W_])_|_(?![^\W_])", r"\\_", text)
     text = re.sub(r"\{(?=[:#.])", r"\\{", text)
     text = re.sub(r"&(?=#?\w+;)", "&amp;", text)
     return text.replace("<", "&lt;")
