@@ -24,10 +24,10 @@ from .generic import clean_generic
 from .ghost import clean_ghost
 from .gridsome import clean_gridsome, markdown_to_html
 from .sanitise import EMBED_HOSTS, absolute_url, safe_url, sanitise_html
-from .summary import make_summary, shorten
+from .summary import make_summary
 from .to_markdown import html_to_markdown
 
-__all__ = ["normalise_entry", "convert_body", "recheck_links", "EMBED_HOSTS"]
+__all__ = ["normalise_entry", "convert_body", "body_to_html", "recheck_links", "EMBED_HOSTS"]
 
 CLEANERS: dict[str, Callable[[BeautifulSoup, str], None]] = {
     "forem": clean_forem,
