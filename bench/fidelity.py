@@ -5,8 +5,9 @@ compared with what the site will show: our Markdown rendered by Python-Markdown 
 site renderer's extensions). Counted per feature: code blocks (text exact, trailing
 newlines aside, and language kept), links (absolute, resolved, tracking-stripped
 target present), images (src present), headings (text present), figure captions,
-embeds (iframe/video/audio). Code text is compared on what we emit inside the fence,
-since stock fenced_code expands tabs (the site's renderer keeps them).
+embeds (iframe/video/audio). Rendering uses generator.markup (exact fences, Pygments) when it exists;
+otherwise stock Python-Markdown, and code is then compared on the text inside our
+fences, since stock fenced_code expands tabs.
 
     python bench/fidelity.py            # prints one line per feed and the totals
 """
@@ -34,6 +35,11 @@ from generator.normalise.generic import is_tracking_pixel  # noqa: E402
 from generator.normalise.sanitise import absolute_url, embed_url, strip_tracking  # noqa: E402
 from generator.normalise.to_markdown import code_language, code_text  # noqa: E402
 from generator.parse import parse_feed  # noqa: E402
+
+try:
+    from generator.markup import MarkdownRenderer  # the site's renderer, with exact fences
+except ImportError:  # the normaliser alone (before the lead's markup.py is merged)
+    MarkdownRenderer = None
 
 __all__ = ["Score", "measure_entry", "render", "real_feed_files", "SHARED"]
 
@@ -65,6 +71,9 @@ class Score:
 
 
 def render(markdown_text: str) -> BeautifulSoup:
+    """The HTML the site shows: generator.markup when present, else stock Python-Markdown."""
+    if MarkdownRenderer is not None:
+        return BeautifulSoup(MarkdownRenderer().render(markdown_text).html, "html.parser")
     return BeautifulSoup(markdown.markdown(markdown_text, extensions=EXTENSIONS), "html.parser")
 
 
@@ -81,7 +90,15 @@ def measure_entry(entry: Entry, source: FeedSource) -> tuple[Score, str]:
         junk.decompose()
     base = entry.base_url or entry.link
     score = Score()
-    fences = [(m.group("lang").strip(), m.group("code")) for m in FENCE.finditer(article.body)]
+    if MarkdownRenderer is not None:
+        # Exact: the text of each rendered <code> block, language from class="language-x".
+        fences = []
+        for code_el in out.select("pre > code"):
+            langs = [c[len("language-"):] for c in code_el.get("class") or [] if c.startswith("language-")]
+            text = code_el.get_text()
+            fences.append((langs[0] if langs else "", text[:-1] if text.endswith("\n") else text))
+    else:
+        fences = [(m.group("lang").strip(), m.group("code")) for m in FENCE.finditer(article.body)]
     fence_codes = [code for _, code in fences]
     for pre in src.find_all("pre"):
         code = code_text(pre)

@@ -24,17 +24,17 @@ from .generic import clean_generic
 from .ghost import clean_ghost
 from .gridsome import clean_gridsome, markdown_to_html
 from .sanitise import EMBED_HOSTS, absolute_url, safe_url, sanitise_html
-from .summary import make_summary, shorten
+from .summary import make_summary
 from .to_markdown import html_to_markdown
 
-__all__ = ["normalise_entry", "convert_body", "recheck_links", "EMBED_HOSTS"]
+__all__ = ["normalise_entry", "convert_body", "body_to_html", "recheck_links", "EMBED_HOSTS"]
 
 CLEANERS: dict[str, Callable[[BeautifulSoup, str], None]] = {
     "forem": clean_forem,
     "ghost": clean_ghost,
     "gridsome": clean_gridsome,
 }
-LINK_TARGET = re.compile(r"(\]\(\s*<?)([^)\s>]*)|((?:href|src|poster|cite)\s*=\s*[\"']?)([^\"'\s>]*)", re.I)
+LINK_TARGET = re.compile(r"(\]\(\s*<?)([^)\s>]*)|((?:href|src|poster|cite)\s*=\s*[\"']?\s*)([^\"'\s>]*)", re.I)
 
 
 def body_to_html(content: str, content_type: str) -> str:
@@ -57,15 +57,25 @@ def _main_part(page: str) -> str:
     return part.decode_contents()
 
 
+# Fenced blocks and code spans are text, not links: the re-check leaves them alone.
+CODE_PARTS = re.compile(r"^(`{3,})[^\n]*\n.*?\n\1[ \t]*$|(`+)[^`\n].*?(?<!`)\2(?!`)", re.M | re.S)
+
+
 def recheck_links(markdown: str) -> str:
     """Defence in depth: any link target in the Markdown that is not http(s), mailto,
-    a fragment or relative - however encoded - is replaced by ``#``."""
+    a fragment or relative - however encoded - is replaced by ``#``. Code is skipped."""
 
     def fix(match: re.Match) -> str:
         prefix, target = (match.group(1), match.group(2)) if match.group(1) is not None else (match.group(3), match.group(4))
         return prefix + (target if safe_url(target) else "#")
 
-    return LINK_TARGET.sub(fix, markdown)
+    out, last = [], 0
+    for code in CODE_PARTS.finditer(markdown):
+        out.append(LINK_TARGET.sub(fix, markdown[last : code.start()]))
+        out.append(code.group(0))
+        last = code.end()
+    out.append(LINK_TARGET.sub(fix, markdown[last:]))
+    return "".join(out)
 
 
 def _clean_tree(content: str, content_type: str, platform: str, title: str) -> BeautifulSoup:

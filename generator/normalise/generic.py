@@ -3,7 +3,8 @@ Substack, Squarespace and any other feed).
 
 It owns the quirks that are not one platform's: tracking pixels (Medium's
 ``/_/stat``, FeedBurner's ``~r`` beacons, 1x1 images), ``<a href="#">`` wrappers
-(lightboxes), WordPress ``div.wp-caption`` figures, and empty inline wrappers.
+(lightboxes), WordPress ``div.wp-caption`` figures, FeedBurner flare and Substack's
+subscribe widgets and image links.
 """
 
 from __future__ import annotations
@@ -44,5 +45,9 @@ def clean_generic(soup: BeautifulSoup, title: str = "") -> None:
         if href in ("", "#"):
             link.unwrap()
     _wp_caption_to_figure(soup)
-    for div in soup.select("div.feedflare"):
+    # FeedBurner share links and Substack's subscribe/share widgets are chrome, not content.
+    for div in soup.select("div.feedflare, .subscription-widget-wrap, .subscription-widget, .share-dialog, p.button-wrapper"):
         div.decompose()
+    for link in soup.select("a.image-link"):  # Substack links every image to its CDN copy
+        if link.find("img") is not None:
+            link.unwrap()

@@ -43,8 +43,9 @@ LANGUAGE_NAME = re.compile(r"^[A-Za-z0-9_+#.\-]{1,30}$")
 def escape_text(text: str) -> str:
     """Escape the characters that would turn prose into Markdown markup (inline level)."""
     text = text.replace("\\", "\\\\")
-    text = re.sub(r"([*`\[\]])", r"\\\1", text)
-    text = re.sub(r"(?<!\w)_|_(?!\w)", r"\\_", text)
+    text = re.sub(r"([*`\[\]|])", r"\\\1", text)
+    # "_" between letters or digits (snake_case) is never emphasis; anywhere else it may be.
+    text = re.sub(r"(?<![^\W_])_|_(?![^\W_])", r"\\_", text)
     text = re.sub(r"\{(?=[:#.])", r"\\{", text)
     text = re.sub(r"&(?=#?\w+;)", "&amp;", text)
     return text.replace("<", "&lt;")
@@ -53,7 +54,9 @@ def escape_text(text: str) -> str:
 def _escape_line_start(line: str) -> str:
     """Escape what only means something at the start of a line (headings, lists, quotes)."""
     stripped = line.lstrip(" ")
-    if re.match(r"^(#{1,6}(\s|$)|>|[-+*](\s|$)|[=\-]+\s*$)", stripped):
+    if re.match(r"^=+\s*(<br>)?$", stripped):
+        return "&#61;" + stripped[1:]  # "=" has no backslash escape; a setext underline would make a heading
+    if re.match(r"^(#|>|[-+*](\s|$)|-+\s*(<br>)?$)", stripped):
         return "\\" + stripped
     if stripped.startswith("~~~"):
         return "&#126;" + stripped[1:]
@@ -312,7 +315,7 @@ class _Converter:
         cells = []
         for cell in row.find_all(["td", "th"], recursive=False):
             text = re.sub(r"\s+", " ", self.inline_children(cell).replace("<br>\n", "<br>")).strip()
-            cells.append(text.replace("|", "\\|") or " ")
+            cells.append(text or " ")  # "|" in prose is escaped already
         return "| " + " | ".join(cells) + " |"
 
     def block_figure(self, node: Tag) -> list[str]:

@@ -1,0 +1,276 @@
+"""Unit tests for generator.normalise: escaping, conversion details, safety, metadata."""
+
+from __future__ import annotations
+
+import html as htmllib
+import re
+from datetime import datetime, timezone
+
+import pytest
+from bs4 import BeautifulSoup
+from hypothesis import HealthCheck, given, settings, strategies as st
+
+from bench.fidelity import render
+from generator.content import dump_article, parse_article
+from generator.models import Entry, FeedSource
+from generator.normalise import EMBED_HOSTS, convert_body, normalise_entry, recheck_links
+from generator.normalise.sanitise import safe_url, strip_tracking
+
+SOURCE = FeedSource(name="demo", url="https://feed.example/rss", tags=("Python", "extra"))
+WHEN = datetime(2026, 1, 2, 3, 4, 5, tzinfo=timezone.utc)
+
+
+def entry(content: str, **fields) -> Entry:
+    base = dict(source="demo", id="urn:1", title="A title", link="https://blog.example/post/", published=WHEN,
+                content=content)
+    base.update(fields)
+    return Entry(**base)
+
+
+def rendered(content: str, kind: str = "html", base: str = "https://blog.example/post/", platform: str = "generic"):
+    return render(convert_body(content, kind, base, platform))
+
+
+# ---------------------------------------------------------------- prose escaping
+
+PIECES = list("ab1 *_`[]()<>#!&;:{}|\\-+=.~^") + ["&amp;", "&copy;", "1. ", "# ", "- ", "> ", "http://x.y", "<b>"]
+PROSE = st.lists(st.sampled_from(PIECES), min_size=1, max_size=25).map("".join)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(first=PROSE, second=PROSE)
+def test_prose_renders_as_the_same_text(first, second):
+    source = f"<p>{htmllib.escape(first)}<br>{htmllib.escape(second)}</p>"
+    want = BeautifulSoup(source.replace("<br>", "\n"), "html.parser").get_text()
+    got = rendered(source).get_text()
+    norm = lambda s: re.sub(r"\s+", " ", s).strip()  # noqa: E731
+    assert norm(got) == norm(want)
+
+
+@pytest.mark.parametrize("text", ["# not a heading", "1. not a list", "- not a list", "> not a quote", "[TOC]",
+                                  "*not em*", "_not em_", "`not code`", "[^1] not a footnote", "a {: .cls}", "---",
+                                  "&copy; literally", "<b>not bold</b>", "~~~", "+ plus"])
+def test_markdown_characters_at_line_start_stay_text(text):
+    html = rendered(f"<p>x<br>{htmllib.escape(text)}</p><p>{htmllib.escape(text)}</p>")
+    paragraphs = html.find_all("p")
+    assert len(paragraphs) == 2 and paragraphs[1].get_text() == text
+    assert html.find(["h1", "h2", "em", "code", "ul", "ol", "blockquote", "b", "hr", "pre"]) is None
+
+
+# ---------------------------------------------------------------- blocks
+
+def test_code_block_with_backticks_and_tabs_is_exact():
+    code = "a = '```'\n\tindented\n\n   \nend <tag> &amp;"
+    md = convert_body(f'<pre><code class="language-py">{htmllib.escape(code)}</code></pre>')
+    assert md == f"````py\n{code}\n````\n"
+
+
+def test_h1_demoted_and_levels_kept():
+    html = rendered("<h1>One</h1><h3>Three</h3><h6>Six #</h6>")
+    assert [(h.name, h.get_text()) for h in html.find_all(re.compile("^h"))] == [("h2", "One"), ("h3", "Three"), ("h6", "Six #")]
+
+
+def test_ordered_list_start_and_nesting():
+    html = rendered('<ol start="4"><li>four<ol><li>inner</li></ol></li><li>five</li></ol><ul><li>dot</li></ul>')
+    outer = html.find("ol")
+    assert outer["start"] == "4"
+    assert outer.find("ol").find("li").get_text() == "inner"
+    assert html.find("ul").get_text().strip() == "dot"
+
+
+def test_two_lists_in_a_row_stay_two_lists():
+    html = rendered("<ul><li>a</li></ul><ul><li>b</li></ul><blockquote>q1</blockquote><blockquote>q2</blockquote>")
+    assert len(html.find_all("ul")) == 2 and len(html.find_all("blockquote")) == 2
+
+
+def test_table_without_header_row_is_kept_whole():
+    html = rendered("<table><tr><td>a</td><td><a href='/x'>b</a></td></tr><tr><td colspan=2>c</td></tr></table>")
+    cells = html.find_all("td")
+    assert [c.get_text() for c in cells] == ["a", "b", "c"] and cells[2]["colspan"] == "2"
+    assert cells[1].find("a")["href"] == "https://blog.example/x"
+
+
+def test_images_links_absolute_with_size_and_title():
+    html = rendered('<p><a href="../other/" title="Other">other</a> <img src="pic one.png" alt="A [pic]" width="10" height="20" title="T"></p>')
+    link, img = html.find("a"), html.find("img")
+    assert link["href"] == "https://blog.example/other/" and link["title"] == "Other"
+    assert (img["src"], img["alt"], img["width"], img["height"], img["title"]) == (
+        "https://blog.example/post/pic%20one.png", "A [pic]", "10", "20", "T")
+
+
+def test_link_with_parentheses_in_url():
+    html = rendered('<p><a href="https://en.wikipedia.org/wiki/Python_(language)">py</a> <a href="https://x.example/a)b">odd</a></p>')
+    hrefs = [a["href"] for a in html.find_all("a")]
+    assert hrefs == ["https://en.wikipedia.org/wiki/Python_(language)", "https://x.example/a%29b"]
+
+
+def test_inline_code_with_backticks():
+    html = rendered("<p>Use <code>a `b` c</code> and <code>`x</code></p>")
+    assert [c.get_text() for c in html.find_all("code")] == ["a `b` c", "`x"]
+
+
+def test_video_audio_kept_with_sources():
+    html = rendered('<video poster="p.jpg"><source src="v.webm" type="video/webm"><source src="v.mp4"></video><audio src="a.mp3"></audio>')
+    assert [s["src"] for s in html.find("video").find_all("source")] == ["https://blog.example/post/v.webm", "https://blog.example/post/v.mp4"]
+    assert html.find("video")["poster"] == "https://blog.example/post/p.jpg"
+    assert html.find("audio")["src"] == "https://blog.example/post/a.mp3"
+
+
+def test_embed_rewrites_and_allowlist():
+    html = rendered('<iframe src="https://www.youtube.com/embed/abcdefghijk?start=30&amp;autoplay=1"></iframe>'
+                    '<iframe src="https://vimeo.com/76979871"></iframe>'
+                    '<iframe src="https://tracker.example/embed"></iframe>')
+    frames = html.find_all("iframe")
+    assert [f["src"] for f in frames] == ["https://www.youtube-nocookie.com/embed/abcdefghijk?start=30",
+                                           "https://player.vimeo.com/video/76979871?dnt=1"]
+    assert all(" ".join(f["sandbox"]) == "allow-scripts allow-same-origin allow-presentation allow-popups" for f in frames)
+    assert html.find("a")["href"] == "https://tracker.example/embed"
+    assert "www.youtube-nocookie.com" in EMBED_HOSTS and "player.vimeo.com" in EMBED_HOSTS
+
+
+def test_tracking_parameters():
+    assert strip_tracking("https://x.example/a?utm_source=rss&id=3") == "https://x.example/a?id=3"
+    assert strip_tracking("https://medium.com/p/1?source=rss----1") == "https://medium.com/p/1"
+    assert strip_tracking("https://tool.example/?ref=blog.example", "ghost") == "https://tool.example/"
+    assert strip_tracking("https://tool.example/?ref=main", "ghost") == "https://tool.example/?ref=main"
+
+
+def test_substack_widgets_dropped_and_image_links_unwrapped():
+    html = rendered('<div class="captioned-image-container"><figure><a class="image-link" href="https://cdn.example/big.png">'
+                    '<img src="https://cdn.example/small.png" alt="Chart"></a><figcaption>A chart</figcaption></figure></div>'
+                    '<div class="subscription-widget-wrap"><p>Subscribe now</p></div><p class="button-wrapper"><a href="/s">Share</a></p>')
+    assert html.find("figure").find("a") is None and html.find("figcaption").get_text() == "A chart"
+    assert "Subscribe" not in html.get_text() and "Share" not in html.get_text()
+
+
+def test_text_and_markdown_bodies():
+    assert rendered("Line one\nline two\n\nSecond *para*", kind="text").find_all("p")[1].get_text() == "Second *para*"
+    md = rendered("Some **bold** and a [link](/rel).\n\n    indented code\n", kind="markdown", platform="gridsome")
+    assert md.find("strong").get_text() == "bold" and md.find("a")["href"] == "https://blog.example/rel"
+    assert md.find("code").get_text() == "indented code\n"
+
+
+# ---------------------------------------------------------------- safety
+
+HOSTILE_BODY = """
+<script>alert('s')</script><style>body{display:none}</style>
+<p onclick="alert(1)" style="color:red">Click <a href="javascript:alert(1)">js</a>
+<a href="jav&#x09;ascript:alert(2)">tab</a> <a href=" JAVASCRIPT:alert(3)">upper</a>
+<a href="&#106;avascript:alert(4)">entity</a> <a href="vbscript:msgbox(5)">vb</a>
+<a href="data:text/html;base64,PHNjcmlwdD4=">data</a> <img src="x" onerror="alert(6)">
+<img src="data:image/svg+xml,<svg onload=alert(7)>"> [md](javascript:alert(8))</p>
+<iframe src="javascript:alert(9)"></iframe><iframe src="https://evil.example/x" onload="alert(10)"></iframe>
+<object data="evil.swf"></object><embed src="evil.swf"><form action="/steal"><input name="q"><button>Go</button></form>
+<base href="https://evil.example/"><meta http-equiv="refresh" content="0;url=https://evil.example/">
+<svg onload="alert(11)"><circle/></svg><math><mi>x</mi></math><a href="\\\\evil.example">slashes</a>
+<table><tr><td><a href="javascript:alert(12)">cell</a><img src=x onerror=alert(13)></td></tr></table>
+<details><summary onclick="alert(14)">more</summary><a href="java\nscript:alert(15)">nl</a></details>
+"""
+
+
+def _assert_nothing_executable(html: BeautifulSoup) -> None:
+    for tag in html.find_all(True):
+        assert tag.name not in ("script", "style", "object", "embed", "form", "input", "button", "base", "meta", "svg", "math")
+        for attr, value in tag.attrs.items():
+            assert not attr.lower().startswith("on"), (tag.name, attr)
+            assert attr != "style"
+            if attr in ("href", "src", "poster", "action", "formaction", "data"):
+                assert safe_url(value), (tag.name, attr, value)
+                assert not str(value).lower().startswith(("data:", "javascript", "vbscript"))
+        if tag.name == "iframe":
+            assert any(tag["src"].startswith(f"https://{host}/") for host in EMBED_HOSTS)
+
+
+@pytest.mark.parametrize("kind,platform", [("html", "generic"), ("html", "forem"), ("html", "ghost"), ("markdown", "gridsome")])
+def test_hostile_body_leaves_nothing_executable(kind, platform):
+    markdown_hostile = HOSTILE_BODY + "\n\n[x](javascript:alert(1)) ![y](javascript:alert(2)) [z][r]\n\n[r]: javascript:alert(3)\n\n<a href='javascript:alert(4)'>raw</a>\n"
+    body = markdown_hostile if kind == "markdown" else HOSTILE_BODY
+    article = normalise_entry(entry(body, content_type=kind, platform=platform), SOURCE)
+    _assert_nothing_executable(render(article.body))
+    assert "alert" not in " ".join(a.get("href", "") for a in render(article.body).find_all("a"))
+
+
+def test_hostile_metadata_is_plain_text():
+    hostile = entry("<p>x</p>", title="<script>alert(1)</script><b>Bold</b> &amp; title",
+                    author='<img src=x onerror="alert(2)">Eve', tags=("<i onclick=x>tag</i>", "python"),
+                    summary="<a href='javascript:alert(3)'>sum</a>", link="javascript:alert(4)")
+    article = normalise_entry(hostile, SOURCE)
+    assert article.title == "alert(1) Bold & title"
+    assert article.author == "Eve"
+    assert article.tags == ("tag", "python", "extra")  # deduped case-insensitively
+    assert article.summary == "sum"
+    assert article.original_url == ""
+    front = dump_article(article).split("---")[1]
+    assert "<" not in front and "javascript" not in front
+
+
+@pytest.mark.parametrize("target", ["javascript:alert(1)", "jav&#x61;script:alert(1)", "java&#09;script:x", " javascript:x",
+                                    "JaVaScRiPt:x", "vbscript:x", "data:text/html,x", "&#x6A;avascript:x"])
+def test_recheck_links_catches_disguised_schemes(target):
+    markdown = f"[a]({target}) <a href=\"{target}\">b</a> <img src='{target}'>"
+    fixed = recheck_links(markdown)
+    assert fixed.count("#") >= 3 and "script:" not in fixed.replace("&#", "").lower().replace("\t", "")
+
+
+def test_code_about_javascript_links_is_left_exact():
+    code = '<a href="javascript:void(0)">x</a>\n[y](javascript:go())'
+    md = convert_body(f"<p>Never write <code>href=\"javascript:x\"</code>:</p><pre><code>{htmllib.escape(code)}</code></pre>")
+    html = render(md)
+    assert html.find("pre").get_text().rstrip("\n") == code
+    assert html.find("p").find("code").get_text() == 'href="javascript:x"'
+
+
+def test_convert_command(tmp_path, capsys):
+    from generator.cli import main
+
+    page = tmp_path / "page.html"
+    page.write_text("<html><head><title>T</title></head><body><article><h1>Hi</h1><p>A <a href='/x'>link</a>"
+                    "<script>bad()</script></p></article></body></html>", encoding="utf-8")
+    assert main(["convert", "--base-url", "https://site.example/p/", str(page)]) == 0
+    assert capsys.readouterr().out == "## Hi\n\nA [link](https://site.example/x)\n"
+    md = tmp_path / "post.md"
+    md.write_text("Some *text* with ![i](/images/a.png)\n", encoding="utf-8")
+    assert main(["convert", "--platform", "gridsome", "--base-url", "https://g.example/blog/x/", str(md)]) == 0
+    assert capsys.readouterr().out == "Some *text* with ![i](https://g.example/images/a.png)\n"
+    assert main(["convert", str(tmp_path / "missing.html")]) == 1
+    assert "cannot read" in capsys.readouterr().err
+
+
+def test_recheck_keeps_good_links():
+    text = "[a](https://x.example/a) [b](mailto:me@x.example) [c](#frag) <a href=\"/rel\">d</a>"
+    assert recheck_links(text) == text
+
+
+# ---------------------------------------------------------------- the article
+
+def test_article_fields_and_round_trip_through_the_file_format():
+    e = entry("<p>First paragraph of the post, long enough to summarise.</p><p>Second.</p>",
+              author="Ann", tags=("python", "Web"), image="/img/cover.png", updated=WHEN.replace(day=3), platform="ghost")
+    article = normalise_entry(e, SOURCE)
+    assert article.summary == "First paragraph of the post, long enough to summarise."
+    assert article.tags == ("python", "Web", "extra")
+    assert article.image == "https://blog.example/img/cover.png"
+    assert (article.source, article.guid, article.original_url, article.platform) == ("demo", "urn:1", "https://blog.example/post/", "ghost")
+    text = dump_article(article)
+    back = parse_article(text, "demo/x.md")
+    assert (back.title, back.date, back.body, back.tags, back.summary) == (article.title, article.date, article.body, article.tags, article.summary)
+    assert dump_article(normalise_entry(e, SOURCE)) == text
+
+
+def test_long_summary_cut_at_a_word():
+    words = " ".join(f"word{n}" for n in range(200))
+    summary = normalise_entry(entry(f"<p>{words}</p>"), SOURCE).summary
+    assert len(summary) <= 300 and summary.endswith("…") and summary[:-1].split(" ")[-1].startswith("word")
+
+
+def test_excerpt_links_to_the_original():
+    article = normalise_entry(entry("<p>Start of it…</p>", is_excerpt=True, feed_title="Far Blog"), SOURCE)
+    html = render(article.body)
+    assert "This is an excerpt." in html.get_text()
+    assert html.find_all("a")[-1]["href"] == "https://blog.example/post/" and "Far Blog" in html.get_text()
+
+
+def test_empty_and_broken_bodies_do_not_raise():
+    for body in ["", "<", "<p><b><i>unclosed", "<table><td>x", "\x00\x01", "<pre></pre>", "<ol><li></li></ol>", "]]>"]:
+        article = normalise_entry(entry(body), SOURCE)
+        assert isinstance(article.body, str)
