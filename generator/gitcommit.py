@@ -3,12 +3,15 @@
 The repository is the database. After a fetch, if any article under ``content/`` or
 ``feeds/state.json`` changed, one commit records it with a message that says what
 happened (``fetch: 3 new, 1 updated articles from 2 feeds``). Nothing changed, no
-commit. Pushing is left to the caller (the workflow runs ``git push``), so a failed
-push never loses the commit.
+commit. A state file whose only change is a newer ``last_success`` time (every feed
+answered 304) does not count: otherwise an hourly schedule would commit every hour.
+Pushing is left to the caller (the workflow runs ``git push``), so a failed push never
+loses the commit.
 """
 
 from __future__ import annotations
 
+import json
 import subprocess
 from pathlib import Path
 
@@ -39,11 +42,35 @@ def commit_message(new: int, updated: int, feeds: int) -> str:
     return f"fetch: {new} new, {updated} updated articles from {feeds} {plural}"
 
 
-def commit_fetched(root: Path, paths: list[str], message: str) -> str | None:
-    """Commit changes under ``paths`` (relative to ``root``); return the new commit id or None."""
+def _without_times(state_text: str) -> object:
+    """The state file's content less the times that move on every successful fetch."""
+    try:
+        data = json.loads(state_text)
+        for feed in data.get("feeds", {}).values():
+            feed.pop("last_success", None)
+        return data
+    except (ValueError, AttributeError):
+        return state_text
+
+
+def _only_times_changed(root: Path, state_file: str) -> bool:
+    try:
+        before = _git(root, "show", f"HEAD:{state_file}")
+    except GitError:
+        return False  # not committed yet: a real change
+    return _without_times(before) == _without_times((root / state_file).read_text(encoding="utf-8"))
+
+
+def commit_fetched(root: Path, paths: list[str], message: str, state_file: str | None = None) -> str | None:
+    """Commit changes under ``paths`` (relative to ``root``); return the new commit id or None.
+
+    ``state_file`` (one of ``paths``) is left out when only its fetch times changed.
+    """
     root = Path(root)
     if _git(root, "rev-parse", "--is-inside-work-tree").strip() != "true":
         raise GitError(f"fetch --commit: {root} is not a git repository")
+    if state_file and (root / state_file).exists() and _only_times_changed(root, state_file):
+        paths = [p for p in paths if p != state_file]
     existing = [p for p in paths if (root / p).exists()]
     if not existing:
         return None

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
@@ -64,7 +66,8 @@ def test_fetch_commit_then_push_reaches_the_bare_remote(tmp_path: Path):
         git(work, "push", "--quiet")
         assert git(bare, "log", "--format=%s", "main").splitlines()[0] == log[0]
 
-        # Nothing new (a 304): no commit.
+        # Nothing new (a 304, a second later so last_success moves): no commit.
+        time.sleep(1.1)
         assert main(["--root", str(work), "-q", "fetch", "--commit"]) == 0
         assert len(git(work, "log", "--format=%s").splitlines()) == 2
 
@@ -84,3 +87,19 @@ def test_not_a_repository_is_a_clear_error(tmp_path: Path):
     (tmp_path / "content" / "x.md").write_text("x")
     with pytest.raises(GitError, match="not a git repository|git rev-parse failed"):
         commit_fetched(tmp_path, ["content"], "fetch: x")
+
+
+def test_state_with_only_newer_fetch_times_is_not_committed(tmp_path: Path):
+    with FeedServer() as server:
+        url = server.route("/feed", conditional((FIXTURES / "ghost_like.xml").read_bytes(), etag='"v1"'))
+        work, _ = make_repo(tmp_path, url)
+        assert main(["--root", str(work), "-q", "fetch", "--commit"]) == 0
+        state = (work / "feeds/state.json").read_text()
+        moved = state.replace('"last_success": "', '"last_success": "1')  # as if a later 304 run wrote it
+        (work / "feeds/state.json").write_text(moved)
+        assert commit_fetched(work, ["content", "feeds/state.json"], "fetch: x", state_file="feeds/state.json") is None
+        failing = json.loads(state)
+        failing["feeds"]["ghosty"]["last_error"] = "HTTP 500"
+        failing["feeds"]["ghosty"]["consecutive_failures"] = 1
+        (work / "feeds/state.json").write_text(json.dumps(failing))
+        assert commit_fetched(work, ["content", "feeds/state.json"], "fetch: y", state_file="feeds/state.json")

@@ -431,8 +431,8 @@ def _commit(site: SiteConfig, report: RunReport) -> None:
     message = commit_message(
         sum(f.new for f in report.feeds), sum(f.updated for f in report.feeds), changed_feeds
     )
-    paths = [site.content_dir, f"{site.feeds_dir}/state.json"]
-    commit = commit_fetched(site.root, paths, message)
+    state_file = f"{site.feeds_dir}/state.json"
+    commit = commit_fetched(site.root, [site.content_dir, state_file], message, state_file=state_file)
     log.info("committed %s: %s", commit[:10], message) if commit else log.info("nothing changed: no commit")
 
 
