@@ -9,6 +9,12 @@ from typing import Callable
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
+CHROMIUM = Path("/usr/bin/chromium")
+# As root, on a closed network: no sandbox, and no background calls home (they would be refused).
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]
 SHARED = REPO.parent / "shared"
 SEEDS = SHARED / "seeds"
 WILD = SHARED / "wild"
@@ -64,3 +70,20 @@ def wild_dir() -> Path:
     if not WILD.is_dir():
         pytest.skip("../shared/wild is not present")
     return WILD
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Headless Debian Chromium through Playwright, one per test module.
+
+    Module scope, not session: Playwright's sync API keeps an event loop running while it
+    is open, which would break later tests that call asyncio.run().
+    """
+    if not CHROMIUM.exists():
+        pytest.skip(f"{CHROMIUM} is not installed (apt-get install chromium; .ci/run does it)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        launched = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()

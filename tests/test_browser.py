@@ -33,11 +33,6 @@ from theme_site import ARTICLES, AUTHORED, SITE_DIR, build_theme_site
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-]
 AXE_VERSION = "4.14.1"
 AXE_PREFIX = REPO / ".cache" / "npm"
 AXE_FILE = AXE_PREFIX / "node_modules" / "axe-core" / "axe.min.js"
@@ -105,16 +100,6 @@ def site_url(tmp_path_factory) -> Iterator[str]:
     server.server_close()
 
 
-@pytest.fixture(scope="module")
-def browser():
-    if not CHROMIUM.exists():
-        pytest.skip(f"{CHROMIUM} is not installed (apt-get install chromium; .ci/run does it)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 def _context(browser, site_url: str, **options):
