@@ -233,7 +233,7 @@ class _Converter:
         if not inner:
             return []
         if node.find("pre"):
-            return [f'<blockquote markdown="block">\n\n' + "\n\n".join(inner) + "\n\n</blockquote>"]
+            return ['<blockquote markdown="block">\n\n' + "\n\n".join(inner) + "\n\n</blockquote>"]
         body = "\n\n".join(inner)
         return ["\n".join(f"> {line}" if line else ">" for line in body.split("\n"))]
 
@@ -275,7 +275,7 @@ class _Converter:
     def raw_list(self, node: Tag, ordered: bool, start: int, item_blocks: list[list[str]]) -> str:
         tag = "ol" if ordered else "ul"
         start_attr = f' start="{start}"' if ordered and start != 1 else ""
-        items = "".join(f'<li markdown="block">\n\n' + "\n\n".join(b) + "\n\n</li>\n" for b in item_blocks)
+        items = "".join('<li markdown="block">\n\n' + "\n\n".join(b) + "\n\n</li>\n" for b in item_blocks)
         return f"<{tag}{start_attr}>\n{items}</{tag}>"
 
     def block_li(self, node: Tag) -> list[str]:
