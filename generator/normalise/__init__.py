@@ -1,30 +1,135 @@
 """The normalise stage: one parsed feed Entry in, one clean Markdown Article out.
 
-(Placeholder interface while the real normaliser is built: it sanitises the HTML and
-keeps it as the body. To be replaced by the per-platform converters.)
+    Entry.content ─► (Markdown bodies: markdown-it-py -> HTML) ─► sanitise (nh3 allowlist)
+      ─► per-platform clean-up (forem, ghost, gridsome) ─► generic clean-up
+      ─► to_markdown ─► links re-checked ─► Article
+
+Titles, authors, tags and summaries are plain text. The same Entry always gives the
+same Article, byte for byte. A hostile or broken item never raises: the worst it gets
+is an article that links to its original.
 """
 
 from __future__ import annotations
 
-import nh3
+import html
+import re
+from typing import Callable
+
+from bs4 import BeautifulSoup
 
 from ..models import Article, Entry, FeedSource
+from ..parse import plain_text
+from .forem import clean_forem
+from .generic import clean_generic
+from .ghost import clean_ghost
+from .gridsome import clean_gridsome, markdown_to_html
+from .sanitise import EMBED_HOSTS, absolute_url, safe_url, sanitise_html
+from .summary import make_summary, shorten
+from .to_markdown import html_to_markdown
 
-__all__ = ["normalise_entry"]
+__all__ = ["normalise_entry", "convert_body", "recheck_links", "EMBED_HOSTS"]
+
+CLEANERS: dict[str, Callable[[BeautifulSoup, str], None]] = {
+    "forem": clean_forem,
+    "ghost": clean_ghost,
+    "gridsome": clean_gridsome,
+}
+LINK_TARGET = re.compile(r"(\]\(\s*<?)([^)\s>]*)|((?:href|src|poster|cite)\s*=\s*[\"']?)([^\"'\s>]*)", re.I)
+
+
+def body_to_html(content: str, content_type: str) -> str:
+    """The body as HTML whatever the feed gave: Markdown is rendered, text is escaped."""
+    if content_type == "markdown":
+        return markdown_to_html(content)
+    if content_type == "text":
+        paragraphs = [p.strip() for p in re.split(r"\n\s*\n", content) if p.strip()]
+        return "".join(f"<p>{html.escape(p).replace(chr(10), '<br>')}</p>" for p in paragraphs)
+    return content
+
+
+def _main_part(page: str) -> str:
+    """A whole HTML page given to ``convert``: keep its one <article>, else its <body>."""
+    if not re.search(r"<(html|body)[\s>]", page[:5000], re.I):
+        return page
+    soup = BeautifulSoup(page, "html.parser")
+    articles = soup.find_all("article")
+    part = articles[0] if len(articles) == 1 else (soup.body or soup)
+    return part.decode_contents()
+
+
+def recheck_links(markdown: str) -> str:
+    """Defence in depth: any link target in the Markdown that is not http(s), mailto,
+    a fragment or relative - however encoded - is replaced by ``#``."""
+
+    def fix(match: re.Match) -> str:
+        prefix, target = (match.group(1), match.group(2)) if match.group(1) is not None else (match.group(3), match.group(4))
+        return prefix + (target if safe_url(target) else "#")
+
+    return LINK_TARGET.sub(fix, markdown)
+
+
+def _clean_tree(content: str, content_type: str, platform: str, title: str) -> BeautifulSoup:
+    soup = BeautifulSoup(sanitise_html(body_to_html(content, content_type)), "html.parser")
+    cleaner = CLEANERS.get(platform)
+    if cleaner is not None:
+        cleaner(soup, title)
+    clean_generic(soup, title)
+    return soup
+
+
+def convert_body(content: str, content_type: str = "html", base_url: str = "", platform: str = "generic", title: str = "") -> str:
+    """One body (HTML, Markdown or text) -> safe Markdown for the site's renderer."""
+    soup = _clean_tree(_main_part(content) if content_type == "html" else content, content_type, platform, title)
+    return recheck_links(html_to_markdown(soup, base_url, platform))
+
+
+def _excerpt_note(entry: Entry) -> str:
+    link = absolute_url(entry.link, entry.base_url)
+    where = plain_text(entry.feed_title) or "the original site"
+    if not link:
+        return f"*This is an excerpt; the full article is on {where}.*"
+    return f"*This is an excerpt.* [Read the full article on {where}]({link.replace(')', '%29').replace(' ', '%20')})"
+
+
+def _tags(entry: Entry, source: FeedSource) -> tuple[str, ...]:
+    seen: dict[str, str] = {}
+    for tag in (*entry.tags, *source.tags):
+        text = plain_text(tag)
+        if text and text.casefold() not in seen:
+            seen[text.casefold()] = text
+    return tuple(seen.values())
+
+
+def _feature_image(entry: Entry, markdown: str) -> str:
+    """The feed's feature image, unless the body already shows it (Ghost repeats it)."""
+    image = absolute_url(entry.image, entry.base_url or entry.link)
+    if not image:
+        return ""
+    stem = re.sub(r"/size/w\d+", "", image).rsplit("/", 1)[-1].split("?")[0]
+    return "" if stem and stem in markdown else image
 
 
 def normalise_entry(entry: Entry, source: FeedSource) -> Article:
-    body = nh3.clean(entry.content) if entry.content_type == "html" else entry.content
+    """The Article for one Entry: safe Markdown body and plain-text metadata."""
+    title = plain_text(entry.title) or "Untitled"
+    base = entry.base_url or entry.link
+    content = _main_part(entry.content) if entry.content_type == "html" else entry.content
+    soup = _clean_tree(content, entry.content_type, entry.platform, title)
+    summary = make_summary(plain_text(entry.summary), soup)
+    body = recheck_links(html_to_markdown(soup, base, entry.platform))
+    if entry.is_excerpt:
+        body = (body.rstrip("\n") + "\n\n" if body.strip() else "") + _excerpt_note(entry) + "\n"
     return Article(
-        title=entry.title,
+        title=title,
         date=entry.published,
         updated=entry.updated,
         body=body,
-        tags=tuple(dict.fromkeys((*entry.tags, *source.tags))),
-        summary=entry.summary,
-        author=entry.author,
+        tags=_tags(entry, source),
+        summary=summary,
+        author=plain_text(entry.author),
         source=entry.source,
         platform=entry.platform,
-        original_url=entry.link,
+        original_url=absolute_url(entry.link, entry.base_url) if entry.link else "",
         guid=entry.id,
+        image=_feature_image(entry, body),
     )

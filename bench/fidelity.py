@@ -1,0 +1,202 @@
+"""Fidelity of the normaliser over the real feeds in ../shared/seeds and ../shared/wild.
+
+For every entry, the source body (HTML, or Markdown rendered by markdown-it-py) is
+compared with what the site will show: our Markdown rendered by Python-Markdown (the
+site renderer's extensions). Counted per feature: code blocks (text exact, trailing
+newlines aside, and language kept), links (absolute, resolved, tracking-stripped
+target present), images (src present), headings (text present), figure captions,
+embeds (iframe/video/audio). Code text is compared on what we emit inside the fence,
+since stock fenced_code expands tabs (the site's renderer keeps them).
+
+    python bench/fidelity.py            # prints one line per feed and the totals
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+import markdown
+from bs4 import BeautifulSoup
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from generator.errors import FetchError  # noqa: E402
+from generator.models import Entry, FeedSource, FetchResult  # noqa: E402
+from generator.normalise import body_to_html, normalise_entry  # noqa: E402
+from generator.normalise.generic import is_tracking_pixel  # noqa: E402
+from generator.normalise.sanitise import absolute_url, embed_url, strip_tracking  # noqa: E402
+from generator.normalise.to_markdown import code_language  # noqa: E402
+from generator.parse import parse_feed  # noqa: E402
+
+__all__ = ["Score", "measure_entry", "render", "real_feed_files", "SHARED"]
+
+SHARED = ROOT.parent / "shared"
+EXTENSIONS = ["fenced_code", "tables", "footnotes", "attr_list", "md_in_html", "sane_lists"]
+FENCE = re.compile(r"^(?P<fence>`{3,})(?P<lang>[^\n`]*)\n(?P<code>.*?)\n(?P=fence)$", re.M | re.S)
+CHROME = re.compile(r"^(Enter|Exit) fullscreen mode$")
+FEATURES = ("code", "code_lang", "links", "images", "headings", "captions", "embeds")
+
+
+@dataclass
+class Score:
+    """Found / expected counts per feature, and what was missed (for messages)."""
+
+    found: Counter = field(default_factory=Counter)
+    total: Counter = field(default_factory=Counter)
+    missed: list[str] = field(default_factory=list)
+
+    def add(self, feature: str, ok: bool, what: str) -> None:
+        self.total[feature] += 1
+        self.found[feature] += int(ok)
+        if not ok:
+            self.missed.append(f"{feature}: {what[:120]}")
+
+    def merge(self, other: "Score") -> None:
+        self.found.update(other.found)
+        self.total.update(other.total)
+        self.missed += other.missed
+
+
+def render(markdown_text: str) -> BeautifulSoup:
+    return BeautifulSoup(markdown.markdown(markdown_text, extensions=EXTENSIONS), "html.parser")
+
+
+def _text(el) -> str:
+    return re.sub(r"\s+", " ", el.get_text(" ", strip=True))
+
+
+def measure_entry(entry: Entry, source: FeedSource) -> tuple[Score, str]:
+    """Compare one entry's source body with its rendered article body."""
+    article = normalise_entry(entry, source)
+    out = render(article.body)
+    src = BeautifulSoup(body_to_html(entry.content, entry.content_type), "html.parser")
+    for junk in src.find_all(["script", "style", "noscript", "template"]):
+        junk.decompose()
+    base = entry.base_url or entry.link
+    score = Score()
+    fences = [(m.group("lang").strip(), m.group("code")) for m in FENCE.finditer(article.body)]
+    fence_codes = [code for _, code in fences]
+    for pre in src.find_all("pre"):
+        code_el = pre.find("code")
+        code = (code_el if code_el is not None and len(pre.find_all(recursive=False)) <= 1 else pre).get_text()
+        code = code[:-1] if code.endswith("\n") else code
+        if not code.strip():
+            continue
+        if pre.find_parent("li") is not None or pre.find_parent("blockquote") is not None:
+            ok = code in fence_codes or any(code == c.get_text().rstrip("\n") for c in out.find_all("code"))
+        else:
+            ok = code in fence_codes
+        score.add("code", ok, code)
+        if ok and code in fence_codes:
+            lang = code_language(pre)
+            got = fences[fence_codes.index(code)][0]
+            score.add("code_lang", got == lang, f"{lang!r} -> {got!r}")
+    out_links = {a.get("href") for a in out.find_all("a")}
+    for a in src.find_all("a", href=True):
+        href = a["href"].strip()
+        if href in ("", "#") or a.find_parent("pre") is not None or not (_text(a) or a.find("img")):
+            continue
+        target = absolute_url(href, base)
+        if not target or "article-body-image-wrapper" in (a.get("class") or []):
+            continue  # Forem's image wrappers are unwrapped on purpose
+        if href.startswith("#") and (a.find_parent("sup") is not None or "footnote" in " ".join(a.get("class") or [])
+                                     or href.startswith(("#fn", "#user-content-fn"))):
+            continue  # footnote references and back-references become [^n]
+        target = strip_tracking(target, entry.platform)
+        ok = target in out_links
+        score.add("links", ok, target)
+    out_images = {img.get("src") for img in out.find_all("img")}
+    for img in src.find_all("img"):
+        target = absolute_url(img.get("src", ""), base)
+        if not target or is_tracking_pixel(img) or img.find_parent(class_="kg-bookmark-card") is not None:
+            continue  # a Ghost bookmark card becomes a text link card: its icon and thumbnail go
+        score.add("images", target in out_images, target)
+    out_headings = {_text(h) for h in out.find_all(["h1", "h2", "h3", "h4", "h5", "h6"])}
+    for h in src.find_all(["h1", "h2", "h3", "h4", "h5", "h6"]):
+        if not _text(h):
+            continue
+        score.add("headings", _text(h) in out_headings, _text(h))
+    out_captions = {_text(c) for c in out.find_all(["figcaption", "p"])}
+    out_text = _text(out)
+    for cap in src.find_all("figcaption"):
+        if _text(cap) and (cap.find_parent("figure") is None or cap.find_parent("figure").find(["img", "pre", "iframe", "video"])):
+            score.add("captions", _text(cap) in out_captions or _text(cap) in out_text, _text(cap))
+    out_embeds = {f.get("src") for f in out.find_all("iframe")} | {
+        s.get("src") for s in out.find_all(["video", "audio", "source"]) if s.get("src")}
+    for frame in src.find_all("iframe"):
+        wanted = embed_url(absolute_url(frame.get("src", ""), base))
+        if wanted:
+            score.add("embeds", wanted in out_embeds, wanted)
+    for media in src.find_all(["video", "audio"]):
+        urls = [absolute_url(u, base) for u in [media.get("src", "")] + [s.get("src", "") for s in media.find_all("source")]]
+        urls = [u for u in urls if u]
+        if urls:
+            score.add("embeds", all(u in out_embeds for u in urls), " ".join(urls))
+    if any(CHROME.match(s.strip()) for s in out.find_all(string=True)):
+        score.add("chrome", False, "platform chrome left in the body")
+    return score, article.body
+
+
+def real_feed_files() -> list[Path]:
+    """The feed files of ../shared/seeds and ../shared/wild (empty when absent)."""
+    seeds = sorted((SHARED / "seeds").glob("*.txt"))
+    wild = sorted(p for p in (SHARED / "wild").glob("*") if p.suffix != ".md")
+    return seeds + wild
+
+
+def measure_file(path: Path) -> tuple[Score, int]:
+    source = FeedSource(name=path.stem, url=f"https://feeds.example/{path.name}")
+    result = FetchResult(source=source, status="ok", url=source.url, body=path.read_bytes())
+    try:
+        feed = parse_feed(result, source, {}, datetime(2030, 1, 1, tzinfo=timezone.utc))
+    except FetchError:
+        return Score(), -1
+    total = Score()
+    for entry in feed.entries:
+        score, _ = measure_entry(entry, source)
+        total.merge(score)
+    return total, len(feed.entries)
+
+
+def _percent(score: Score, feature: str) -> str:
+    total = score.total[feature]
+    return f"{score.found[feature]}/{total} ({100 * score.found[feature] / total:.1f}%)" if total else "-"
+
+
+def main() -> int:
+    files = real_feed_files()
+    if not files:
+        print("no feeds found in ../shared/seeds or ../shared/wild")
+        return 0
+    groups: dict[str, Score] = {"seeds": Score(), "wild": Score()}
+    articles = Counter()
+    for path in files:
+        score, count = measure_file(path)
+        if count < 0:
+            print(f"{path.name:28} not a feed (skipped)")
+            continue
+        group = "seeds" if path.parent.name == "seeds" else "wild"
+        groups[group].merge(score)
+        articles[group] += count
+        print(f"{path.name:28} {count:3} articles  " + "  ".join(f"{f}={_percent(score, f)}" for f in FEATURES if score.total[f]))
+        for miss in score.missed[:5]:
+            print(f"    missed {miss}")
+    print()
+    for group, score in groups.items():
+        print(f"{group}: {articles[group]} articles")
+        for feature in FEATURES:
+            print(f"  {feature:10} {_percent(score, feature)}")
+        if score.total["chrome"]:
+            print(f"  chrome left in {score.total['chrome']} articles")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

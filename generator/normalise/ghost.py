@@ -1,0 +1,91 @@
+"""Clean-up for Ghost bodies (Koenig editor cards).
+
+``figure.kg-image-card`` and ``kg-gallery-card`` become figures (with every image),
+``kg-code-card`` keeps its caption, ``div.kg-callout-card`` becomes a blockquote that
+keeps its emoji, ``figure.kg-bookmark-card`` becomes a link card (title, description,
+link), and Ghost's fake ``alt`` (the post title) gives way to the caption. The
+``<!--kg-card-...-->`` comments are dropped by the sanitiser; ``?ref=<site>`` tracking
+parameters by the converter's URL clean-up.
+"""
+
+from __future__ import annotations
+
+import re
+
+from bs4 import BeautifulSoup, Tag
+
+__all__ = ["clean_ghost"]
+
+
+def _text(el: Tag | None) -> str:
+    return re.sub(r"\s+", " ", el.get_text(" ", strip=True)) if el is not None else ""
+
+
+def _fix_fake_alt(figure: Tag, title: str) -> None:
+    caption = _text(figure.find("figcaption"))
+    for img in figure.find_all("img"):
+        alt = (img.get("alt") or "").strip()
+        if caption and (not alt or alt.casefold() == title.strip().casefold()):
+            img["alt"] = caption
+
+
+def _gallery(figure: Tag) -> None:
+    for wrapper in figure.select(".kg-gallery-container, .kg-gallery-row, .kg-gallery-image"):
+        wrapper.unwrap()
+
+
+def _callout(card: Tag, soup: BeautifulSoup) -> None:
+    quote = soup.new_tag("blockquote")
+    para = soup.new_tag("p")
+    emoji = _text(card.select_one(".kg-callout-emoji"))
+    body = card.select_one(".kg-callout-text") or card
+    if emoji:
+        para.append(emoji + " ")
+    for child in list(body.children):
+        if child is not None and not (isinstance(child, Tag) and "kg-callout-emoji" in (child.get("class") or [])):
+            para.append(child.extract())
+    quote.append(para)
+    card.replace_with(quote)
+
+
+def _bookmark(card: Tag, soup: BeautifulSoup) -> None:
+    link = card.find("a", href=True)
+    if link is None:
+        card.decompose()
+        return
+    title = _text(card.select_one(".kg-bookmark-title")) or link["href"]
+    description = _text(card.select_one(".kg-bookmark-description"))
+    site = " · ".join(t for t in (_text(card.select_one(".kg-bookmark-publisher")), _text(card.select_one(".kg-bookmark-author"))) if t)
+    caption = _text(card.find("figcaption"))
+    quote = soup.new_tag("blockquote")
+    head = soup.new_tag("p")
+    strong = soup.new_tag("strong")
+    anchor = soup.new_tag("a", href=link["href"])
+    anchor.string = title
+    strong.append(anchor)
+    head.append(strong)
+    quote.append(head)
+    for line in (description, site, caption):
+        if line:
+            para = soup.new_tag("p")
+            para.string = line
+            quote.append(para)
+    card.replace_with(quote)
+
+
+def clean_ghost(soup: BeautifulSoup, title: str = "") -> None:
+    """Apply Ghost's clean-up to ``soup`` in place."""
+    for card in soup.select(".kg-callout-card"):
+        _callout(card, soup)
+    for card in soup.select(".kg-bookmark-card"):
+        _bookmark(card, soup)
+    for figure in soup.select("figure.kg-gallery-card"):
+        _gallery(figure)
+    for figure in soup.find_all("figure"):
+        _fix_fake_alt(figure, title)
+    for el in soup.select(".kg-button-card, .kg-signup-card, .kg-product-card-button"):
+        link = el.find("a", href=True)
+        if link is not None:
+            para = soup.new_tag("p")
+            para.append(link.extract())
+            el.replace_with(para)

@@ -1,0 +1,520 @@
+"""HTML -> Markdown for the site's renderer (Python-Markdown with fenced_code, tables,
+footnotes, attr_list, md_in_html, sane_lists).
+
+This module owns the conversion of one *sanitised, cleaned-up* HTML fragment into
+Markdown that renders back to the same structure: code blocks byte for byte with their
+language, headings (``h1`` demoted to ``h2``), absolute links, images with alt and
+size, nested and numbered lists, tables (pipe tables when there is a header row, raw
+HTML otherwise), blockquotes, footnotes, ``sup``/``sub``, line breaks, figures with
+captions, privacy-friendly iframes, video and audio. Prose is escaped so that ``*``,
+``_``, backticks, ``[``, ``<`` or a ``#`` / ``1.`` at a line start render as themselves.
+
+What Markdown cannot say goes out as raw HTML built here from the sanitised tree; what
+the renderer cannot nest (a fenced block inside a list item or a quote) goes out as
+raw HTML with ``markdown="block"`` so md_in_html parses the inside.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass, field
+
+from bs4 import BeautifulSoup, Comment, NavigableString, Tag
+
+from .sanitise import EMBED_SANDBOX, absolute_url, embed_url, strip_tracking
+
+__all__ = ["html_to_markdown", "code_language", "escape_text"]
+
+BLOCK_TAGS = {
+    "p", "div", "section", "article", "aside", "header", "footer", "main", "blockquote", "pre",
+    "ul", "ol", "li", "table", "figure", "figcaption", "h1", "h2", "h3", "h4", "h5", "h6", "hr",
+    "iframe", "video", "audio", "dl", "dt", "dd", "details", "summary", "picture", "caption",
+    "thead", "tbody", "tfoot", "tr", "td", "th",
+}
+RAW_INLINE = {"sup", "sub", "del", "s", "strike", "ins", "u", "mark", "kbd", "abbr", "small", "q", "cite", "dfn", "var", "samp"}
+NOT_LANGUAGES = {"plaintext", "text", "plain", "none", "nohighlight", "highlight", "js-code-highlight", "txt"}
+LANGUAGE_NAME = re.compile(r"^[A-Za-z0-9_+#.\-]{1,30}$")
+
+
+# ---------------------------------------------------------------- escaping
+
+
+def escape_text(text: str) -> str:
+    """Escape the characters that would turn prose into Markdown markup (inline level)."""
+    text = text.replace("\\", "\\\\")
+    text = re.sub(r"([*`\[\]])", r"\\\1", text)
+    text = re.sub(r"(?<!\w)_|_(?!\w)", r"\\_", text)
+    text = re.sub(r"\{(?=[:#.])", r"\\{", text)
+    text = re.sub(r"&(?=#?\w+;)", "&amp;", text)
+    return text.replace("<", "&lt;")
+
+
+def _escape_line_start(line: str) -> str:
+    """Escape what only means something at the start of a line (headings, lists, quotes)."""
+    stripped = line.lstrip(" ")
+    if re.match(r"^(#{1,6}(\s|$)|>|[-+*](\s|$)|[=\-]+\s*$)", stripped):
+        return "\\" + stripped
+    if stripped.startswith("~~~"):
+        return "&#126;" + stripped[1:]
+    match = re.match(r"^(\d+)([.)])(\s|$)", stripped)
+    if match:
+        return f"{match.group(1)}\\{stripped[len(match.group(1)):]}"
+    return stripped
+
+
+def _fence_for(code: str) -> str:
+    longest = max((len(run) for run in re.findall(r"`+", code)), default=0)
+    return "`" * max(3, longest + 1)
+
+
+def _attr(value: str) -> str:
+    return html.escape(value, quote=True)
+
+
+def code_language(pre: Tag) -> str:
+    """The language of a ``pre`` block from ``language-x``/``lang-x`` classes, Forem's
+    ``pre.highlight <lang>`` or ``data-lang``; "" for plain text."""
+    code = pre.find("code")
+    candidates: list[str] = []
+    for node in (code, pre):
+        if isinstance(node, Tag):
+            for cls in node.get("class", []) or []:
+                match = re.match(r"^(?:language|lang)-(.+)$", cls)
+                if match:
+                    candidates.insert(0, match.group(1))
+                else:
+                    candidates.append(cls)
+            if node.get("data-lang"):
+                candidates.insert(0, node["data-lang"])
+    for name in candidates:
+        name = name.strip().lower()
+        if name and name not in NOT_LANGUAGES and LANGUAGE_NAME.match(name) and not name.startswith(("hljs", "shiki", "kg-", "prettyprint", "wp-", "code", "syntax", "line")):
+            return name
+    return ""
+
+
+# ---------------------------------------------------------------- converter
+
+
+@dataclass
+class _Converter:
+    base_url: str
+    platform: str
+    footnotes: dict[str, str] = field(default_factory=dict)  # element id -> label
+    footnote_bodies: dict[str, str] = field(default_factory=dict)  # label -> Markdown
+
+    # --- URLs
+
+    def url(self, value: str | None) -> str:
+        resolved = absolute_url(value or "", self.base_url)
+        return strip_tracking(resolved, self.platform) if resolved else ""
+
+    def md_url(self, value: str) -> str:
+        value = value.replace(" ", "%20").replace("<", "%3C").replace(">", "%3E")
+        if value.count("(") != value.count(")") or re.search(r"\)[^(]*\(", value):
+            value = value.replace("(", "%28").replace(")", "%29")  # the renderer only takes balanced parentheses
+        return value
+
+    # --- blocks
+
+    def blocks(self, node: Tag) -> list[str]:
+        """The Markdown blocks of ``node``'s children; inline runs become paragraphs."""
+        out: list[str] = []
+        run: list[str] = []
+
+        def flush() -> None:
+            para = self.paragraph("".join(run))
+            if para:
+                out.append(para)
+            run.clear()
+
+        for child in node.children:
+            if isinstance(child, Comment):
+                continue
+            if isinstance(child, Tag) and (child.name in BLOCK_TAGS or self.contains_block(child)):
+                flush()
+                out.extend(b for b in self.block(child) if b.strip())
+            else:
+                run.append(self.inline(child))
+        flush()
+        return out
+
+    def contains_block(self, node: Tag) -> bool:
+        """An inline element (``a``, ``span``) wrapping blocks is treated as a block container."""
+        return node.name not in ("a",) and any(isinstance(d, Tag) and d.name in BLOCK_TAGS for d in node.descendants)
+
+    def paragraph(self, text: str) -> str:
+        lines = [line for line in text.split("\n")]
+        cleaned = [_escape_line_start(re.sub(r"[ \t]+", " ", line).strip()) for line in lines]
+        result = "\n".join(line for line in cleaned if line)
+        result = re.sub(r"(\s*<br>)+$", "", result)
+        return result.strip()
+
+    def block(self, node: Tag) -> list[str]:
+        name = node.name
+        handler = getattr(self, f"block_{name}", None)
+        if handler is not None:
+            return handler(node)
+        if name in ("h1", "h2", "h3", "h4", "h5", "h6"):
+            return self.heading(node)
+        if name in ("div", "section", "article", "aside", "header", "footer", "main", "picture", "span", "a", "b", "strong", "em", "i", "center", "font", "figcaption", "caption", "summary", "dd", "dt", "tbody", "thead", "tr", "td", "th"):
+            return self.blocks(node)
+        return self.blocks(node)
+
+    def heading(self, node: Tag) -> list[str]:
+        level = max(2, int(node.name[1]))
+        text = self.inline_children(node)
+        text = re.sub(r"\s+", " ", text.replace("<br>\n", " ")).strip()
+        if not text:
+            return []
+        text = re.sub(r"#+$", lambda m: "\\" + m.group(0), text)
+        return [f"{'#' * level} {text}"]
+
+    def block_p(self, node: Tag) -> list[str]:
+        if self.contains_block(node):
+            return self.blocks(node)
+        para = self.paragraph(self.inline_children(node))
+        return [para] if para else []
+
+    def block_hr(self, node: Tag) -> list[str]:
+        return ["* * *"]
+
+    def block_pre(self, node: Tag) -> list[str]:
+        code_el = node.find("code")
+        text = (code_el if code_el is not None and len(node.find_all(recursive=False)) <= 1 else node).get_text()
+        text = text[:-1] if text.endswith("\n") else text
+        if not text.strip():
+            return []
+        fence = _fence_for(text)
+        return [f"{fence}{code_language(node)}\n{text}\n{fence}"]
+
+    def block_blockquote(self, node: Tag) -> list[str]:
+        inner = self.blocks(node)
+        if not inner:
+            return []
+        if node.find("pre"):
+            return [f'<blockquote markdown="block">\n\n' + "\n\n".join(inner) + "\n\n</blockquote>"]
+        body = "\n\n".join(inner)
+        return ["\n".join(f"> {line}" if line else ">" for line in body.split("\n"))]
+
+    def block_ul(self, node: Tag) -> list[str]:
+        return self.list_block(node, ordered=False)
+
+    def block_ol(self, node: Tag) -> list[str]:
+        return self.list_block(node, ordered=True)
+
+    def list_block(self, node: Tag, ordered: bool) -> list[str]:
+        items = [li for li in node.find_all("li", recursive=False)]
+        if not items:
+            return self.blocks(node)
+        start = 1
+        if ordered:
+            try:
+                start = int(str(node.get("start", "1")).strip() or 1)
+            except ValueError:
+                start = 1
+        item_blocks = [self.blocks(li) or [""] for li in items]
+        if node.find("pre"):
+            return [self.raw_list(node, ordered, start, item_blocks)]
+        loose = any(len(b) > 1 and not self._tight_pair(b) for b in item_blocks)
+        lines: list[str] = []
+        for n, blocks in enumerate(item_blocks):
+            marker = f"{start + n}." if ordered else "-"
+            pad = " " * 4
+            text = "\n\n".join(blocks) if loose else "\n".join(blocks)
+            first, *rest = text.split("\n")
+            entry = f"{marker}{' ' * (4 - len(marker)) if len(marker) < 4 else ' '}{first}"
+            entry += "".join(f"\n{pad}{line}" if line else "\n" for line in rest)
+            lines.append(entry)
+        return [("\n\n" if loose else "\n").join(lines)]
+
+    def _tight_pair(self, blocks: list[str]) -> bool:
+        """A text line followed only by nested lists keeps a list tight."""
+        return all(re.match(r"^(-|\d+\.)\s", b) for b in blocks[1:])
+
+    def raw_list(self, node: Tag, ordered: bool, start: int, item_blocks: list[list[str]]) -> str:
+        tag = "ol" if ordered else "ul"
+        start_attr = f' start="{start}"' if ordered and start != 1 else ""
+        items = "".join(f'<li markdown="block">\n\n' + "\n\n".join(b) + "\n\n</li>\n" for b in item_blocks)
+        return f"<{tag}{start_attr}>\n{items}</{tag}>"
+
+    def block_li(self, node: Tag) -> list[str]:
+        return self.blocks(node)
+
+    def block_dl(self, node: Tag) -> list[str]:
+        return [self.raw_html(node)]
+
+    def block_details(self, node: Tag) -> list[str]:
+        return [self.raw_html(node)]
+
+    def block_table(self, node: Tag) -> list[str]:
+        rows = [tr for tr in node.find_all("tr") if tr.find_parent("table") is node]
+        if not rows:
+            return []
+        header = rows[0]
+        header_cells = header.find_all(["td", "th"], recursive=False)
+        simple = (
+            header_cells
+            and all(c.name == "th" for c in header_cells)
+            and not any(c.get("colspan") or c.get("rowspan") for r in rows for c in r.find_all(["td", "th"], recursive=False))
+            and not any(self.contains_block(c) for r in rows for c in r.find_all(["td", "th"], recursive=False))
+            and all(len(r.find_all(["td", "th"], recursive=False)) == len(header_cells) for r in rows)
+            and not node.find("table")
+        )
+        if not simple:
+            return [self.raw_html(node)]
+        lines = [self.table_row(header), "|" + "|".join(" --- " for _ in header_cells) + "|"]
+        lines += [self.table_row(r) for r in rows[1:]]
+        caption = node.find("caption")
+        out = ["\n".join(lines)]
+        if caption is not None and caption.get_text(strip=True):
+            out.insert(0, self.paragraph(self.inline_children(caption)))
+        return out
+
+    def table_row(self, row: Tag) -> str:
+        cells = []
+        for cell in row.find_all(["td", "th"], recursive=False):
+            text = re.sub(r"\s+", " ", self.inline_children(cell).replace("<br>\n", "<br>")).strip()
+            cells.append(text.replace("|", "\\|") or " ")
+        return "| " + " | ".join(cells) + " |"
+
+    def block_figure(self, node: Tag) -> list[str]:
+        caption = node.find("figcaption")
+        if node.find("pre") is not None:
+            out: list[str] = []
+            for pre in node.find_all("pre"):
+                out += self.block_pre(pre)
+            if caption is not None and caption.get_text(strip=True):
+                out.append(f'<p class="code-caption">{self.clean_inline_html(caption)}</p>')
+            return out
+        images = [img for img in node.find_all("img") if self.url(img.get("src"))]
+        media = [m for m in node.find_all(["iframe", "video", "audio"])]
+        if caption is None or not caption.get_text(strip=True) or not (images or media):
+            if caption is not None:
+                caption.name = "p"
+            return self.blocks(node)
+        parts = [self.image_html(img) for img in images]
+        for m in media:
+            parts += self.block(m)
+        return [f"<figure>\n{''.join(parts)}\n<figcaption>{self.clean_inline_html(caption)}</figcaption>\n</figure>"]
+
+    def block_iframe(self, node: Tag) -> list[str]:
+        src = embed_url(self.url(node.get("src")))
+        if not src:
+            original = self.url(node.get("src"))
+            return [f"[Embedded content]({self.md_url(original)})"] if original else []
+        attrs = [f'src="{_attr(src)}"']
+        for key in ("width", "height"):
+            if str(node.get(key, "")).isdigit():
+                attrs.append(f'{key}="{node[key]}"')
+        title = node.get("title") or "Embedded content"
+        attrs.append(f'title="{_attr(title)}"')
+        attrs += ['loading="lazy"', f'sandbox="{EMBED_SANDBOX}"', 'allow="encrypted-media; picture-in-picture; fullscreen"',
+                  'referrerpolicy="strict-origin-when-cross-origin"', "allowfullscreen"]
+        return [f"<iframe {' '.join(attrs)}></iframe>"]
+
+    def block_video(self, node: Tag) -> list[str]:
+        return self.media(node, "video")
+
+    def block_audio(self, node: Tag) -> list[str]:
+        return self.media(node, "audio")
+
+    def media(self, node: Tag, kind: str) -> list[str]:
+        attrs = ["controls", 'preload="metadata"']
+        src = self.url(node.get("src"))
+        if src:
+            attrs.append(f'src="{_attr(src)}"')
+        poster = self.url(node.get("poster")) if kind == "video" else ""
+        if poster:
+            attrs.append(f'poster="{_attr(poster)}"')
+        for key in ("width", "height"):
+            if kind == "video" and str(node.get(key, "")).isdigit():
+                attrs.append(f'{key}="{node[key]}"')
+        for flag in ("loop", "muted", "playsinline"):
+            if node.has_attr(flag):
+                attrs.append(flag)
+        sources = []
+        for source in node.find_all("source"):
+            url = self.url(source.get("src"))
+            if url:
+                type_attr = f' type="{_attr(source["type"])}"' if source.get("type") else ""
+                sources.append(f'<source src="{_attr(url)}"{type_attr}>')
+        if not src and not sources:
+            return []
+        fallback = src or self.url(node.find("source").get("src"))
+        link = f'<a href="{_attr(fallback)}">Download the {kind}</a>'
+        return [f"<{kind} {' '.join(attrs)}>{''.join(sources)}{link}</{kind}>"]
+
+    # --- raw HTML from the sanitised tree
+
+    def clean_inline_html(self, node: Tag) -> str:
+        """``node``'s children as HTML with absolute, safe URLs (already sanitised by nh3)."""
+        return "".join(self.raw_html(child) if isinstance(child, Tag) else html.escape(str(child), quote=False)
+                       for child in node.children if not isinstance(child, Comment)).strip()
+
+    def raw_html(self, node: Tag) -> str:
+        copy = BeautifulSoup(str(node), "html.parser")
+        for tag in copy.find_all(True):
+            for key in ("href", "src", "poster", "cite"):
+                if tag.has_attr(key):
+                    url = self.url(tag[key])
+                    if url:
+                        tag[key] = url
+                    else:
+                        del tag[key]
+            for key in list(tag.attrs):
+                if key in ("class", "id", "srcset", "sizes", "style") or key.startswith("on"):
+                    del tag[key]
+            if tag.name == "iframe":
+                tag.replace_with(BeautifulSoup("\n".join(self.block_iframe(tag)), "html.parser"))
+        text = str(copy)
+        return re.sub(r"\n\s*\n", "\n", text)
+
+    def image_html(self, img: Tag) -> str:
+        src = self.url(img.get("src"))
+        attrs = [f'src="{_attr(src)}"', f'alt="{_attr(img.get("alt", ""))}"']
+        for key in ("width", "height"):
+            if str(img.get(key, "")).isdigit():
+                attrs.append(f'{key}="{img[key]}"')
+        if img.get("title"):
+            attrs.append(f'title="{_attr(img["title"])}"')
+        attrs.append('loading="lazy"')
+        return f"<img {' '.join(attrs)}>"
+
+    # --- inline
+
+    def inline_children(self, node: Tag) -> str:
+        return "".join(self.inline(child) for child in node.children)
+
+    def inline(self, node) -> str:
+        if isinstance(node, Comment):
+            return ""
+        if isinstance(node, NavigableString):
+            return escape_text(re.sub(r"\s+", " ", str(node)))
+        name = node.name
+        if name == "br":
+            return "<br>\n"
+        if name == "img":
+            return self.image(node)
+        if name == "a":
+            return self.link(node)
+        if name == "code":
+            links = node.find_all("a", href=True)
+            if len(links) == 1 and self.url(links[0]["href"]) and links[0].get_text() == node.get_text():
+                return f"[{self.code_span(node.get_text())}]({self.md_url(self.url(links[0]['href']))})"
+            return self.code_span(node.get_text())
+        if name in ("strong", "b"):
+            return self.wrap(node, "**")
+        if name in ("em", "i"):
+            return self.wrap(node, "*")
+        if name in RAW_INLINE:
+            inner = self.inline_children(node)
+            tag = "del" if name in ("s", "strike") else name
+            return f"<{tag}>{inner}</{tag}>" if inner.strip() else inner
+        if name in ("iframe", "video", "audio"):
+            return "\n".join(self.block(node))
+        return self.inline_children(node)
+
+    def wrap(self, node: Tag, mark: str) -> str:
+        inner = self.inline_children(node)
+        if not inner.strip():
+            return inner
+        lead = inner[: len(inner) - len(inner.lstrip())]
+        trail = inner[len(inner.rstrip()):]
+        core = inner.strip()
+        if core.startswith(mark) or core.endswith(mark):  # nested same emphasis adds nothing
+            return inner
+        return f"{lead}{mark}{core}{mark}{trail}"
+
+    def code_span(self, text: str) -> str:
+        text = re.sub(r"\s+", " ", text)
+        if not text.strip():
+            return text
+        longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
+        ticks = "`" * (longest + 1)
+        pad = " " if text.startswith("`") or text.endswith("`") else ""
+        return f"{ticks}{pad}{text}{pad}{ticks}"
+
+    def image(self, img: Tag) -> str:
+        src = self.url(img.get("src"))
+        if not src:
+            return ""
+        alt = re.sub(r"\s+", " ", img.get("alt", "")).strip()
+        alt = alt.replace("\\", "\\\\").replace("[", "\\[").replace("]", "\\]")
+        title = img.get("title", "")
+        title_part = f' "{title.replace(chr(34), "&quot;")}"' if title else ""
+        attrs = [f'{k}="{img[k]}"' for k in ("width", "height") if str(img.get(k, "")).isdigit()]
+        attr_list = "{: " + " ".join(attrs) + " }" if attrs else ""
+        return f"![{alt}]({self.md_url(src)}{title_part}){attr_list}"
+
+    def link(self, node: Tag) -> str:
+        href = node.get("href", "")
+        target_id = href[1:] if href.startswith("#") else ""
+        if target_id and target_id in self.footnotes:
+            return f"[^{self.footnotes[target_id]}]"
+        inner = self.inline_children(node)
+        url = self.url(href)
+        if not url or href.strip() == "#":
+            return inner
+        if not inner.strip():
+            return ""
+        text = re.sub(r"\s*<br>\n\s*", " ", inner)
+        title = node.get("title", "")
+        title_part = f' "{title.replace(chr(34), "&quot;")}"' if title else ""
+        lead = text[: len(text) - len(text.lstrip())]
+        trail = text[len(text.rstrip()):]
+        return f"{lead}[{text.strip()}]({self.md_url(url)}{title_part}){trail}"
+
+    # --- footnotes
+
+    def collect_footnotes(self, root: Tag) -> None:
+        """Find footnote lists (``section.footnotes``, ``div.footnotes``, ``li#fn...``) and
+        turn them into ``[^n]`` definitions; references become ``[^n]`` markers."""
+        containers = [
+            el for el in root.find_all(["section", "div", "ol", "aside"])
+            if "footnotes" in (el.get("class") or []) or el.get("id") in ("footnotes",)
+        ]
+        for container in containers:
+            if container.parent is None:
+                continue
+            items = [li for li in container.find_all("li") if li.get("id")]
+            if not items:
+                continue
+            for li in items:
+                self.footnotes[li["id"]] = str(len(self.footnotes) + 1)
+            for li in items:
+                for back in li.find_all("a", href=True):
+                    target = back["href"][1:] if back["href"].startswith("#") else ""
+                    if target and target not in self.footnotes and ("backref" in " ".join(back.get("class") or []) or "ref" in target):
+                        back.decompose()
+            self._pending = getattr(self, "_pending", []) + items
+            for li in items:
+                li.extract()
+            container.decompose()
+        # Strip the reference's <sup> wrapper: [^n] renders as its own superscript.
+        for sup in root.find_all("sup"):
+            anchors = sup.find_all("a", href=True)
+            if len(anchors) == 1 and anchors[0]["href"].startswith("#") and anchors[0]["href"][1:] in self.footnotes \
+                    and sup.get_text(strip=True) == anchors[0].get_text(strip=True):
+                sup.replace_with(anchors[0])
+
+    def footnote_definitions(self) -> list[str]:
+        out = []
+        for li in getattr(self, "_pending", []):
+            label = self.footnotes[li["id"]]
+            body = "\n\n".join(self.blocks(li)) or " "
+            first, *rest = body.split("\n")
+            lines = [f"[^{label}]: {first}"] + [f"    {line}" if line else "" for line in rest]
+            out.append("\n".join(lines))
+        return out
+
+
+def html_to_markdown(fragment: str | Tag, base_url: str = "", platform: str = "generic") -> str:
+    """Markdown for a sanitised HTML fragment (a string or a parsed tree)."""
+    root = fragment if isinstance(fragment, Tag) else BeautifulSoup(fragment, "html.parser")
+    converter = _Converter(base_url=base_url, platform=platform)
+    converter.collect_footnotes(root)
+    blocks = converter.blocks(root) + converter.footnote_definitions()
+    text = "\n\n".join(b.rstrip() for b in blocks if b.strip())
+    return text + "\n" if text else ""
