@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import time
 from datetime import datetime, timedelta, timezone
@@ -216,30 +217,35 @@ def test_latin1_body_declared_utf8_is_stored_readably(tmp_path, server):
     assert "title: Crème brûlée and decorators" in data.decode("utf-8")
 
 
-def test_many_feeds_with_faults_finish_within_about_one_deadline(tmp_path, server):
-    """The issue's "done when", scaled down: 30 local feeds, six of them faulty."""
-    faulty = {
-        "stuck": (never_answer(server), "timeout after 1.5 s"),
-        "trickle": (trickle(server, GHOST, 0.05), "timeout after 1.5 s"),
-        "missing": (respond(404), "HTTP 404"),
-        "broken": (respond(500), "HTTP 500 (after 3 attempts)"),
-        "homepage": (respond(200, HTML, {"Content-Type": "text/html"}), "not a feed: got text/html"),
-        "bomb": (gzip_bomb(20 * 1024 * 1024), "body over 10 MB (decompressed)"),
-    }
-    urls = {name: server.route(f"/{name}", behaviour) for name, (behaviour, _) in faulty.items()}
-    for i in range(24):
-        urls[f"healthy{i:02}"] = server.route(f"/h{i}", respond(200, GHOST if i % 2 else ATOM, delay=0.05))
-    root = make_site(tmp_path, urls)
-    site = load_site_config(root)
-    settings = FetchSettings(connect_timeout=1, read_timeout=1, deadline=1.5, backoff=0.05)
-    started = time.monotonic()
-    report = fetch_feeds(site, load_feed_sources(root / "feeds"), settings)
-    elapsed = time.monotonic() - started
+def test_many_feeds_with_faults_finish_within_about_one_deadline(tmp_path):
+    """The issue's "done when", scaled down: 30 local feeds on ten hosts, six of them faulty."""
+    with contextlib.ExitStack() as stack:
+        hosts = [stack.enter_context(FeedServer()) for _ in range(10)]  # one port = one host
+        faulty = {
+            "stuck": (never_answer(hosts[0]), "timeout after 2 s"),
+            "trickle": (trickle(hosts[1], GHOST, 0.05), "timeout after 2 s"),
+            "missing": (respond(404), "HTTP 404"),
+            "broken": (respond(500), "HTTP 500 (after 3 attempts)"),
+            "homepage": (respond(200, HTML, {"Content-Type": "text/html"}), "not a feed: got text/html"),
+            "bomb": (gzip_bomb(20 * 1024 * 1024), "body over 10 MB (decompressed)"),
+        }
+        urls = {name: hosts[i].route(f"/{name}", behaviour) for i, (name, (behaviour, _)) in enumerate(faulty.items())}
+        for i in range(24):
+            host = hosts[6 + i % 4]
+            urls[f"healthy{i:02}"] = host.route(f"/h{i}", respond(200, GHOST if i % 2 else ATOM, delay=0.05))
+        root = make_site(tmp_path, urls)
+        site = load_site_config(root)
+        settings = FetchSettings(connect_timeout=1, read_timeout=1, deadline=2, backoff=0.05)
+        started = time.monotonic()
+        report = fetch_feeds(site, load_feed_sources(root / "feeds"), settings)
+        elapsed = time.monotonic() - started
     by_name = {f.name: f for f in report.feeds}
     assert [n for n, f in by_name.items() if f.outcome == "ok"] == [f"healthy{i:02}" for i in range(24)]
     for name, (_, words) in faulty.items():
         assert by_name[name].outcome == "failed" and by_name[name].detail.startswith(words)
-    assert elapsed < 1.5 * 2.5  # about one deadline: the slow ones ran alongside, not after, the rest
+    # About one deadline: the slow feeds ran alongside each other and the healthy ones
+    # (one after the other would take two deadlines); the slack is for a busy CI machine.
+    assert elapsed < settings.deadline * 1.75
 
 
 def entry(title: str, tags: tuple[str, ...], day: int) -> Entry:
