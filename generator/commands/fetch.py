@@ -184,6 +184,7 @@ class _Workers:
         self._thread = concurrent.futures.ThreadPoolExecutor(max_workers=1)
         self._pool: concurrent.futures.ProcessPoolExecutor | None = None
         self._pool_ready = False
+        self._thread_busy = 0
         self._warming: asyncio.Task | None = None
         cpus = os.cpu_count() or 1
         self._want_pool = feed_count >= PARALLEL_PARSE_MIN and cpus >= 2
@@ -205,12 +206,17 @@ class _Workers:
     async def run(self, fn, *args):
         if self._want_pool and self._pool is None:
             self._start_pool()
-        if self._pool_ready:
+        if self._pool is not None and (self._pool_ready or self._thread_busy):
             # submit from a thread: a submit may start a worker process, which takes a while
             future = await asyncio.to_thread(self._pool.submit, fn, *args)
-        else:
-            future = self._thread.submit(fn, *args)
-        return await asyncio.wrap_future(future)
+            return await asyncio.wrap_future(future)
+        # the thread takes one feed at a time, and only while the pool is not up yet:
+        # a queue behind it would leave the pool idle
+        self._thread_busy += 1
+        try:
+            return await asyncio.wrap_future(self._thread.submit(fn, *args))
+        finally:
+            self._thread_busy -= 1
 
     async def close(self) -> None:
         if self._warming is not None:
