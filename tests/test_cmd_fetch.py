@@ -263,3 +263,17 @@ def test_select_entries_filters_by_tag_regex_and_keeps_the_newest():
     assert titles(FeedSource(name="s", url="http://x/", include=("python",), exclude=("links",))) == ["Python tips"]
     assert titles(FeedSource(name="s", url="http://x/", include=("re:^(rust|about)",))) == ["About me", "Rust news"]
     assert titles(FeedSource(name="s", url="http://x/", exclude=("re:news",), max_items=2)) == ["About me", "Weekly links"]
+
+
+def test_changed_feed_url_drops_the_old_validators_and_redirect(tmp_path, server):
+    new_target = server.route("/moved", respond(200, GHOST))
+    root = make_site(tmp_path, {"kettle": server.route("/rss", redirect(301, "/moved"))})
+    server.route("/moved", conditional(GHOST, etag='"k1"'))
+    assert fetch_cmd(root) == 0
+    assert state(root)["kettle"]["permanent_redirect"] == new_target
+    other = server.route("/other", conditional(ATOM, etag='"o1"'))
+    make_site(tmp_path, {"kettle": other})  # the user points the feed somewhere else
+    assert fetch_cmd(root) == 0
+    assert "if-none-match" not in server.requests["/other"][0]  # the old ETag is not sent to the new URL
+    saved = state(root)["kettle"]
+    assert (saved["url"], saved["etag"]) == (other, '"o1"') and "permanent_redirect" not in saved

@@ -175,9 +175,10 @@ def _warm_worker() -> None:
 class _Workers:
     """Where the CPU half of each feed runs: a process pool for many feeds, a thread for a few.
 
-    The pool is started only when the first feed actually needs parsing (a run of 304s
-    never starts it), and until its workers are up, feeds are parsed in a thread of this
-    process, so the seconds a pool takes to start never delay a result.
+    The pool is started only when a second feed needs parsing while the first still is
+    (a run of 304s, or of one changed feed, never starts it); until its workers are up,
+    one feed at a time is parsed in a thread of this process, so the second or so a pool
+    takes to start does not hold results back.
     """
 
     def __init__(self, feed_count: int):
@@ -204,8 +205,8 @@ class _Workers:
         self._pool_ready = True
 
     async def run(self, fn, *args):
-        if self._want_pool and self._pool is None:
-            self._start_pool()
+        if self._want_pool and self._pool is None and self._thread_busy:
+            self._start_pool()  # a second feed waits for parsing: worth starting the workers
         if self._pool is not None and (self._pool_ready or self._thread_busy):
             # submit from a thread: a submit may start a worker process, which takes a while
             future = await asyncio.to_thread(self._pool.submit, fn, *args)
@@ -272,13 +273,21 @@ def _now_iso(now: datetime) -> str:
 
 def _state_after_success(old: FeedState, result: FetchResult, processed: Processed | None, now: datetime) -> FeedState:
     changes = dict(
-        last_success=_now_iso(now), last_error=None, consecutive_failures=0,
+        url=result.source.url, last_success=_now_iso(now), last_error=None, consecutive_failures=0,
         permanent_redirect=result.permanent_redirect or old.permanent_redirect,
     )
     if processed is not None:  # a 200 that was parsed and stored: its validators are now ours
         changes.update(etag=result.etag, last_modified=result.last_modified,
                        platform=processed.platform or old.platform, first_seen=processed.first_seen)
     return dataclasses.replace(old, **changes)
+
+
+def _state_for(source: FeedSource, state: FeedState) -> FeedState:
+    """The state to fetch ``source`` with: when its configured URL changed, the old
+    validators and redirect belong to another feed and are dropped."""
+    if state.url is None or state.url == source.url:
+        return state
+    return dataclasses.replace(state, url=source.url, etag=None, last_modified=None, permanent_redirect=None)
 
 
 def _state_after_failure(old: FeedState, reason: str) -> FeedState:
@@ -406,6 +415,9 @@ def fetch_feeds(
     check_filters(sources)
     path = state_path(site.path("feeds"))
     states = load_state(path)
+    for source in sources:
+        if source.name in states:
+            states[source.name] = _state_for(source, states[source.name])
     bar = _Progress(len(sources), progress)
     workers = _Workers(len(sources))
     run = _Run(site, states, workers, bar)
