@@ -64,8 +64,10 @@ def test_first_run_writes_articles_and_second_run_is_all_304(tmp_path, server, c
         "lighthouse": server.route("/atom", conditional(ATOM, last_modified="Tue, 10 Feb 2026 12:00:00 GMT")),
     })
     assert fetch_cmd(root) == 0
-    out = capsys.readouterr().out
+    captured = capsys.readouterr()
+    out = captured.out
     assert "kettle" in out and "lighthouse" in out and "5 new and 0 updated articles" in out
+    assert "] kettle: 3 new, 0 updated, 0 unchanged" in captured.err  # plain progress lines off a terminal
     kettle = snapshot(root / "content" / "kettle")
     assert len(kettle) == 3 and len(snapshot(root / "content" / "lighthouse")) == 2
     assert any(b"title: Counting words with collections.Counter" in data for data, _ in kettle.values())
@@ -113,6 +115,7 @@ FAULTS = {
     "gzip bomb": (lambda s: gzip_bomb(40 * 1024 * 1024), "body over 10 MB (decompressed)"),
     "html page": (lambda s: respond(200, HTML, {"Content-Type": "text/html; charset=utf-8"}), "not a feed: got text/html"),
     "redirect loop": (lambda s: redirect(302, "/rss"), "redirect loop"),
+    "429 too long": (lambda s: respond(429, headers={"Retry-After": "3600"}), "HTTP 429 (server asks to retry after 3600 s)"),
 }
 
 
