@@ -280,3 +280,25 @@ def test_changed_feed_url_drops_the_old_validators_and_redirect(tmp_path, server
     assert "if-none-match" not in server.requests["/other"][0]  # the old ETag is not sent to the new URL
     saved = state(root)["kettle"]
     assert (saved["url"], saved["etag"]) == (other, '"o1"') and "permanent_redirect" not in saved
+
+
+SEEDS = Path(__file__).resolve().parents[1] / ".." / "shared" / "seeds"
+
+
+def test_the_three_real_sources_served_locally(tmp_path, server):
+    """The default config's three platforms, their real feeds served from 127.0.0.1."""
+    files = {"derricktab": "000_b9ced0cdbdbf32a6.txt", "thedmitry": "002_685b812867f2dbb7.txt",
+             "piccolo": "003_96f6392ab5b63f2e.txt"}
+    if not all((SEEDS / name).exists() for name in files.values()):
+        pytest.skip("../shared/seeds is not here")
+    urls = {name: server.route(f"/{name}", conditional((SEEDS / file).read_bytes(), etag=f'"{name}"'))
+            for name, file in files.items()}
+    root = make_site(tmp_path, urls)
+    assert fetch_cmd(root) == 0
+    counts = {name: len(list((root / "content" / name).glob("*.md"))) for name in files}
+    assert counts == {"derricktab": 4, "thedmitry": 14, "piccolo": 59}
+    assert {name: s["platform"] for name, s in state(root).items()} == {
+        "derricktab": "forem", "thedmitry": "ghost", "piccolo": "gridsome"}
+    before = {name: snapshot(root / "content" / name) for name in files}
+    assert fetch_cmd(root) == 0  # all 304 now
+    assert {name: snapshot(root / "content" / name) for name in files} == before
