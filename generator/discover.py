@@ -23,8 +23,13 @@ FEED_TYPES = {
 
 
 def looks_like_html(body: bytes, content_type: str = "") -> bool:
-    head = body[:2048].lstrip().lower()
-    return "html" in content_type.lower() or head.startswith((b"<!doctype html", b"<html"))
+    """A web page rather than a feed; the body wins over a mislabelled Content-Type."""
+    head = body[:2048].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    if head.startswith((b"<!doctype html", b"<html")):
+        return True
+    if head.startswith((b"<?xml", b"<rss", b"<feed", b"<rdf", b"{")):
+        return False
+    return "html" in content_type.lower()
 
 
 def discover_feeds(html: bytes | str, page_url: str) -> list[str]:

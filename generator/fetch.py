@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import email.utils
 import errno
 import socket
@@ -377,11 +378,11 @@ class Fetcher:
 def _with_redirect(result: FetchResult, permanent: str | None) -> FetchResult:
     if permanent is None:
         return result
-    return FetchResult(**{**result.__dict__, "permanent_redirect": permanent})
+    return dataclasses.replace(result, permanent_redirect=permanent)
 
 
 def _with_elapsed(result: FetchResult, elapsed: float) -> FetchResult:
-    return FetchResult(**{**result.__dict__, "elapsed": elapsed})
+    return dataclasses.replace(result, elapsed=elapsed)
 
 
 async def fetch_all(

@@ -82,6 +82,7 @@ class FeedState:
     consecutive_failures: int = 0
     platform: str | None = None
     first_seen: dict[str, str] = field(default_factory=dict)  # entry id -> ISO date first seen
+    url: str | None = None  # the configured URL this state was recorded for (a changed URL starts afresh)
 
 
 @dataclass(frozen=True)

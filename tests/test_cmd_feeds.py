@@ -57,6 +57,12 @@ def test_add_a_home_page_discovers_its_feed(root, server, capsys):
     assert feeds(root)[-1] == FeedSource(name="kettle", url=feed_url, defined_in="feeds/feeds.toml")
 
 
+def test_add_a_feed_served_as_text_html(root, server):
+    url = server.route("/rss/", respond(200, GHOST, {"Content-Type": "text/html"}))
+    assert cli(root, "add", url, "--name", "kettle") == 0
+    assert feeds(root)[-1].url == url
+
+
 def test_add_follows_a_permanent_redirect(root, server):
     new = server.route("/new", respond(200, GHOST))
     assert cli(root, "add", server.route("/old", redirect(308, "/new"))) == 0

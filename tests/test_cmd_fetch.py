@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import time
 from datetime import datetime, timedelta, timezone
@@ -63,8 +64,10 @@ def test_first_run_writes_articles_and_second_run_is_all_304(tmp_path, server, c
         "lighthouse": server.route("/atom", conditional(ATOM, last_modified="Tue, 10 Feb 2026 12:00:00 GMT")),
     })
     assert fetch_cmd(root) == 0
-    out = capsys.readouterr().out
+    captured = capsys.readouterr()
+    out = captured.out
     assert "kettle" in out and "lighthouse" in out and "5 new and 0 updated articles" in out
+    assert "] kettle: 3 new, 0 updated, 0 unchanged" in captured.err  # plain progress lines off a terminal
     kettle = snapshot(root / "content" / "kettle")
     assert len(kettle) == 3 and len(snapshot(root / "content" / "lighthouse")) == 2
     assert any(b"title: Counting words with collections.Counter" in data for data, _ in kettle.values())
@@ -112,6 +115,7 @@ FAULTS = {
     "gzip bomb": (lambda s: gzip_bomb(40 * 1024 * 1024), "body over 10 MB (decompressed)"),
     "html page": (lambda s: respond(200, HTML, {"Content-Type": "text/html; charset=utf-8"}), "not a feed: got text/html"),
     "redirect loop": (lambda s: redirect(302, "/rss"), "redirect loop"),
+    "429 too long": (lambda s: respond(429, headers={"Retry-After": "3600"}), "HTTP 429 (server asks to retry after 3600 s)"),
 }
 
 
@@ -216,30 +220,35 @@ def test_latin1_body_declared_utf8_is_stored_readably(tmp_path, server):
     assert "title: Crème brûlée and decorators" in data.decode("utf-8")
 
 
-def test_many_feeds_with_faults_finish_within_about_one_deadline(tmp_path, server):
-    """The issue's "done when", scaled down: 30 local feeds, six of them faulty."""
-    faulty = {
-        "stuck": (never_answer(server), "timeout after 1.5 s"),
-        "trickle": (trickle(server, GHOST, 0.05), "timeout after 1.5 s"),
-        "missing": (respond(404), "HTTP 404"),
-        "broken": (respond(500), "HTTP 500 (after 3 attempts)"),
-        "homepage": (respond(200, HTML, {"Content-Type": "text/html"}), "not a feed: got text/html"),
-        "bomb": (gzip_bomb(20 * 1024 * 1024), "body over 10 MB (decompressed)"),
-    }
-    urls = {name: server.route(f"/{name}", behaviour) for name, (behaviour, _) in faulty.items()}
-    for i in range(24):
-        urls[f"healthy{i:02}"] = server.route(f"/h{i}", respond(200, GHOST if i % 2 else ATOM, delay=0.05))
-    root = make_site(tmp_path, urls)
-    site = load_site_config(root)
-    settings = FetchSettings(connect_timeout=1, read_timeout=1, deadline=1.5, backoff=0.05)
-    started = time.monotonic()
-    report = fetch_feeds(site, load_feed_sources(root / "feeds"), settings)
-    elapsed = time.monotonic() - started
+def test_many_feeds_with_faults_finish_within_about_one_deadline(tmp_path):
+    """The issue's "done when", scaled down: 30 local feeds on ten hosts, six of them faulty."""
+    with contextlib.ExitStack() as stack:
+        hosts = [stack.enter_context(FeedServer()) for _ in range(10)]  # one port = one host
+        faulty = {
+            "stuck": (never_answer(hosts[0]), "timeout after 3 s"),
+            "trickle": (trickle(hosts[1], GHOST, 0.05), "timeout after 3 s"),
+            "missing": (respond(404), "HTTP 404"),
+            "broken": (respond(500), "HTTP 500 (after 3 attempts)"),
+            "homepage": (respond(200, HTML, {"Content-Type": "text/html"}), "not a feed: got text/html"),
+            "bomb": (gzip_bomb(20 * 1024 * 1024), "body over 10 MB (decompressed)"),
+        }
+        urls = {name: hosts[i].route(f"/{name}", behaviour) for i, (name, (behaviour, _)) in enumerate(faulty.items())}
+        for i in range(24):
+            host = hosts[6 + i % 4]
+            urls[f"healthy{i:02}"] = host.route(f"/h{i}", respond(200, GHOST if i % 2 else ATOM, delay=0.05))
+        root = make_site(tmp_path, urls)
+        site = load_site_config(root)
+        settings = FetchSettings(connect_timeout=1, read_timeout=1, deadline=3, backoff=0.05)
+        started = time.monotonic()
+        report = fetch_feeds(site, load_feed_sources(root / "feeds"), settings)
+        elapsed = time.monotonic() - started
     by_name = {f.name: f for f in report.feeds}
     assert [n for n, f in by_name.items() if f.outcome == "ok"] == [f"healthy{i:02}" for i in range(24)]
     for name, (_, words) in faulty.items():
         assert by_name[name].outcome == "failed" and by_name[name].detail.startswith(words)
-    assert elapsed < 1.5 * 2.5  # about one deadline: the slow ones ran alongside, not after, the rest
+    # About one deadline: the slow feeds ran alongside each other and the healthy ones
+    # (one after the other they would take two deadlines); the slack is for a busy CI machine.
+    assert elapsed < settings.deadline * 2
 
 
 def entry(title: str, tags: tuple[str, ...], day: int) -> Entry:
@@ -257,3 +266,39 @@ def test_select_entries_filters_by_tag_regex_and_keeps_the_newest():
     assert titles(FeedSource(name="s", url="http://x/", include=("python",), exclude=("links",))) == ["Python tips"]
     assert titles(FeedSource(name="s", url="http://x/", include=("re:^(rust|about)",))) == ["About me", "Rust news"]
     assert titles(FeedSource(name="s", url="http://x/", exclude=("re:news",), max_items=2)) == ["About me", "Weekly links"]
+
+
+def test_changed_feed_url_drops_the_old_validators_and_redirect(tmp_path, server):
+    new_target = server.route("/moved", respond(200, GHOST))
+    root = make_site(tmp_path, {"kettle": server.route("/rss", redirect(301, "/moved"))})
+    server.route("/moved", conditional(GHOST, etag='"k1"'))
+    assert fetch_cmd(root) == 0
+    assert state(root)["kettle"]["permanent_redirect"] == new_target
+    other = server.route("/other", conditional(ATOM, etag='"o1"'))
+    make_site(tmp_path, {"kettle": other})  # the user points the feed somewhere else
+    assert fetch_cmd(root) == 0
+    assert "if-none-match" not in server.requests["/other"][0]  # the old ETag is not sent to the new URL
+    saved = state(root)["kettle"]
+    assert (saved["url"], saved["etag"]) == (other, '"o1"') and "permanent_redirect" not in saved
+
+
+SEEDS = Path(__file__).resolve().parents[1] / ".." / "shared" / "seeds"
+
+
+def test_the_three_real_sources_served_locally(tmp_path, server):
+    """The default config's three platforms, their real feeds served from 127.0.0.1."""
+    files = {"derricktab": "000_b9ced0cdbdbf32a6.txt", "thedmitry": "002_685b812867f2dbb7.txt",
+             "piccolo": "003_96f6392ab5b63f2e.txt"}
+    if not all((SEEDS / name).exists() for name in files.values()):
+        pytest.skip("../shared/seeds is not here")
+    urls = {name: server.route(f"/{name}", conditional((SEEDS / file).read_bytes(), etag=f'"{name}"'))
+            for name, file in files.items()}
+    root = make_site(tmp_path, urls)
+    assert fetch_cmd(root) == 0
+    counts = {name: len(list((root / "content" / name).glob("*.md"))) for name in files}
+    assert counts == {"derricktab": 4, "thedmitry": 14, "piccolo": 59}
+    assert {name: s["platform"] for name, s in state(root).items()} == {
+        "derricktab": "forem", "thedmitry": "ghost", "piccolo": "gridsome"}
+    before = {name: snapshot(root / "content" / name) for name in files}
+    assert fetch_cmd(root) == 0  # all 304 now
+    assert {name: snapshot(root / "content" / name) for name in files} == before

@@ -17,7 +17,6 @@ import sys
 from datetime import datetime, timezone
 from pathlib import Path
 
-
 from ..cli import site_from_args
 from ..config import FEED_NAME_RE, load_feed_sources
 from ..discover import discover_feeds, looks_like_html

@@ -5,9 +5,10 @@ The run, feed by feed, as each download finishes (so parsing overlaps fetching):
     FeedSource --fetch--> FetchResult --parse--> Entry --select--> --normalise--> Article --write--> content/
 
 Parsing and normalising are CPU work, so with many feeds they go to a process pool and
-use every core while the event loop keeps downloading. Writing stays in this process,
-with one :class:`~generator.content.GuidIndex`. ``feeds/state.json`` is updated at the
-end: validators only for responses that were actually used.
+use every core while the event loop keeps downloading; the worker also writes the
+feed's articles (each feed owns its folder, so workers never collide).
+``feeds/state.json`` is updated at the end, in this process: validators only for
+responses that were actually used.
 
 Output: a progress bar on a terminal (plain lines otherwise), then a table per feed.
 When no feed could be reached at all, one line says the network is unreachable.
@@ -19,6 +20,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import concurrent.futures
+import contextlib
 import dataclasses
 import logging
 import multiprocessing
@@ -120,7 +122,9 @@ def select_entries(entries: Sequence[Entry], source: FeedSource) -> list[Entry]:
 class Processed:
     """What the CPU half of one feed produced (sent back from a worker process)."""
 
-    articles: list[Article] = field(default_factory=list)
+    new: int = 0
+    updated: int = 0
+    unchanged: int = 0
     platform: str = ""
     first_seen: dict[str, str] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
@@ -128,8 +132,13 @@ class Processed:
     error: str | None = None
 
 
-def process_feed(result: FetchResult, first_seen: Mapping[str, str], now: datetime) -> Processed:
-    """Parse, select and normalise one fetched feed. Runs in a worker process, so it never raises."""
+def process_feed(result: FetchResult, first_seen: Mapping[str, str], now: datetime, content_dir: Path) -> Processed:
+    """Parse, select, normalise and write one fetched feed; runs in a worker process and never raises.
+
+    Writing happens here too: turning an article into YAML and Markdown costs as much as
+    parsing it, and each feed owns its own folder (``content/<name>/``), so workers never
+    write the same file and each needs a GuidIndex of its own folder only.
+    """
     from ..normalise import normalise_entry  # imported here: a run of 304s never loads them
     from ..parse import parse_feed
 
@@ -148,7 +157,19 @@ def process_feed(result: FetchResult, first_seen: Mapping[str, str], now: dateti
         except Exception as exc:
             warnings.append(f"item {entry.id!r} skipped: {type(exc).__name__}: {exc}")
     articles.sort(key=lambda a: (a.date, a.guid))
-    return Processed(articles, parsed.platform, parsed.first_seen, warnings, len(parsed.entries) - len(entries))
+    try:
+        counts = _write(content_dir, articles)
+    except OSError as exc:
+        return Processed(error=f"cannot write to {content_dir.name}/{source.name}/: {exc.strerror or exc}")
+    return Processed(*counts, parsed.platform, parsed.first_seen, warnings, len(parsed.entries) - len(entries))
+
+
+def _write(content_dir: Path, articles: Iterable[Article]) -> tuple[int, int, int]:
+    index = GuidIndex(content_dir)
+    counts = {"new": 0, "updated": 0, "unchanged": 0}
+    for article in articles:
+        counts[write_article(content_dir, article, index).outcome] += 1
+    return counts["new"], counts["updated"], counts["unchanged"]
 
 
 def _warm_worker() -> None:
@@ -156,18 +177,62 @@ def _warm_worker() -> None:
     from .. import normalise, parse  # noqa: F401
 
 
-def _executor(feed_count: int) -> concurrent.futures.Executor:
-    """A process pool for many feeds (feedparser is CPU-bound), one thread for a few."""
-    cpus = os.cpu_count() or 1
-    if feed_count < PARALLEL_PARSE_MIN or cpus < 2:
-        return concurrent.futures.ThreadPoolExecutor(max_workers=1)
-    # forkserver, not fork: forking a process that runs threads (a progress bar, a test
-    # server) can copy a held lock into the child; the forkserver has no threads.
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["generator.parse", "generator.normalise", __name__])
-    return concurrent.futures.ProcessPoolExecutor(
-        max_workers=min(cpus, 4), mp_context=context, initializer=_warm_worker
-    )
+class _Workers:
+    """Where the CPU half of each feed runs: a process pool for many feeds, a thread for a few.
+
+    The pool is started only when a second feed needs parsing while the first still is
+    (a run of 304s, or of one changed feed, never starts it); until its workers are up,
+    one feed at a time is parsed in a thread of this process, so the second or so a pool
+    takes to start does not hold results back.
+    """
+
+    def __init__(self, feed_count: int):
+        self._thread = concurrent.futures.ThreadPoolExecutor(max_workers=1)
+        self._pool: concurrent.futures.ProcessPoolExecutor | None = None
+        self._pool_ready = False
+        self._thread_busy = 0
+        self._warming: asyncio.Task | None = None
+        cpus = os.cpu_count() or 1
+        self._want_pool = feed_count >= PARALLEL_PARSE_MIN and cpus >= 2
+        self._pool_size = min(cpus, 8)
+
+    def _start_pool(self) -> None:
+        # forkserver, not fork: forking a process that runs threads (a progress bar, the
+        # event loop's helpers) can copy a held lock into the child; a forkserver has none.
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload(["generator.parse", "generator.normalise", __name__])
+        self._pool = concurrent.futures.ProcessPoolExecutor(max_workers=self._pool_size, mp_context=context)
+        self._warming = asyncio.create_task(self._warm())
+
+    async def _warm(self) -> None:
+        futures = [await asyncio.to_thread(self._pool.submit, _warm_worker) for _ in range(self._pool_size)]
+        await asyncio.gather(*(asyncio.wrap_future(f) for f in futures))
+        self._pool_ready = True
+
+    async def run(self, fn, *args):
+        if self._want_pool and self._pool is None and self._thread_busy:
+            self._start_pool()  # a second feed waits for parsing: worth starting the workers
+        if self._pool is not None and (self._pool_ready or self._thread_busy):
+            # submit from a thread: a submit may start a worker process, which takes a while
+            future = await asyncio.to_thread(self._pool.submit, fn, *args)
+            return await asyncio.wrap_future(future)
+        # the thread takes one feed at a time, and only while the pool is not up yet:
+        # a queue behind it would leave the pool idle
+        self._thread_busy += 1
+        try:
+            return await asyncio.wrap_future(self._thread.submit(fn, *args))
+        finally:
+            self._thread_busy -= 1
+
+    async def close(self) -> None:
+        if self._warming is not None:
+            with contextlib.suppress(Exception):
+                await self._warming
+
+    def shutdown(self) -> None:
+        self._thread.shutdown(wait=True, cancel_futures=True)
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
 
 
 # ---------------------------------------------------------------- reports and state
@@ -213,13 +278,21 @@ def _now_iso(now: datetime) -> str:
 
 def _state_after_success(old: FeedState, result: FetchResult, processed: Processed | None, now: datetime) -> FeedState:
     changes = dict(
-        last_success=_now_iso(now), last_error=None, consecutive_failures=0,
+        url=result.source.url, last_success=_now_iso(now), last_error=None, consecutive_failures=0,
         permanent_redirect=result.permanent_redirect or old.permanent_redirect,
     )
     if processed is not None:  # a 200 that was parsed and stored: its validators are now ours
         changes.update(etag=result.etag, last_modified=result.last_modified,
                        platform=processed.platform or old.platform, first_seen=processed.first_seen)
     return dataclasses.replace(old, **changes)
+
+
+def _state_for(source: FeedSource, state: FeedState) -> FeedState:
+    """The state to fetch ``source`` with: when its configured URL changed, the old
+    validators and redirect belong to another feed and are dropped."""
+    if state.url is None or state.url == source.url:
+        return state
+    return dataclasses.replace(state, url=source.url, etag=None, last_modified=None, permanent_redirect=None)
 
 
 def _state_after_failure(old: FeedState, reason: str) -> FeedState:
@@ -279,11 +352,10 @@ def _words(report: FeedReport) -> str:
 class _Run:
     """The state of one fetch run: where things go and what happened so far."""
 
-    def __init__(self, site: SiteConfig, states: Mapping[str, FeedState], executor, progress: _Progress):
+    def __init__(self, site: SiteConfig, states: Mapping[str, FeedState], workers: _Workers, progress: _Progress):
         self.content_dir = site.path("content")
-        self.index = GuidIndex(self.content_dir)
         self.states = dict(states)
-        self.executor = executor
+        self.workers = workers
         self.progress = progress
         self.now = datetime.now(timezone.utc)
         self.reports: list[FeedReport] = []
@@ -307,28 +379,20 @@ class _Run:
         if result.status == "not_modified":
             self.states[name] = _state_after_success(old, result, None, self.now)
             return self.record(FeedReport(name, "not_modified", detail="not modified (304)", elapsed=result.elapsed))
-        loop = asyncio.get_running_loop()
         try:
-            processed = await loop.run_in_executor(self.executor, process_feed, result, old.first_seen, self.now)
+            # submit from a thread: the first submit to a process pool starts its workers,
+            # which blocks for as long as they take to start, and the loop must keep fetching
+            processed = await self.workers.run(process_feed, result, old.first_seen, self.now, self.content_dir)
         except Exception as exc:  # a worker process died (out of memory, killed)
             processed = Processed(error=f"cannot parse: {type(exc).__name__}: {exc}")
         if processed.error:
             return self.fail(result, processed.error)
-        try:
-            counts = self.write(processed.articles)
-        except OSError as exc:
-            return self.fail(result, f"cannot write to {self.content_dir.name}/: {exc.strerror or exc}")
+        counts = (processed.new, processed.updated, processed.unchanged)
         self.states[name] = _state_after_success(old, result, processed, self.now)
         detail = "; ".join(processed.warnings[:2])
         if processed.filtered_out:
             detail = "; ".join(filter(None, [f"{processed.filtered_out} filtered out", detail]))
         self.record(FeedReport(name, "ok", *counts, detail=detail, elapsed=result.elapsed))
-
-    def write(self, articles: Iterable[Article]) -> tuple[int, int, int]:
-        counts = {"new": 0, "updated": 0, "unchanged": 0}
-        for article in articles:
-            counts[write_article(self.content_dir, article, self.index).outcome] += 1
-        return counts["new"], counts["updated"], counts["unchanged"]
 
 
 async def _fetch_and_handle(run: _Run, sources: list[FeedSource], settings: FetchSettings, transport) -> None:
@@ -340,6 +404,7 @@ async def _fetch_and_handle(run: _Run, sources: list[FeedSource], settings: Fetc
             task.add_done_callback(handling.discard)
         if handling:
             await asyncio.gather(*handling)
+    await run.workers.close()
 
 
 def fetch_feeds(
@@ -355,13 +420,16 @@ def fetch_feeds(
     check_filters(sources)
     path = state_path(site.path("feeds"))
     states = load_state(path)
+    for source in sources:
+        if source.name in states:
+            states[source.name] = _state_for(source, states[source.name])
     bar = _Progress(len(sources), progress)
-    executor = _executor(len(sources))
-    run = _Run(site, states, executor, bar)
+    workers = _Workers(len(sources))
+    run = _Run(site, states, workers, bar)
     try:
         asyncio.run(_fetch_and_handle(run, list(sources), settings or FetchSettings(), transport))
     finally:
-        executor.shutdown(wait=True, cancel_futures=True)
+        workers.shutdown()
         bar.close(offline=bool(run.reports) and all(r.connection_failure for r in run.reports))
     final = run.states
     if prune_state:  # forget feeds that were removed from feeds/*.toml
