@@ -21,7 +21,7 @@ from typing import Iterable, Mapping
 
 from .content import slugify
 from .markup import Rendered
-from .models import Article, FeedSource, Page, SiteConfig
+from .models import Article, FeedSource, FeedState, Page, SiteConfig
 
 __all__ = ["Tag", "Source", "Post", "make_posts", "assemble_pages", "plain_summary", "reading_time"]
 
@@ -119,12 +119,12 @@ def _unique_slugs(articles: list[Article]) -> list[str]:
     return slugs
 
 
-def _make_source(name: str, platform: str, feeds: Mapping[str, FeedSource]) -> Source:
-    feed = feeds.get(name)
-    home = ""
-    if feed is not None:
-        home = re.sub(r"/(feed|rss)(/.*)?$|/feed\.xml$", "/", feed.url)
-    return Source(name=name, title=(feed.title if feed and feed.title else name), platform=platform, home=home)
+def _make_source(name: str, platform: str, feeds: Mapping[str, FeedSource], states: Mapping[str, FeedState]) -> Source:
+    """How readers see a feed: its configured title, else the feed's own, else its name."""
+    feed, state = feeds.get(name), states.get(name, FeedState())
+    title = (feed.title if feed else "") or state.title or name
+    home = state.link or (re.sub(r"/(feed|rss)(/.*)?$|/feed\.xml$", "/", feed.url) if feed else "")
+    return Source(name=name, title=title, platform=platform, home=home)
 
 
 def make_posts(
@@ -132,14 +132,15 @@ def make_posts(
     articles: list[Article],
     rendered: list[Rendered],
     feeds: Mapping[str, FeedSource] | None = None,
+    states: Mapping[str, FeedState] | None = None,
 ) -> list[Post]:
     """Pair articles with their HTML; newest first (ties broken by slug, for determinism)."""
-    feeds = feeds or {}
+    feeds, states = feeds or {}, states or {}
     slugs = _unique_slugs(articles)
     tag_slugs = _tag_slugs(articles)
     posts = []
     for article, result, slug in zip(articles, rendered, slugs):
-        source = _make_source(article.source, article.platform, feeds) if article.source else None
+        source = _make_source(article.source, article.platform, feeds, states) if article.source else None
         posts.append(
             Post(
                 article=article,

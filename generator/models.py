@@ -81,6 +81,8 @@ class FeedState:
     last_error: str | None = None
     consecutive_failures: int = 0
     platform: str | None = None
+    title: str | None = None  # the feed's own title, shown when feeds/*.toml gives none
+    link: str | None = None  # the blog's home page, as the feed gives it
     first_seen: dict[str, str] = field(default_factory=dict)  # entry id -> ISO date first seen
     url: str | None = None  # the configured URL this state was recorded for (a changed URL starts afresh)
 

@@ -97,12 +97,13 @@ def build_site(site: SiteConfig, options: BuildOptions = BuildOptions()) -> Buil
     with _stage(report, "load"):
         everything, articles = _load(site, options)
         sources = load_feed_sources(site.path("feeds"))
-        health = status_page(feed_health(sources, load_state(state_path(site.path("feeds"))), everything))
+        states = load_state(state_path(site.path("feeds")))
+        health = status_page(feed_health(sources, states, everything))
         feeds = {f.name: f for f in sources}
     with _stage(report, "markdown"):
         rendered = render_articles(articles)
     with _stage(report, "assemble"):
-        posts = make_posts(site, articles, rendered, feeds)
+        posts = make_posts(site, articles, rendered, feeds, states)
     with _stage(report, "render"):
         files = _outputs(site, posts, options, health)
     with _stage(report, "publish"):

@@ -63,7 +63,7 @@ def feed_health(
         rows.append(
             FeedHealth(
                 name=name,
-                title=(source.title if source and source.title else name),
+                title=(source.title if source else "") or state.title or name,
                 url=source.url if source else "",
                 platform=(source.platform if source and source.platform else state.platform or platforms.get(name, "")),
                 enabled=source.enabled if source else False,

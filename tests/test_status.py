@@ -63,3 +63,19 @@ def test_status_page_without_feeds(make_site):
     root = make_site({"content/posts/a.md": post("A", "2024-01-01")})
     build_site(load_site_config(root), BuildOptions(now=datetime(2025, 2, 1, tzinfo=timezone.utc)))
     assert "No feeds are configured" in (root / "public/status/index.html").read_text()
+
+
+def test_feed_title_from_state_when_config_gives_none(make_site):
+    state = {"version": 1, "feeds": {"quiet": {"title": "The Quiet Blog", "link": "https://quiet.example/"}}}
+    root = make_site({
+        "feeds/feeds.toml": FEEDS,
+        "feeds/state.json": json.dumps(state),
+        "content/quiet/2024-12-30-a.md": post("A", "2024-12-30", source="quiet", guid="1"),
+    })
+    build_site(load_site_config(root), BuildOptions(now=datetime(2025, 2, 1, tzinfo=timezone.utc)))
+    status = (root / "public/status/index.html").read_text()
+    assert "The Quiet Blog" in status
+    page = BeautifulSoup((root / "public/posts/a/index.html").read_text(), "html.parser")
+    assert page.select_one(".byline").get_text(" ", strip=True).count("The Quiet Blog") == 1
+    source_page = BeautifulSoup((root / "public/sources/quiet/index.html").read_text(), "html.parser")
+    assert source_page.find("a", href="https://quiet.example/") is not None

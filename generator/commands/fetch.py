@@ -130,6 +130,8 @@ class Processed:
     warnings: list[str] = field(default_factory=list)
     filtered_out: int = 0
     error: str | None = None
+    title: str = ""
+    link: str = ""
 
 
 def process_feed(result: FetchResult, first_seen: Mapping[str, str], now: datetime, content_dir: Path) -> Processed:
@@ -161,7 +163,10 @@ def process_feed(result: FetchResult, first_seen: Mapping[str, str], now: dateti
         counts = _write(content_dir, articles)
     except OSError as exc:
         return Processed(error=f"cannot write to {content_dir.name}/{source.name}/: {exc.strerror or exc}")
-    return Processed(*counts, parsed.platform, parsed.first_seen, warnings, len(parsed.entries) - len(entries))
+    return Processed(
+        *counts, parsed.platform, parsed.first_seen, warnings, len(parsed.entries) - len(entries),
+        title=parsed.title, link=parsed.link,
+    )
 
 
 def _write(content_dir: Path, articles: Iterable[Article]) -> tuple[int, int, int]:
@@ -283,7 +288,8 @@ def _state_after_success(old: FeedState, result: FetchResult, processed: Process
     )
     if processed is not None:  # a 200 that was parsed and stored: its validators are now ours
         changes.update(etag=result.etag, last_modified=result.last_modified,
-                       platform=processed.platform or old.platform, first_seen=processed.first_seen)
+                       platform=processed.platform or old.platform, first_seen=processed.first_seen,
+                       title=processed.title or old.title, link=processed.link or old.link)
     return dataclasses.replace(old, **changes)
 
 
