@@ -21,7 +21,7 @@ from feedserver import (
     truncated,
 )
 from generator.cli import main
-from generator.commands.fetch import fetch_feeds, select_entries
+from generator.harvest import fetch_feeds, select_entries
 from generator.config import load_feed_sources, load_site_config
 from generator.fetch import FetchSettings
 from generator.models import Entry, FeedSource
