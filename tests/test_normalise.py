@@ -274,3 +274,14 @@ def test_empty_and_broken_bodies_do_not_raise():
     for body in ["", "<", "<p><b><i>unclosed", "<table><td>x", "\x00\x01", "<pre></pre>", "<ol><li></li></ol>", "]]>"]:
         article = normalise_entry(entry(body), SOURCE)
         assert isinstance(article.body, str)
+
+
+def test_feed_summary_cut_mid_sentence_gets_an_ellipsis():
+    from bs4 import BeautifulSoup
+
+    from generator.normalise.summary import make_summary
+
+    body = BeautifulSoup("<p>I had an old device lying around and put it to use. The common tool is NUT (Network UPS Tools) here.</p>", "html.parser")
+    assert make_summary("I had an old device lying around and put it to use. The common tool is NUT (Network UPS", body).endswith("UPS…")
+    assert make_summary("I had an old device lying around and put it to use.", body).endswith("use.")
+    assert make_summary("A summary written by hand, not in the body", body) == "A summary written by hand, not in the body"

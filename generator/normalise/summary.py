@@ -25,12 +25,22 @@ def shorten(text: str, limit: int = SUMMARY_LIMIT) -> str:
 def make_summary(feed_summary: str, soup: BeautifulSoup, limit: int = SUMMARY_LIMIT) -> str:
     """The feed's summary when it has one, else the first paragraph of prose."""
     if feed_summary.strip():
-        return shorten(feed_summary, limit)
+        return _mark_cut(shorten(feed_summary, limit), soup)
     chunks = _prose_chunks(soup)
     for chunk in chunks:
         if len(chunk) >= 20:
             return shorten(chunk, limit)
     return shorten(" ".join(chunks), limit)
+
+
+def _mark_cut(summary: str, soup: BeautifulSoup) -> str:
+    """Add "…" to a feed's summary that stops mid-sentence where the article goes on
+    (Ghost and WordPress cut their automatic excerpts at a word count, with no mark)."""
+    if not summary or summary.endswith(("…", ".", "!", "?", ":", ";", '"', "”", "’", ")", "]")):
+        return summary
+    body = re.sub(r"\s+", " ", soup.get_text(" ")).strip()
+    position = body.find(summary)
+    return summary + "…" if position >= 0 and len(body) > position + len(summary) + 1 else summary
 
 
 def _prose_chunks(soup: BeautifulSoup) -> list[str]:
