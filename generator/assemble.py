@@ -214,9 +214,11 @@ def group_by_tag(posts: list[Post]) -> dict[Tag, list[Post]]:
     by_slug: dict[str, list[Post]] = defaultdict(list)
     names: dict[str, str] = {}
     for post in posts:
+        # A post tagged both "Python" and "python" is listed once (a set per post, not a
+        # search through the list, which made this quadratic in the number of posts).
+        for slug in dict.fromkeys(tag.slug for tag in post.tags):
+            by_slug[slug].append(post)
         for tag in post.tags:
-            if post not in by_slug[tag.slug]:
-                by_slug[tag.slug].append(post)
             names.setdefault(tag.slug, tag.name)
     return {Tag(names[s], s): by_slug[s] for s in sorted(by_slug)}
 

@@ -4,30 +4,52 @@
 
 Everything is gathered and rendered in memory before anything is written, so a bad
 article or template stops the build with the previous ``public/`` exactly as it was.
+
+Builds are incremental through the cache in ``.cache/build/`` (see ``cache.py``):
+
+- an unchanged content file is neither parsed nor rendered again (its front matter,
+  HTML and reading time come from the cache);
+- a page whose template inputs did not change is not rendered again, when its file is
+  still on disk as the last build left it;
+- when every input is the same as last time (code, config, options, templates, static,
+  feeds, content, and which posts are published *now*), nothing is done at all.
+
+``BuildOptions(clean=True)`` (``build --clean``) ignores the cache and rebuilds it.
+Markdown for many posts is rendered on all cores by a process pool.
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
+import os
+import sys
 import time
-from contextlib import contextmanager
-from dataclasses import dataclass, field
+from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager, nullcontext
+from dataclasses import astuple, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Iterator
+from typing import Any, Callable, Iterator, Sequence
 
+from . import cache as cachelib
 from .assemble import Post, assemble_pages, make_posts
 from .config import load_feed_sources
-from .content import filter_published, load_articles
-from .markup import MarkdownRenderer, Rendered, pygments_css
-from .models import Article, OutputFile, SiteConfig
-from .publish import PublishReport, collect_assets, publish
+from .content import filter_published, iter_article_files, parse_article
+from .errors import ContentError, ContentErrors
+from .markup import RENDERER_VERSION, MarkdownRenderer, Rendered, pygments_css
+from .models import Article, OutputFile, Page, SiteConfig
+from .publish import KeptFile, PublishReport, collect_assets, publish
 from .render import Renderer
 from .syndication import robots, site_feeds, sitemap
 
 __all__ = ["BuildOptions", "BuildReport", "build_site", "render_articles"]
 
 log = logging.getLogger(__name__)
+
+POOL_THRESHOLD = 64  # fewer posts to render than this: one process is faster than starting a pool
+PROGRESS_THRESHOLD = 200  # show a progress bar for stages with at least this many items
+CODE_DIR = Path(__file__).resolve().parent
 
 
 @dataclass(frozen=True)
@@ -36,46 +58,189 @@ class BuildOptions:
     drafts: bool = False
     future: bool = False
     now: datetime | None = None  # the clock, injectable for tests
+    clean: bool = False  # ignore what .cache/build/ holds (and rebuild it)
+    cache: bool = True  # use .cache/build/ at all
+    workers: int | None = None  # processes for Markdown; None: all cores when it pays
+    progress: bool = False  # a progress bar on the terminal for long stages
 
 
 @dataclass
 class BuildReport:
     pages: int = 0
     articles: int = 0
+    rendered: int = 0  # articles whose Markdown was rendered (not taken from the cache)
+    noop: bool = False  # every input was as the last build left it: nothing was done
     published: PublishReport | None = None
     timings: dict[str, float] = field(default_factory=dict)
 
     def summary(self) -> str:
         changed = self.published.written + self.published.removed if self.published else 0
         total = sum(self.timings.values())
-        return f"built {self.published.total if self.published else 0:,} files ({changed:,} changed) from {self.articles:,} articles in {total:.2f} s"
+        return f"built {self.pages:,} pages ({changed:,} changed) in {total:.2f} s"
 
 
 @contextmanager
 def _stage(report: BuildReport, name: str) -> Iterator[None]:
     start = time.perf_counter()
     yield
-    report.timings[name] = time.perf_counter() - start
+    report.timings[name] = report.timings.get(name, 0.0) + time.perf_counter() - start
     log.info("%-9s %6.3f s", name, report.timings[name])
 
 
-def render_articles(articles: list[Article]) -> list[Rendered]:
-    """Markdown -> HTML for every article, with one shared renderer."""
+# ---------------------------------------------------------------- markdown
+
+
+def render_articles(articles: list[Article], workers: int | None = 1, progress: Callable[[int], None] | None = None) -> list[Rendered]:
+    """Markdown -> HTML for every article: one shared renderer, or a pool of processes for many."""
+    bodies = [a.body for a in articles]
+    jobs = _worker_count(len(bodies), workers)
+    if jobs <= 1:
+        renderer = MarkdownRenderer()
+        results = []
+        for body in bodies:
+            results.append(renderer.render(body))
+            if progress:
+                progress(1)
+        return results
+    chunk = max(8, min(64, len(bodies) // (jobs * 8)))
+    results = []
+    with ProcessPoolExecutor(jobs) as pool:
+        for rendered in pool.map(_render_chunk, [bodies[i : i + chunk] for i in range(0, len(bodies), chunk)]):
+            results.extend(Rendered(html, toc) for html, toc in rendered)
+            if progress:
+                progress(len(rendered))
+    return results
+
+
+def _worker_count(items: int, workers: int | None) -> int:
+    if workers is not None:
+        return max(1, workers)
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    return cores if items >= POOL_THRESHOLD else 1
+
+
+def _render_chunk(bodies: list[str]) -> list[tuple[str, list]]:
+    """In a worker process: one renderer for the whole chunk (building it costs as much as a post)."""
     renderer = MarkdownRenderer()
-    return [renderer.render(a.body) for a in articles]
+    return [(r.html, r.toc) for r in map(renderer.render, bodies)]
 
 
-def _load(site: SiteConfig, options: BuildOptions) -> list[Article]:
-    articles = load_articles(site.path("content"), site.timezone)
+# ---------------------------------------------------------------- load
+
+
+@dataclass
+class _Sources:
+    """Every content file: its sha1, and the parsed article (all of them, published or not)."""
+
+    shas: dict[str, str] = field(default_factory=dict)  # rel path -> sha1
+    articles: list[Article] = field(default_factory=list)
+    cached: dict[str, tuple[str, list, int]] = field(default_factory=dict)  # rel path -> html, toc, reading time
+
+
+def _load(site: SiteConfig, options: BuildOptions, cache: cachelib.BuildCache | None = None) -> list[Article]:
+    """Every published article (kept for callers that want only the articles)."""
+    return _published(_read_content(site, cache), options)
+
+
+def _published(sources: _Sources, options: BuildOptions) -> list[Article]:
     now = options.now or datetime.now(timezone.utc)
-    return filter_published(articles, now, options.drafts, options.future)
+    return filter_published(sources.articles, now, options.drafts, options.future)
 
 
-def _outputs(site: SiteConfig, posts: list[Post]) -> list[OutputFile]:
+def _scan_content(site: SiteConfig, cache: cachelib.BuildCache | None) -> list[tuple[str, Path, str, bytes | None]]:
+    """(rel, path, sha1, bytes-if-read) for every content file; unchanged files are not read."""
+    content_dir = site.path("content")
+    rows = []
+    for file in iter_article_files(content_dir) if content_dir.is_dir() else []:
+        rel = file.relative_to(content_dir).as_posix()
+        if cache is not None:
+            sha, data = cache.read_source(file, rel)
+        else:
+            data = file.read_bytes()
+            sha = cachelib.sha1(data)
+        rows.append((rel, file, sha, data))
+    return rows
+
+
+def _read_content(site: SiteConfig, cache: cachelib.BuildCache | None, rows: list | None = None) -> _Sources:
+    """Parse every content file (or take it from the cache); report every bad file at once."""
+    from zoneinfo import ZoneInfo
+
+    tz = ZoneInfo(site.timezone)
+    sources, errors = _Sources(), []
+    for rel, file, sha, data in rows if rows is not None else _scan_content(site, cache):
+        sources.shas[rel] = sha
+        hit = cache.article(sha, rel) if cache is not None else None
+        if hit is not None:
+            sources.articles.append(hit.article)
+            if hit.html is not None:
+                sources.cached[rel] = (hit.html, hit.toc, hit.reading_time)
+            else:
+                cache.put(sha, hit.article, None, [], 0)  # still in use: keep it
+            continue
+        try:
+            text = (data if data is not None else file.read_bytes()).decode("utf-8")
+            sources.articles.append(parse_article(text, rel, tz))
+        except UnicodeDecodeError as exc:
+            errors.append(ContentError(rel, f"not UTF-8 text (byte {exc.start}); save the file as UTF-8"))
+            continue
+        except ContentError as exc:
+            errors.append(exc)
+            continue
+        rendered = cache.rendered(sha) if cache is not None else None
+        if rendered is not None:
+            sources.cached[rel] = rendered
+    if errors:
+        raise ContentErrors(errors)
+    return sources
+
+
+# ---------------------------------------------------------------- the no-op check
+
+
+def _code_digest() -> str:
+    """The generator's own source: a new version of the code invalidates every cached page."""
+    return cachelib.digest_parts(
+        f"{p.relative_to(CODE_DIR).as_posix()}:{hashlib.sha1(p.read_bytes()).hexdigest()}" for p in sorted(CODE_DIR.rglob("*.py"))
+    )
+
+
+def _site_digest(site: SiteConfig) -> str:
+    """Config, code, templates, static files and feeds: everything but the content."""
+    return cachelib.digest_parts(
+        [
+            repr(astuple(site)),
+            RENDERER_VERSION,
+            _code_digest(),
+            cachelib.tree_digest(site.path("templates")),
+            cachelib.tree_digest(site.path("static")),
+            cachelib.tree_digest(site.path("feeds")),
+        ]
+    )
+
+
+def _signature(site_digest: str, rows: list, options: BuildOptions, cache: cachelib.BuildCache) -> str | None:
+    """A hash of every input of a build, including which posts are published now; None if unknown."""
+    now = options.now or datetime.now(timezone.utc)
+    parts = [site_digest, repr((options.drafts, options.future))]
+    for rel, _, sha, _ in rows:
+        meta = cache.meta(sha)
+        if meta is None:
+            return None
+        date = cachelib._date_from_json(meta["date"])
+        shown = (options.drafts or not meta["draft"]) and (options.future or date <= now)
+        parts.append(f"{rel}\0{sha}\0{int(shown)}")
+    return cachelib.digest_parts(parts)
+
+
+# ---------------------------------------------------------------- render
+
+
+def _outputs(site: SiteConfig, posts: list[Post], memo: "_PageCache | None" = None) -> list[OutputFile]:
     asset_files, asset_urls = collect_assets(site.path("static"), {"highlight.css": pygments_css().encode()})
     renderer = Renderer(site, site.path("templates"), asset_urls)
     pages = assemble_pages(site, posts)
-    files = [renderer.render(page) for page in pages]
+    files = _render_pages(renderer, pages, memo)
     files += site_feeds(site, posts, renderer.absolute)
     modified = {p.url: p.article.updated or p.date for p in posts}
     files.append(sitemap([(pg.url, modified.get(pg.url)) for pg in pages if pg.url != "/404.html"], renderer.absolute))
@@ -83,20 +248,141 @@ def _outputs(site: SiteConfig, posts: list[Post]) -> list[OutputFile]:
     return files + asset_files
 
 
+@dataclass
+class _PageCache:
+    """What ``_render_pages`` needs to skip unchanged pages, and what it learns for next time."""
+
+    memo: cachelib.PageMemo | None
+    manifest: cachelib.OutputManifest | None
+    out_dir: Path
+    digests: dict[str, str] = field(default_factory=dict)  # output path -> digest (this build)
+    progress: Callable[[int], None] | None = None
+    rendered: int = 0
+
+
+def _render_pages(renderer: Renderer, pages: Sequence[Page], cache: _PageCache | None) -> list:
+    """Render every page, except those the cache vouches for (kept on disk as they are)."""
+    if cache is None:
+        return [renderer.render(page) for page in pages]
+    files: list[OutputFile | KeptFile] = []
+    manifest = cache.manifest
+    for page in pages:
+        digest = cache.memo.digest(page) if cache.memo else None
+        if digest:
+            cache.digests[page.output] = digest
+        if digest and manifest and manifest.pages.get(page.output) == digest and manifest.intact(cache.out_dir, page.output):
+            files.append(KeptFile(page.output, manifest.files[page.output][0]))
+        else:
+            files.append(renderer.render(page))
+            cache.rendered += 1
+        if cache.progress:
+            cache.progress(1)
+    return files
+
+
+# ---------------------------------------------------------------- the build
+
+
+def _out_key(out_dir: Path, options: BuildOptions) -> str:
+    return cachelib.digest_parts([str(out_dir.resolve()), repr((options.drafts, options.future))])[:16]
+
+
+def _cache_key(site: SiteConfig) -> str:
+    import markdown
+    import pygments
+
+    return cachelib.digest_parts([str(cachelib.CACHE_FORMAT), RENDERER_VERSION, markdown.__version__, pygments.__version__, site.timezone])
+
+
+@contextmanager
+def _progress_bar(enabled: bool) -> Iterator[Callable[[str, int], Callable[[int], None]] | None]:
+    """A rich progress bar on a terminal; None elsewhere (CI logs, tests)."""
+    if not enabled or not sys.stderr.isatty():
+        yield None
+        return
+    from rich.progress import Progress
+
+    with Progress(transient=True) as bar:
+
+        def task(name: str, total: int) -> Callable[[int], None]:
+            if total < PROGRESS_THRESHOLD:
+                return lambda n: None
+            task_id = bar.add_task(name, total=total)
+            return lambda n: bar.advance(task_id, n)
+
+        yield task
+
+
 def build_site(site: SiteConfig, options: BuildOptions = BuildOptions()) -> BuildReport:
     """Build the whole site; raise a GeneratorError (and write nothing) when anything is wrong."""
     report = BuildReport()
-    with _stage(report, "load"):
-        articles = _load(site, options)
-        feeds = {f.name: f for f in load_feed_sources(site.path("feeds"))}
-    with _stage(report, "markdown"):
-        rendered = render_articles(articles)
-    with _stage(report, "assemble"):
-        posts = make_posts(site, articles, rendered, feeds)
-    with _stage(report, "render"):
-        files = _outputs(site, posts)
-    with _stage(report, "publish"):
-        report.published = publish(files, options.out_dir or site.path("output"))
+    out_dir = (options.out_dir or site.path("output")).resolve()
+    cache = cachelib.BuildCache.open(site.root.resolve() / ".cache" / "build", _cache_key(site)) if options.cache else None
+    if cache is not None and options.clean:
+        cache = cachelib.BuildCache(cache.folder, cache.key)  # an empty cache, saved over the old one
+    manifest = cache.manifest(_out_key(out_dir, options)) if cache is not None else None
+    if manifest is not None and options.clean:
+        manifest = cachelib.OutputManifest(manifest.path)
+    with _progress_bar(options.progress) as bar:
+        with _stage(report, "load"):
+            rows = _scan_content(site, cache)
+            site_digest = _site_digest(site)
+            signature = _signature(site_digest, rows, options, cache) if cache is not None else None
+            if signature and manifest and manifest.signature == signature and manifest.all_intact(out_dir):
+                report.noop, report.pages = True, len(manifest.files)
+                report.published = PublishReport(0, 0, len(manifest.files), manifest.files)
+                cache.keep(sha for _, _, sha, _ in rows)
+                cache.save()  # newer stamps: the next build trusts more files without reading them
+                return report
+            sources = _read_content(site, cache, rows)
+            articles = _published(sources, options)
+            feeds = {f.name: f for f in load_feed_sources(site.path("feeds"))}
+        with _stage(report, "markdown"):
+            rendered = _render_missing(articles, sources, cache, options, bar)
+        with _stage(report, "assemble"):
+            posts = make_posts(site, articles, rendered, feeds)
+        with _stage(report, "render"):
+            pages = None
+            if manifest is not None:
+                memo = cachelib.PageMemo(site_digest, posts, sources.shas, Post)
+                pages = _PageCache(memo, manifest, out_dir, progress=bar("render", len(posts)) if bar else None)
+            files = _outputs(site, posts, pages)
+        with _stage(report, "publish"):
+            report.published = publish(files, out_dir, manifest.files if manifest and manifest.files else None)
     report.articles = len(articles)
     report.pages = len(files)
+    if cache is not None and manifest is not None:
+        _save(cache, manifest, report, pages, signature or _signature(site_digest, rows, options, cache))
     return report
+
+
+def _render_missing(articles: list[Article], sources: _Sources, cache, options: BuildOptions, bar) -> list[Rendered]:
+    """Rendered HTML for every article: from the cache, or rendered now (and cached)."""
+    missing = [a for a in articles if a.path not in sources.cached]
+    progress = bar("markdown", len(missing)) if bar else None
+    fresh = dict(zip((a.path for a in missing), render_articles(missing, options.workers, progress)))
+    from .assemble import reading_time
+
+    for article in sources.articles:  # drafts and future posts too, so a later no-op check knows them
+        if article.path not in sources.cached and article.path not in fresh and cache is not None:
+            cache.put(sources.shas[article.path], article, None, [], 0)
+    result = []
+    for article in articles:
+        if article.path in fresh:
+            r = fresh[article.path]
+            if cache is not None:
+                cache.put(sources.shas[article.path], article, r.html, r.toc, reading_time(r.html))
+            result.append(r)
+        else:
+            html, toc, _ = sources.cached[article.path]
+            result.append(Rendered(html, toc))
+    return result
+
+
+def _save(cache: cachelib.BuildCache, manifest: cachelib.OutputManifest, report: BuildReport, pages: _PageCache | None, signature: str | None) -> None:
+    """Remember this build: the article cache, and what was written where."""
+    cache.save()
+    manifest.files = dict(report.published.manifest) if report.published else {}
+    manifest.pages = {p: d for p, d in (pages.digests.items() if pages else ()) if p in manifest.files}
+    manifest.signature = signature or ""
+    manifest.save()
