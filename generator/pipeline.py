@@ -339,6 +339,7 @@ def build_site(site: SiteConfig, options: BuildOptions = BuildOptions()) -> Buil
             feeds = {f.name: f for f in load_feed_sources(site.path("feeds"))}
         with _stage(report, "markdown"):
             rendered = _render_missing(articles, sources, cache, options, bar)
+            report.rendered = sum(1 for a in articles if a.path not in sources.cached)
         with _stage(report, "assemble"):
             posts = make_posts(site, articles, rendered, feeds)
         with _stage(report, "render"):
