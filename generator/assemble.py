@@ -17,7 +17,7 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from itertools import groupby
-from typing import Iterable, Mapping
+from typing import Iterable, Mapping, Sequence
 
 from .content import slugify
 from .markup import Rendered
@@ -132,13 +132,19 @@ def make_posts(
     articles: list[Article],
     rendered: list[Rendered],
     feeds: Mapping[str, FeedSource] | None = None,
+    reading_times: Sequence[int | None] | None = None,
 ) -> list[Post]:
-    """Pair articles with their HTML; newest first (ties broken by slug, for determinism)."""
+    """Pair articles with their HTML; newest first (ties broken by slug, for determinism).
+
+    ``reading_times`` (one per article, None where unknown) lets a build cache skip
+    counting the words of HTML it has counted before.
+    """
     feeds = feeds or {}
     slugs = _unique_slugs(articles)
     tag_slugs = _tag_slugs(articles)
+    known_times = reading_times or [None] * len(articles)
     posts = []
-    for article, result, slug in zip(articles, rendered, slugs):
+    for article, result, slug, minutes in zip(articles, rendered, slugs, known_times):
         source = _make_source(article.source, article.platform, feeds) if article.source else None
         posts.append(
             Post(
@@ -147,7 +153,7 @@ def make_posts(
                 html=result.html,
                 toc=result.toc,
                 summary=article.summary or plain_summary(result.html, site.summary_length),
-                reading_time=reading_time(result.html),
+                reading_time=minutes or reading_time(result.html),
                 tags=tuple(Tag(t, tag_slugs[t]) for t in article.tags),
                 source=source,
             )
@@ -175,6 +181,7 @@ def _paginate(posts: list[Post], per_page: int, first_url: str) -> list[tuple[li
         return first_url if n == 1 else f"{first_url}page/{n}/"
 
     pages = []
+    every_page = [{"number": k, "url": url(k)} for k in range(1, total + 1)]  # shared: built once, not once per page
     for n in range(1, total + 1):
         info = {
             "number": n,
@@ -182,7 +189,7 @@ def _paginate(posts: list[Post], per_page: int, first_url: str) -> list[tuple[li
             "url": url(n),
             "prev_url": url(n - 1) if n > 1 else None,
             "next_url": url(n + 1) if n < total else None,
-            "pages": [{"number": k, "url": url(k)} for k in range(1, total + 1)],
+            "pages": every_page,
         }
         pages.append((posts[(n - 1) * per_page : n * per_page], info))
     return pages

@@ -451,12 +451,25 @@ class PageMemo:
         self.globals_key = globals_key
         self._post_type = post_type
         self._posts: dict[int, str] = {}
+        self._shared: dict[int, str] = {}
         self._encoder = json.JSONEncoder(default=self._default, ensure_ascii=False, check_circular=False, separators=(",", ":"))
         for post in posts:
             sha = file_shas.get(post.article.path)
             if sha:
                 own = [post.slug, post.summary, post.reading_time, post.tags, post.source, post.toc]
                 self._posts[id(post)] = digest_parts([sha, post.article.path, self._encoder.encode(own)])
+
+    def _encode(self, value: Any, depth: int) -> str:
+        """JSON of a context; a big list shared by many pages (pagination) is encoded once."""
+        if depth < 2 and isinstance(value, dict):
+            return "{" + ",".join(json.dumps(str(k)) + ":" + self._encode(v, depth + 1) for k, v in value.items()) + "}"
+        if isinstance(value, list) and len(value) > 32:
+            # Keyed by id: safe because every page (so every list) lives until the build ends.
+            hit = self._shared.get(id(value))
+            if hit is None:
+                hit = self._shared[id(value)] = self._encoder.encode(value)
+            return hit
+        return self._encoder.encode(value)
 
     def _default(self, value: Any) -> Any:
         if isinstance(value, self._post_type):
@@ -469,7 +482,7 @@ class PageMemo:
 
     def digest(self, page: Any) -> str | None:
         try:
-            text = self._encoder.encode(page.context)
+            text = self._encode(page.context, 0)
         except (TypeError, KeyError, ValueError):
             return None
         return digest_parts([self.globals_key, page.url, page.template, page.output, text])

@@ -35,7 +35,7 @@ from typing import Any, Callable, Iterator, Sequence
 from . import cache as cachelib
 from .assemble import Post, assemble_pages, make_posts
 from .config import load_feed_sources
-from .content import filter_published, iter_article_files, parse_article
+from .content import filter_published, parse_article
 from .errors import ContentError, ContentErrors
 from .markup import RENDERER_VERSION, MarkdownRenderer, Rendered, pygments_css
 from .models import Article, OutputFile, Page, SiteConfig
@@ -151,8 +151,8 @@ def _scan_content(site: SiteConfig, cache: cachelib.BuildCache | None) -> list[t
     """(rel, path, sha1, bytes-if-read) for every content file; unchanged files are not read."""
     content_dir = site.path("content")
     rows = []
-    for file in iter_article_files(content_dir) if content_dir.is_dir() else []:
-        rel = file.relative_to(content_dir).as_posix()
+    for rel in _article_files(content_dir):
+        file = content_dir / rel
         if cache is not None:
             sha, data = cache.read_source(file, rel)
         else:
@@ -160,6 +160,18 @@ def _scan_content(site: SiteConfig, cache: cachelib.BuildCache | None) -> list[t
             sha = cachelib.sha1(data)
         rows.append((rel, file, sha, data))
     return rows
+
+
+def _article_files(content_dir: Path) -> list[str]:
+    """What ``content.iter_article_files`` lists (every ``*.md``, no hidden parts), as
+    relative paths in the same order; os.walk, because pathlib costs 0.3 s per 5,000 files."""
+    found = []
+    for folder, dirs, names in os.walk(content_dir):
+        dirs[:] = [d for d in dirs if not d.startswith(".")]
+        rel_folder = os.path.relpath(folder, content_dir).replace(os.sep, "/")
+        prefix = "" if rel_folder == "." else rel_folder + "/"
+        found += [prefix + n for n in names if n.endswith(".md") and not n.startswith(".") and os.path.isfile(os.path.join(folder, n))]
+    return sorted(found, key=lambda rel: rel.split("/"))
 
 
 def _read_content(site: SiteConfig, cache: cachelib.BuildCache | None, rows: list | None = None) -> _Sources:
@@ -338,10 +350,10 @@ def build_site(site: SiteConfig, options: BuildOptions = BuildOptions()) -> Buil
             articles = _published(sources, options)
             feeds = {f.name: f for f in load_feed_sources(site.path("feeds"))}
         with _stage(report, "markdown"):
-            rendered = _render_missing(articles, sources, cache, options, bar)
+            rendered, minutes = _render_missing(articles, sources, cache, options, bar)
             report.rendered = sum(1 for a in articles if a.path not in sources.cached)
         with _stage(report, "assemble"):
-            posts = make_posts(site, articles, rendered, feeds)
+            posts = make_posts(site, articles, rendered, feeds, minutes)
         with _stage(report, "render"):
             pages = None
             if manifest is not None:
@@ -357,8 +369,8 @@ def build_site(site: SiteConfig, options: BuildOptions = BuildOptions()) -> Buil
     return report
 
 
-def _render_missing(articles: list[Article], sources: _Sources, cache, options: BuildOptions, bar) -> list[Rendered]:
-    """Rendered HTML for every article: from the cache, or rendered now (and cached)."""
+def _render_missing(articles: list[Article], sources: _Sources, cache, options: BuildOptions, bar) -> tuple[list[Rendered], list[int]]:
+    """Rendered HTML and reading time for every article: from the cache, or rendered now (and cached)."""
     missing = [a for a in articles if a.path not in sources.cached]
     progress = bar("markdown", len(missing)) if bar else None
     fresh = dict(zip((a.path for a in missing), render_articles(missing, options.workers, progress)))
@@ -367,17 +379,19 @@ def _render_missing(articles: list[Article], sources: _Sources, cache, options: 
     for article in sources.articles:  # drafts and future posts too, so a later no-op check knows them
         if article.path not in sources.cached and article.path not in fresh and cache is not None:
             cache.put(sources.shas[article.path], article, None, [], 0)
-    result = []
+    result, minutes = [], []
     for article in articles:
         if article.path in fresh:
             r = fresh[article.path]
+            minutes.append(reading_time(r.html))
             if cache is not None:
-                cache.put(sources.shas[article.path], article, r.html, r.toc, reading_time(r.html))
+                cache.put(sources.shas[article.path], article, r.html, r.toc, minutes[-1])
             result.append(r)
         else:
-            html, toc, _ = sources.cached[article.path]
+            html, toc, known = sources.cached[article.path]
             result.append(Rendered(html, toc))
-    return result
+            minutes.append(known)
+    return result, minutes
 
 
 def _save(cache: cachelib.BuildCache, manifest: cachelib.OutputManifest, report: BuildReport, pages: _PageCache | None, signature: str | None) -> None:
