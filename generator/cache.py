@@ -219,9 +219,9 @@ def _valid_file_row(row: Any) -> bool:
 class BuildCache:
     """The article cache and stamps of one site (``.cache/build/``)."""
 
-    def __init__(self, folder: Path, key: str):
+    def __init__(self, folder: Path):
         self.folder = folder
-        self.key = key
+        self.key = ""  # of the entries held; see require_key()
         self.started_ns = time.time_ns()
         self._stamps: dict[str, list] = {}
         self._articles: dict[str, dict] = {}
@@ -232,14 +232,16 @@ class BuildCache:
         self._new_entries: dict[str, dict] = {}
         self._tail = bytearray()  # pack bytes added by this build, saved by save()
         self._used: set[str] = set()
+        self.dirty = False  # anything to save?
 
     # ---- loading and validating
 
     @classmethod
-    def open(cls, folder: Path, key: str) -> "BuildCache":
-        cache = cls(folder, key)
+    def open(cls, folder: Path, clean: bool = False) -> "BuildCache":
+        """The cache in ``folder``, validated; empty when ``clean`` (it is then saved over)."""
+        cache = cls(folder)
         index = folder / "index.json"
-        if not index.exists():
+        if clean or not index.exists():
             return cache
         try:
             data = json.loads(index.read_bytes())
@@ -253,8 +255,8 @@ class BuildCache:
 
     def _adopt(self, data: dict) -> str:
         """Take the index's content after checking its shape; return a problem or ''."""
-        if data.get("format") != CACHE_FORMAT or data.get("key") != self.key:
-            return ""  # another version or renderer: start empty, quietly (not corrupt)
+        if data.get("format") != CACHE_FORMAT or not isinstance(data.get("key"), str):
+            return ""  # another version of this module: start empty, quietly (not corrupt)
         stamps, articles, size = data["stamps"], data["articles"], data["pack_size"]
         if not (isinstance(stamps, dict) and isinstance(articles, dict) and isinstance(size, int)):
             return "not in the expected shape"
@@ -268,8 +270,20 @@ class BuildCache:
         if size and (not pack.exists() or pack.stat().st_size < size):
             return "pack.bin is shorter than its index says"
         self._stamps, self._articles, self._pack_size = stamps, articles, size
+        self.key = data["key"]
         self._recorded_ns = data.get("recorded_ns", 0) if isinstance(data.get("recorded_ns"), int) else 0
         return ""
+
+    def require_key(self, key: str) -> None:
+        """Forget every article entry made under another key (renderer, libraries, time zone).
+
+        Checked only before entries are used: a no-op build never needs them, and its
+        signature covers the same things.
+        """
+        if key != self.key:
+            if self._articles:
+                log.debug("build cache made by another renderer or time zone: not reused")
+            self._articles, self.key, self.dirty = {}, key, True
 
     # ---- content files
 
@@ -287,6 +301,8 @@ class BuildCache:
         data = path.read_bytes()
         digest = sha1(data)
         self._new_stamps[rel] = [*stamp, digest]
+        if not known or known != self._new_stamps[rel]:
+            self.dirty = True
         return digest, data
 
     # ---- articles
@@ -310,6 +326,7 @@ class BuildCache:
         except ValueError as exc:
             log.warning("build cache: %s (%s); rendering it again", exc, path)
             self._articles.pop(digest, None)
+            self.dirty = True
             return None
         self._used.add(digest)
         return CachedArticle(article_from_json(entry["meta"], body, path), html, entry["toc"], entry["reading_time"])
@@ -343,6 +360,7 @@ class BuildCache:
         }
         self._articles[digest] = entry
         self._new_entries[digest] = entry
+        self.dirty = True
         self._used.add(digest)
 
     def _append(self, text: str) -> list[int]:
@@ -367,6 +385,8 @@ class BuildCache:
 
     def save(self) -> None:
         """Write the index (and the pack's new tail); drop entries no file uses any more."""
+        if not self.dirty and set(self._stamps) == set(self._new_stamps) and set(self._articles) <= self._used:
+            return  # exactly what is on disk already
         self.folder.mkdir(parents=True, exist_ok=True)
         live = {d: e for d, e in self._articles.items() if d in self._used}
         live_bytes = sum(e["body"][1] + (e["html"][1] if e["html"] else 0) for e in live.values())
@@ -407,8 +427,9 @@ class BuildCache:
 
     # ---- the per-output-folder manifest
 
-    def manifest(self, out_key: str) -> OutputManifest:
-        return OutputManifest.load(self.folder / f"out-{out_key}.json")
+    def manifest(self, out_key: str, clean: bool = False) -> OutputManifest:
+        path = self.folder / f"out-{out_key}.json"
+        return OutputManifest(path) if clean else OutputManifest.load(path)
 
 
 def _valid_entry(entry: Any, pack_size: int) -> bool:
@@ -461,6 +482,8 @@ class PageMemo:
 
     def _encode(self, value: Any, depth: int) -> str:
         """JSON of a context; a big list shared by many pages (pagination) is encoded once."""
+        if isinstance(value, self._post_type):
+            return '{"@post":"%s"}' % self._posts[id(value)]  # the common case, without the encoder
         if depth < 2 and isinstance(value, dict):
             return "{" + ",".join(json.dumps(str(k)) + ":" + self._encode(v, depth + 1) for k, v in value.items()) + "}"
         if isinstance(value, list) and len(value) > 32:

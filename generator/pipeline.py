@@ -27,21 +27,25 @@ import sys
 import time
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager, nullcontext
-from dataclasses import astuple, dataclass, field
+from dataclasses import astuple, dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Callable, Iterator, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Iterator, Sequence
 
 from . import cache as cachelib
-from .assemble import Post, assemble_pages, make_posts
 from .config import load_feed_sources
-from .content import filter_published, parse_article
 from .errors import ContentError, ContentErrors
-from .markup import RENDERER_VERSION, MarkdownRenderer, Rendered, pygments_css
 from .models import Article, OutputFile, Page, SiteConfig
 from .publish import KeptFile, PublishReport, collect_assets, publish
-from .render import Renderer
-from .syndication import robots, site_feeds, sitemap
+
+if TYPE_CHECKING:
+    from .assemble import Post
+    from .markup import Rendered
+    from .render import Renderer
+
+# The stages' own modules (Markdown, Pygments, Jinja2, YAML: 0.2 s of imports) are
+# imported where they are first needed, so that a build with nothing to do never pays
+# for them: see _build().
 
 __all__ = ["BuildOptions", "BuildReport", "build_site", "render_articles"]
 
@@ -70,6 +74,7 @@ class BuildReport:
     articles: int = 0
     rendered: int = 0  # articles whose Markdown was rendered (not taken from the cache)
     noop: bool = False  # every input was as the last build left it: nothing was done
+    page_cache: Any = field(default=None, repr=False)  # what the render stage learnt, for the cache
     published: PublishReport | None = None
     timings: dict[str, float] = field(default_factory=dict)
 
@@ -92,6 +97,8 @@ def _stage(report: BuildReport, name: str) -> Iterator[None]:
 
 def render_articles(articles: list[Article], workers: int | None = 1, progress: Callable[[int], None] | None = None) -> list[Rendered]:
     """Markdown -> HTML for every article: one shared renderer, or a pool of processes for many."""
+    from .markup import MarkdownRenderer, Rendered
+
     bodies = [a.body for a in articles]
     jobs = _worker_count(len(bodies), workers)
     if jobs <= 1:
@@ -121,6 +128,8 @@ def _worker_count(items: int, workers: int | None) -> int:
 
 def _render_chunk(bodies: list[str]) -> list[tuple[str, list]]:
     """In a worker process: one renderer for the whole chunk (building it costs as much as a post)."""
+    from .markup import MarkdownRenderer
+
     renderer = MarkdownRenderer()
     return [(r.html, r.toc) for r in map(renderer.render, bodies)]
 
@@ -143,6 +152,8 @@ def _load(site: SiteConfig, options: BuildOptions, cache: cachelib.BuildCache | 
 
 
 def _published(sources: _Sources, options: BuildOptions) -> list[Article]:
+    from .content import filter_published
+
     now = options.now or datetime.now(timezone.utc)
     return filter_published(sources.articles, now, options.drafts, options.future)
 
@@ -177,6 +188,8 @@ def _article_files(content_dir: Path) -> list[str]:
 def _read_content(site: SiteConfig, cache: cachelib.BuildCache | None, rows: list | None = None) -> _Sources:
     """Parse every content file (or take it from the cache); report every bad file at once."""
     from zoneinfo import ZoneInfo
+
+    from .content import parse_article
 
     tz = ZoneInfo(site.timezone)
     sources, errors = _Sources(), []
@@ -217,12 +230,19 @@ def _code_digest() -> str:
     )
 
 
+def _library_versions() -> str:
+    from importlib.metadata import version
+
+    return " ".join(f"{name}={version(name)}" for name in ("Markdown", "Pygments", "Jinja2", "PyYAML"))
+
+
 def _site_digest(site: SiteConfig) -> str:
-    """Config, code, templates, static files and feeds: everything but the content."""
+    """Config, code (markup.py holds RENDERER_VERSION), libraries, templates, static
+    files and feeds: everything but the content."""
     return cachelib.digest_parts(
         [
             repr(astuple(site)),
-            RENDERER_VERSION,
+            _library_versions(),
             _code_digest(),
             cachelib.tree_digest(site.path("templates")),
             cachelib.tree_digest(site.path("static")),
@@ -249,6 +269,11 @@ def _signature(site_digest: str, rows: list, options: BuildOptions, cache: cache
 
 
 def _outputs(site: SiteConfig, posts: list[Post], memo: "_PageCache | None" = None) -> list[OutputFile]:
+    from .assemble import assemble_pages
+    from .markup import pygments_css
+    from .render import Renderer
+    from .syndication import robots, site_feeds, sitemap
+
     asset_files, asset_urls = collect_assets(site.path("static"), {"highlight.css": pygments_css().encode()})
     renderer = Renderer(site, site.path("templates"), asset_urls)
     pages = assemble_pages(site, posts)
@@ -300,8 +325,11 @@ def _out_key(out_dir: Path, options: BuildOptions) -> str:
 
 
 def _cache_key(site: SiteConfig) -> str:
+    """What cached front matter and HTML depend on besides the file itself."""
     import markdown
     import pygments
+
+    from .markup import RENDERER_VERSION
 
     return cachelib.digest_parts([str(cachelib.CACHE_FORMAT), RENDERER_VERSION, markdown.__version__, pygments.__version__, site.timezone])
 
@@ -328,13 +356,12 @@ def _progress_bar(enabled: bool) -> Iterator[Callable[[str, int], Callable[[int]
 def build_site(site: SiteConfig, options: BuildOptions = BuildOptions()) -> BuildReport:
     """Build the whole site; raise a GeneratorError (and write nothing) when anything is wrong."""
     report = BuildReport()
+    options = replace(options, now=options.now or datetime.now(timezone.utc))  # one clock reading per build
     out_dir = (options.out_dir or site.path("output")).resolve()
-    cache = cachelib.BuildCache.open(site.root.resolve() / ".cache" / "build", _cache_key(site)) if options.cache else None
-    if cache is not None and options.clean:
-        cache = cachelib.BuildCache(cache.folder, cache.key)  # an empty cache, saved over the old one
-    manifest = cache.manifest(_out_key(out_dir, options)) if cache is not None else None
-    if manifest is not None and options.clean:
-        manifest = cachelib.OutputManifest(manifest.path)
+    cache = manifest = None
+    if options.cache:
+        cache = cachelib.BuildCache.open(site.root.resolve() / ".cache" / "build", clean=options.clean)
+        manifest = cache.manifest(_out_key(out_dir, options), clean=options.clean)
     with _progress_bar(options.progress) as bar:
         with _stage(report, "load"):
             rows = _scan_content(site, cache)
@@ -344,29 +371,39 @@ def build_site(site: SiteConfig, options: BuildOptions = BuildOptions()) -> Buil
                 report.noop, report.pages = True, len(manifest.files)
                 report.published = PublishReport(0, 0, len(manifest.files), manifest.files)
                 cache.keep(sha for _, _, sha, _ in rows)
-                cache.save()  # newer stamps: the next build trusts more files without reading them
+                cache.save()  # only if stamps changed: the next build reads fewer files
                 return report
-            sources = _read_content(site, cache, rows)
-            articles = _published(sources, options)
-            feeds = {f.name: f for f in load_feed_sources(site.path("feeds"))}
-        with _stage(report, "markdown"):
-            rendered, minutes = _render_missing(articles, sources, cache, options, bar)
-            report.rendered = sum(1 for a in articles if a.path not in sources.cached)
-        with _stage(report, "assemble"):
-            posts = make_posts(site, articles, rendered, feeds, minutes)
-        with _stage(report, "render"):
-            pages = None
-            if manifest is not None:
-                memo = cachelib.PageMemo(site_digest, posts, sources.shas, Post)
-                pages = _PageCache(memo, manifest, out_dir, progress=bar("render", len(posts)) if bar else None)
-            files = _outputs(site, posts, pages)
-        with _stage(report, "publish"):
-            report.published = publish(files, out_dir, manifest.files if manifest and manifest.files else None)
+        _build(site, options, report, out_dir, cache, manifest, rows, site_digest, bar)
+    if cache is not None and manifest is not None:
+        _save(cache, manifest, report, _signature(site_digest, rows, options, cache))  # with this build's entries
+    return report
+
+
+def _build(site, options, report, out_dir, cache, manifest, rows, site_digest, bar) -> None:
+    """The stages proper, for a build that has something to do."""
+    from .assemble import Post, make_posts
+
+    with _stage(report, "load"):
+        if cache is not None:
+            cache.require_key(_cache_key(site))
+        sources = _read_content(site, cache, rows)
+        articles = _published(sources, options)
+        feeds = {f.name: f for f in load_feed_sources(site.path("feeds"))}
+    with _stage(report, "markdown"):
+        rendered, minutes = _render_missing(articles, sources, cache, options, bar)
+        report.rendered = sum(1 for a in articles if a.path not in sources.cached)
+    with _stage(report, "assemble"):
+        posts = make_posts(site, articles, rendered, feeds, minutes)
+    with _stage(report, "render"):
+        report.page_cache = None
+        if manifest is not None:
+            memo = cachelib.PageMemo(site_digest, posts, sources.shas, Post)
+            report.page_cache = _PageCache(memo, manifest, out_dir, progress=bar("render", len(posts)) if bar else None)
+        files = _outputs(site, posts, report.page_cache)
+    with _stage(report, "publish"):
+        report.published = publish(files, out_dir, manifest.files if manifest and manifest.files else None)
     report.articles = len(articles)
     report.pages = len(files)
-    if cache is not None and manifest is not None:
-        _save(cache, manifest, report, pages, signature or _signature(site_digest, rows, options, cache))
-    return report
 
 
 def _render_missing(articles: list[Article], sources: _Sources, cache, options: BuildOptions, bar) -> tuple[list[Rendered], list[int]]:
@@ -375,6 +412,7 @@ def _render_missing(articles: list[Article], sources: _Sources, cache, options: 
     progress = bar("markdown", len(missing)) if bar else None
     fresh = dict(zip((a.path for a in missing), render_articles(missing, options.workers, progress)))
     from .assemble import reading_time
+    from .markup import Rendered
 
     for article in sources.articles:  # drafts and future posts too, so a later no-op check knows them
         if article.path not in sources.cached and article.path not in fresh and cache is not None:
@@ -394,8 +432,9 @@ def _render_missing(articles: list[Article], sources: _Sources, cache, options: 
     return result, minutes
 
 
-def _save(cache: cachelib.BuildCache, manifest: cachelib.OutputManifest, report: BuildReport, pages: _PageCache | None, signature: str | None) -> None:
+def _save(cache: cachelib.BuildCache, manifest: cachelib.OutputManifest, report: BuildReport, signature: str | None) -> None:
     """Remember this build: the article cache, and what was written where."""
+    pages = report.page_cache
     cache.save()
     manifest.files = dict(report.published.manifest) if report.published else {}
     manifest.pages = {p: d for p, d in (pages.digests.items() if pages else ()) if p in manifest.files}
