@@ -226,11 +226,12 @@ class BuildCache:
         self._stamps: dict[str, list] = {}
         self._articles: dict[str, dict] = {}
         self._pack_size = 0  # bytes of pack.bin this index vouches for
-        self._pack: bytes | None = None
+        self._writer = None  # pack.bin opened for appending, once this build adds to it
+        self._reader = None
+        self._appended = 0  # bytes this build added after _pack_size
         self._recorded_ns = 0
         self._new_stamps: dict[str, list] = {}
         self._new_entries: dict[str, dict] = {}
-        self._tail = bytearray()  # pack bytes added by this build, saved by save()
         self._used: set[str] = set()
         self.dirty = False  # anything to save?
 
@@ -364,19 +365,31 @@ class BuildCache:
         self._used.add(digest)
 
     def _append(self, text: str) -> list[int]:
+        """Add text to the end of pack.bin now (the saved index vouches only for what came
+        before, so a crash here loses nothing), rather than holding a build's HTML in memory."""
         data = text.encode("utf-8")
-        offset = self._pack_size + len(self._tail)
-        self._tail += data
+        if self._writer is None:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            pack = self.folder / "pack.bin"
+            self._writer = pack.open("r+b" if pack.exists() else "w+b")
+            self._writer.truncate(self._pack_size)  # any tail a crashed build left
+            self._writer.seek(self._pack_size)
+        offset = self._pack_size + self._appended
+        self._writer.write(data)
+        self._appended += len(data)
         return [offset, len(data), zlib.crc32(data)]
+
+    def _read(self, offset: int, length: int) -> bytes:
+        if self._writer is not None:
+            self._writer.flush()
+            return os.pread(self._writer.fileno(), length, offset)
+        if self._reader is None:
+            self._reader = (self.folder / "pack.bin").open("rb")
+        return os.pread(self._reader.fileno(), length, offset)
 
     def _text(self, where: list[int]) -> str:
         offset, length, crc = where
-        if offset >= self._pack_size:  # written by this build, not yet saved
-            data = bytes(self._tail[offset - self._pack_size : offset - self._pack_size + length])
-        else:
-            if self._pack is None:
-                self._pack = (self.folder / "pack.bin").read_bytes()[: self._pack_size]
-            data = self._pack[offset : offset + length]
+        data = self._read(offset, length)
         if len(data) != length or zlib.crc32(data) != crc:
             raise ValueError("a cached text is damaged")
         return data.decode("utf-8")
@@ -384,23 +397,17 @@ class BuildCache:
     # ---- saving
 
     def save(self) -> None:
-        """Write the index (and the pack's new tail); drop entries no file uses any more."""
+        """Write the index (the pack's new tail is already written); drop entries no file uses."""
         if not self.dirty and set(self._stamps) == set(self._new_stamps) and set(self._articles) <= self._used:
+            self.close()
             return  # exactly what is on disk already
         self.folder.mkdir(parents=True, exist_ok=True)
         live = {d: e for d, e in self._articles.items() if d in self._used}
         live_bytes = sum(e["body"][1] + (e["html"][1] if e["html"] else 0) for e in live.values())
-        total = self._pack_size + len(self._tail)
-        pack = self.folder / "pack.bin"
-        if total > 2 * live_bytes + (1 << 20) or not pack.exists():
-            size = self._compact(live, pack)
-        else:
-            if self._tail:
-                with pack.open("r+b") as fh:  # cut off any tail a crashed build left, then append
-                    fh.truncate(self._pack_size)
-                    fh.seek(self._pack_size)
-                    fh.write(self._tail)
-            size = total
+        size = self._pack_size + self._appended
+        if size > 2 * live_bytes + (1 << 20):
+            size = self._compact(live)
+        self.close()
         data = {
             "format": CACHE_FORMAT,
             "key": self.key,
@@ -411,19 +418,29 @@ class BuildCache:
         }
         atomic_write(self.folder / "index.json", json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode())
 
-    def _compact(self, live: dict[str, dict], pack: Path) -> int:
-        chunks, offset = [], 0
-        for entry in live.values():
-            for part in ("body", "html"):
-                if entry[part] is None:
-                    continue
-                data = self._text(entry[part]).encode("utf-8")
-                entry[part] = [offset, len(data), zlib.crc32(data)]
-                chunks.append(data)
-                offset += len(data)
-        atomic_write(pack, b"".join(chunks))
-        self._pack, self._pack_size, self._tail = None, offset, bytearray()
+    def _compact(self, live: dict[str, dict]) -> int:
+        """Copy the live texts, one at a time, into a new pack.bin; return its size."""
+        pack = self.folder / "pack.bin"
+        tmp = self.folder / "pack.bin.tmp"
+        offset = 0
+        with tmp.open("wb") as out:
+            for entry in live.values():
+                for part in ("body", "html"):
+                    if entry[part] is not None:
+                        old = entry[part]
+                        out.write(self._read(old[0], old[1]))
+                        entry[part] = [offset, old[1], old[2]]
+                        offset += old[1]
+        self.close()
+        os.replace(tmp, pack)
+        self._pack_size, self._appended = offset, 0
         return offset
+
+    def close(self) -> None:
+        for handle in (self._writer, self._reader):
+            if handle is not None:
+                handle.close()
+        self._writer = self._reader = None
 
     # ---- the per-output-folder manifest
 
