@@ -22,8 +22,10 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import multiprocessing
 import os
 import sys
+import threading
 import time
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager, nullcontext
@@ -111,7 +113,10 @@ def render_articles(articles: list[Article], workers: int | None = 1, progress: 
         return results
     chunk = max(8, min(64, len(bodies) // (jobs * 8)))
     results = []
-    with ProcessPoolExecutor(jobs) as pool:
+    # Forking a process that runs other threads (serve: watcher, HTTP) can copy a lock
+    # some thread holds and deadlock the child; start workers from a clean server then.
+    context = multiprocessing.get_context("forkserver" if threading.active_count() > 1 else None)
+    with ProcessPoolExecutor(jobs, mp_context=context) as pool:
         for rendered in pool.map(_render_chunk, [bodies[i : i + chunk] for i in range(0, len(bodies), chunk)]):
             results.extend(Rendered(html, toc) for html, toc in rendered)
             if progress:
@@ -236,19 +241,18 @@ def _library_versions() -> str:
     return " ".join(f"{name}={version(name)}" for name in ("Markdown", "Pygments", "Jinja2", "PyYAML"))
 
 
-def _site_digest(site: SiteConfig) -> str:
-    """Config, code (markup.py holds RENDERER_VERSION), libraries, templates, static
-    files and feeds: everything but the content."""
-    return cachelib.digest_parts(
-        [
-            repr(astuple(site)),
-            _library_versions(),
-            _code_digest(),
-            cachelib.tree_digest(site.path("templates")),
-            cachelib.tree_digest(site.path("static")),
-            cachelib.tree_digest(site.path("feeds")),
-        ]
-    )
+def _site_digests(site: SiteConfig) -> tuple[str, str]:
+    """Two hashes of everything but the content.
+
+    The first covers config, code (markup.py holds RENDERER_VERSION), libraries,
+    templates, static files and feeds: the build's signature. The second is what every
+    page depends on: the same without static files and feeds, which pages see only
+    through asset URLs and post sources (both in each page's own digest), so an image
+    change re-renders no page.
+    """
+    pages = cachelib.digest_parts([repr(astuple(site)), _library_versions(), _code_digest(), cachelib.tree_digest(site.path("templates"))])
+    everything = cachelib.digest_parts([pages, cachelib.tree_digest(site.path("static")), cachelib.tree_digest(site.path("feeds"))])
+    return everything, pages
 
 
 def _signature(site_digest: str, rows: list, options: BuildOptions, cache: cachelib.BuildCache) -> str | None:
@@ -302,6 +306,8 @@ def _render_pages(renderer: Renderer, pages: Sequence[Page], cache: _PageCache |
     if cache is None:
         return [renderer.render(page) for page in pages]
     files: list[OutputFile | KeptFile] = []
+    if cache.memo:  # the static files as pages see them: their fingerprinted URLs
+        cache.memo.globals_key = cachelib.digest_parts([cache.memo.globals_key, repr(sorted(renderer.assets.items()))])
     manifest = cache.manifest
     for page in pages:
         digest = cache.memo.digest(page) if cache.memo else None
@@ -340,9 +346,10 @@ def _progress_bar(enabled: bool) -> Iterator[Callable[[str, int], Callable[[int]
     if not enabled or not sys.stderr.isatty():
         yield None
         return
+    from rich.console import Console
     from rich.progress import Progress
 
-    with Progress(transient=True) as bar:
+    with Progress(console=Console(stderr=True), transient=True) as bar:
 
         def task(name: str, total: int) -> Callable[[int], None]:
             if total < PROGRESS_THRESHOLD:
@@ -365,7 +372,7 @@ def build_site(site: SiteConfig, options: BuildOptions = BuildOptions()) -> Buil
     with _progress_bar(options.progress) as bar:
         with _stage(report, "load"):
             rows = _scan_content(site, cache)
-            site_digest = _site_digest(site)
+            site_digest, page_digest = _site_digests(site)
             signature = _signature(site_digest, rows, options, cache) if cache is not None else None
             if signature and manifest and manifest.signature == signature and manifest.all_intact(out_dir):
                 report.noop, report.pages = True, len(manifest.files)
@@ -373,13 +380,13 @@ def build_site(site: SiteConfig, options: BuildOptions = BuildOptions()) -> Buil
                 cache.keep(sha for _, _, sha, _ in rows)
                 cache.save()  # only if stamps changed: the next build reads fewer files
                 return report
-        _build(site, options, report, out_dir, cache, manifest, rows, site_digest, bar)
+        _build(site, options, report, out_dir, cache, manifest, rows, page_digest, bar)
     if cache is not None and manifest is not None:
         _save(cache, manifest, report, _signature(site_digest, rows, options, cache))  # with this build's entries
     return report
 
 
-def _build(site, options, report, out_dir, cache, manifest, rows, site_digest, bar) -> None:
+def _build(site, options, report, out_dir, cache, manifest, rows, page_digest, bar) -> None:
     """The stages proper, for a build that has something to do."""
     from .assemble import Post, make_posts
 
@@ -397,7 +404,7 @@ def _build(site, options, report, out_dir, cache, manifest, rows, site_digest, b
     with _stage(report, "render"):
         report.page_cache = None
         if manifest is not None:
-            memo = cachelib.PageMemo(site_digest, posts, sources.shas, Post)
+            memo = cachelib.PageMemo(page_digest, posts, sources.shas, Post)
             report.page_cache = _PageCache(memo, manifest, out_dir, progress=bar("render", len(posts)) if bar else None)
         files = _outputs(site, posts, report.page_cache)
     with _stage(report, "publish"):

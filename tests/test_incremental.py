@@ -48,7 +48,7 @@ EDITS = st.one_of(
     st.tuples(st.just("delete"), st.sampled_from(NAMES), st.none()),
     st.tuples(st.just("rename"), st.sampled_from(NAMES), st.sampled_from(["g", "h"])),
     st.tuples(st.just("template"), st.sampled_from(["post.html", "_macros.html", "base.html"]), st.integers(0, 3)),
-    st.tuples(st.just("static"), st.just("style.css"), st.integers(0, 3)),
+    st.tuples(st.just("static"), st.sampled_from(["style.css", "pic.png"]), st.integers(0, 3)),
     st.tuples(st.just("config"), st.sampled_from(["title", "per_page"]), st.integers(1, 3)),
 )
 
@@ -75,7 +75,11 @@ def apply_edit(root: Path, edit: tuple) -> None:
         path.write_text(path.read_text() + f"{{# edit {value} #}}\n" if value else path.read_text().replace("Older:", "Previous:"))
         return
     if kind == "static":
-        (root / "static" / name).write_text((root / "static" / name).read_text() + f"\n/* {value} */\n")
+        path = root / "static" / name
+        if name == "pic.png":
+            path.write_bytes(b"\x89PNG fake image %d" % value)
+        else:
+            path.write_text(path.read_text() + f"\n/* {value} */\n")
         return
     if kind == "config":
         title = f"Inc {value}" if name == "title" else "Inc"
@@ -172,3 +176,22 @@ def test_clean_option_ignores_the_cache(tmp_path):
     incremental(root)
     report = incremental(root, clean=True)
     assert not report.noop and report.rendered == 4 and report.published.written == 0
+
+
+def test_image_change_copies_the_image_alone(tmp_path):
+    root = new_site(tmp_path)
+    (root / "static/pic.png").write_bytes(b"one")
+    incremental(root)
+    (root / "static/pic.png").write_bytes(b"two")
+    report = incremental(root)
+    assert report.page_cache.rendered == 0 and report.published.written == 1
+    assert (root / "public/static/pic.png").read_bytes() == b"two"
+
+
+def test_stylesheet_change_rerenders_pages_naming_it(tmp_path):
+    root = new_site(tmp_path)
+    incremental(root)
+    apply_edit(root, ("static", "style.css", 1))
+    report = incremental(root)
+    assert report.rendered == 0 and report.page_cache.rendered > 5  # every page links the new fingerprint
+    assert files(root / "public") == clean_tree(root, tmp_path / "clean")
