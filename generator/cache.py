@@ -5,7 +5,8 @@ pack of text; never pickle, so a cache can be read, diffed and thrown away safel
 
 ``index.json``
     ``key``: a hash of the cache format, ``markup.RENDERER_VERSION``, the Markdown and
-    Pygments versions and the site's time zone: when it differs, nothing is reused.
+    Pygments versions and the site's time zone: when it differs, no article is reused
+    (checked by ``require_key`` before the first one is read).
     ``stamps``: content file -> (size, mtime, ctime, inode, sha1), so an unchanged file
     is known without reading it. A stamp is trusted only when the file was last
     modified more than :data:`RACY_NS` before the build that recorded it started (a
@@ -170,7 +171,7 @@ class OutputManifest:
         if not known:
             return False
         try:
-            st = os.stat(out_dir / rel)
+            st = os.stat(os.path.join(out_dir, rel))  # not pathlib: 6,800 of these in a no-op build
         except OSError:
             return False
         return st.st_size == known[1] and st.st_mtime_ns == known[2]
@@ -231,7 +232,6 @@ class BuildCache:
         self._appended = 0  # bytes this build added after _pack_size
         self._recorded_ns = 0
         self._new_stamps: dict[str, list] = {}
-        self._new_entries: dict[str, dict] = {}
         self._used: set[str] = set()
         self.dirty = False  # anything to save?
 
@@ -288,7 +288,7 @@ class BuildCache:
 
     # ---- content files
 
-    def read_source(self, path: Path, rel: str) -> tuple[str, bytes | None]:
+    def read_source(self, path: Path | str, rel: str) -> tuple[str, bytes | None]:
         """The sha1 of a content file, and its bytes when they had to be read.
 
         The bytes are skipped (None) when the file's stamp matches a trusted one.
@@ -299,7 +299,8 @@ class BuildCache:
         if known and tuple(known[:4]) == stamp and stamp[1] < self._recorded_ns - RACY_NS:
             self._new_stamps[rel] = known
             return known[4], None
-        data = path.read_bytes()
+        with open(path, "rb") as fh:
+            data = fh.read()
         digest = sha1(data)
         self._new_stamps[rel] = [*stamp, digest]
         if not known or known != self._new_stamps[rel]:
@@ -360,7 +361,6 @@ class BuildCache:
             "html": self._append(html) if html is not None else None,
         }
         self._articles[digest] = entry
-        self._new_entries[digest] = entry
         self.dirty = True
         self._used.add(digest)
 

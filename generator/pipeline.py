@@ -28,7 +28,7 @@ import sys
 import threading
 import time
 from concurrent.futures import ProcessPoolExecutor
-from contextlib import contextmanager, nullcontext
+from contextlib import contextmanager
 from dataclasses import astuple, dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
@@ -151,11 +151,6 @@ class _Sources:
     cached: dict[str, tuple[str, list, int]] = field(default_factory=dict)  # rel path -> html, toc, reading time
 
 
-def _load(site: SiteConfig, options: BuildOptions, cache: cachelib.BuildCache | None = None) -> list[Article]:
-    """Every published article (kept for callers that want only the articles)."""
-    return _published(_read_content(site, cache), options)
-
-
 def _published(sources: _Sources, options: BuildOptions) -> list[Article]:
     from .content import filter_published
 
@@ -163,16 +158,17 @@ def _published(sources: _Sources, options: BuildOptions) -> list[Article]:
     return filter_published(sources.articles, now, options.drafts, options.future)
 
 
-def _scan_content(site: SiteConfig, cache: cachelib.BuildCache | None) -> list[tuple[str, Path, str, bytes | None]]:
+def _scan_content(site: SiteConfig, cache: cachelib.BuildCache | None) -> list[tuple[str, str, str, bytes | None]]:
     """(rel, path, sha1, bytes-if-read) for every content file; unchanged files are not read."""
     content_dir = site.path("content")
     rows = []
     for rel in _article_files(content_dir):
-        file = content_dir / rel
+        file = os.path.join(content_dir, rel)  # a str: pathlib costs more than the stat itself here
         if cache is not None:
             sha, data = cache.read_source(file, rel)
         else:
-            data = file.read_bytes()
+            with open(file, "rb") as fh:
+                data = fh.read()
             sha = cachelib.sha1(data)
         rows.append((rel, file, sha, data))
     return rows
@@ -209,7 +205,7 @@ def _read_content(site: SiteConfig, cache: cachelib.BuildCache | None, rows: lis
                 cache.put(sha, hit.article, None, [], 0)  # still in use: keep it
             continue
         try:
-            text = (data if data is not None else file.read_bytes()).decode("utf-8")
+            text = (data if data is not None else Path(file).read_bytes()).decode("utf-8")
             sources.articles.append(parse_article(text, rel, tz))
         except UnicodeDecodeError as exc:
             errors.append(ContentError(rel, f"not UTF-8 text (byte {exc.start}); save the file as UTF-8"))
