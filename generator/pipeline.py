@@ -300,8 +300,9 @@ class _PageCache:
 def _render_pages(renderer: Renderer, pages: Sequence[Page], cache: _PageCache | None) -> list:
     """Render every page, except those the cache vouches for (kept on disk as they are)."""
     if cache is None:
-        return [renderer.render(page) for page in pages]
-    files: list[OutputFile | KeptFile] = []
+        return _render_many(renderer, list(pages), None)
+    files: list[OutputFile | KeptFile | None] = []
+    todo: list[int] = []
     if cache.memo:  # the static files as pages see them: their fingerprinted URLs
         cache.memo.globals_key = cachelib.digest_parts([cache.memo.globals_key, repr(sorted(renderer.assets.items()))])
     manifest = cache.manifest
@@ -312,11 +313,47 @@ def _render_pages(renderer: Renderer, pages: Sequence[Page], cache: _PageCache |
         if digest and manifest and manifest.pages.get(page.output) == digest and manifest.intact(cache.out_dir, page.output):
             files.append(KeptFile(page.output, manifest.files[page.output][0]))
         else:
-            files.append(renderer.render(page))
-            cache.rendered += 1
-        if cache.progress:
-            cache.progress(1)
+            todo.append(len(files))
+            files.append(None)
+    for i, rendered in zip(todo, _render_many(renderer, [pages[i] for i in todo], cache.progress)):
+        files[i] = rendered
+    cache.rendered = len(todo)
     return files
+
+
+PAGE_POOL_THRESHOLD = 600  # fewer pages than this: forking workers costs more than it saves
+_FORKED: tuple | None = None  # (renderer, pages) handed to forked page workers; set only during a pool
+
+
+def _render_many(renderer: Renderer, pages: list[Page], progress: Callable[[int], None] | None) -> list[OutputFile]:
+    """Render pages in order; many pages on all cores, by forked workers that inherit the
+    renderer and the pages (pickling 6,000 contexts would cost more than rendering them)."""
+    global _FORKED
+    jobs = _worker_count(len(pages), None) if len(pages) >= PAGE_POOL_THRESHOLD else 1
+    if jobs <= 1 or threading.active_count() > 1 or "fork" not in multiprocessing.get_all_start_methods():
+        result = []
+        for page in pages:
+            result.append(renderer.render(page))
+            if progress:
+                progress(1)
+        return result
+    step = max(50, len(pages) // (jobs * 8))
+    _FORKED = (renderer, pages)
+    try:
+        with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork")) as pool:
+            result = []
+            for chunk in pool.map(_render_page_range, range(0, len(pages), step), [step] * len(range(0, len(pages), step))):
+                result += [OutputFile(path, data) for path, data in chunk]
+                if progress:
+                    progress(len(chunk))
+            return result
+    finally:
+        _FORKED = None
+
+
+def _render_page_range(start: int, count: int) -> list[tuple[str, bytes]]:
+    renderer, pages = _FORKED
+    return [(f.path, f.data) for f in map(renderer.render, pages[start : start + count])]
 
 
 # ---------------------------------------------------------------- the build

@@ -14,6 +14,7 @@ import tempfile
 from datetime import datetime, timezone
 from pathlib import Path
 
+import pytest
 from conftest import install_theme, post, write_files
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -195,3 +196,23 @@ def test_stylesheet_change_rerenders_pages_naming_it(tmp_path):
     report = incremental(root)
     assert report.rendered == 0 and report.page_cache.rendered > 5  # every page links the new fingerprint
     assert files(root / "public") == clean_tree(root, tmp_path / "clean")
+
+
+def test_pages_rendered_by_forked_workers_are_the_same(tmp_path, monkeypatch):
+    import threading
+
+    import generator.pipeline as pipeline
+
+    if threading.active_count() > 1:
+        pytest.skip("pages are forked only from a single-threaded process")
+    forked = []
+    real_pool = pipeline.ProcessPoolExecutor
+    monkeypatch.setattr(pipeline, "ProcessPoolExecutor", lambda *a, **kw: forked.append(kw["mp_context"].get_start_method()) or real_pool(*a, **kw))
+    root = new_site(tmp_path)
+    serial = clean_tree(root, tmp_path / "serial")
+    monkeypatch.setattr(pipeline, "PAGE_POOL_THRESHOLD", 1)
+    monkeypatch.setattr(pipeline, "_worker_count", lambda items, workers: 2)
+    assert clean_tree(root, tmp_path / "forked") == serial
+    assert forked.count("fork") >= 2  # Markdown and pages
+    incremental(root, clean=True)
+    assert files(root / "public") == serial
