@@ -490,19 +490,23 @@ class PageMemo:
         self._post_type = post_type
         self._posts: dict[int, str] = {}
         self._shared: dict[int, str] = {}
+        self._keys: dict[Any, str] = {}
         self._encoder = json.JSONEncoder(default=self._default, ensure_ascii=False, check_circular=False, separators=(",", ":"))
         for post in posts:
             sha = file_shas.get(post.article.path)
             if sha:
-                own = [post.slug, post.summary, post.reading_time, post.tags, post.source, post.toc]
-                self._posts[id(post)] = digest_parts([sha, post.article.path, self._encoder.encode(own)])
+                # The file (sha) fixes the front matter, HTML, toc, reading time and the
+                # summary (with the config, in globals_key); what else a post shows comes
+                # from other files: its unique slug, its tags' slugs, its feed's details.
+                own = f"{post.slug}\0{[t.slug for t in post.tags]!r}\0{post.source!r}"
+                self._posts[id(post)] = digest_parts([sha, post.article.path, own])
 
     def _encode(self, value: Any, depth: int) -> str:
         """JSON of a context; a big list shared by many pages (pagination) is encoded once."""
         if isinstance(value, self._post_type):
             return '{"@post":"%s"}' % self._posts[id(value)]  # the common case, without the encoder
         if depth < 2 and isinstance(value, dict):
-            return "{" + ",".join(json.dumps(str(k)) + ":" + self._encode(v, depth + 1) for k, v in value.items()) + "}"
+            return "{" + ",".join(self._key(k) + self._encode(v, depth + 1) for k, v in value.items()) + "}"
         if isinstance(value, list) and len(value) > 32:
             # Keyed by id: safe because every page (so every list) lives until the build ends.
             hit = self._shared.get(id(value))
@@ -510,6 +514,12 @@ class PageMemo:
                 hit = self._shared[id(value)] = self._encoder.encode(value)
             return hit
         return self._encoder.encode(value)
+
+    def _key(self, key: Any) -> str:
+        text = self._keys.get(key)
+        if text is None:
+            text = self._keys[key] = json.dumps(str(key)) + ":"
+        return text
 
     def _default(self, value: Any) -> Any:
         if isinstance(value, self._post_type):

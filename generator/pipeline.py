@@ -280,7 +280,8 @@ def _outputs(site: SiteConfig, posts: list[Post], memo: "_PageCache | None" = No
     files = _render_pages(renderer, pages, memo)
     files += site_feeds(site, posts, renderer.absolute)
     modified = {p.url: p.article.updated or p.date for p in posts}
-    files.append(sitemap([(pg.url, modified.get(pg.url)) for pg in pages if pg.url != "/404.html"], renderer.absolute))
+    entries = [(pg.url, modified.get(pg.url)) for pg in pages if pg.url != "/404.html"]
+    files.append(_reused(memo, "sitemap.xml", entries) or sitemap(entries, renderer.absolute))
     files.append(robots(renderer.absolute))
     return files + asset_files
 
@@ -319,6 +320,18 @@ def _render_pages(renderer: Renderer, pages: Sequence[Page], cache: _PageCache |
         files[i] = rendered
     cache.rendered = len(todo)
     return files
+
+
+def _reused(cache: "_PageCache | None", output: str, inputs: Any) -> KeptFile | None:
+    """A non-page output (e.g. the sitemap) kept as it is when its inputs did not change."""
+    if cache is None or cache.memo is None:
+        return None
+    digest = cachelib.digest_parts([cache.memo.globals_key, output, repr(inputs)])
+    cache.digests[output] = digest
+    manifest = cache.manifest
+    if manifest and manifest.pages.get(output) == digest and manifest.intact(cache.out_dir, output):
+        return KeptFile(output, manifest.files[output][0])
+    return None
 
 
 PAGE_POOL_THRESHOLD = 600  # fewer pages than this: forking workers costs more than it saves

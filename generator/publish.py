@@ -74,12 +74,17 @@ def collect_assets(static_dir: Path, generated: dict[str, bytes] | None = None) 
     return files, urls
 
 
+def _check_rel(rel: str) -> list[str]:
+    """The parts of ``rel``; refuse anything that would land outside the output folder."""
+    parts = rel.split("/")
+    if not rel or rel.startswith("/") or any(p in ("..", "", ".") for p in parts) or "\\" in rel or "\x00" in rel:
+        raise BuildError(f"output path {rel!r} is not a safe relative path")
+    return parts
+
+
 def _safe_target(root: Path, rel: str) -> Path:
     """The path of ``rel`` inside ``root``; refuse anything that would land outside it."""
-    parts = PurePosixPath(rel).parts
-    if not rel or rel.startswith("/") or any(p in ("..", "") for p in parts) or "\\" in rel or "\x00" in rel:
-        raise BuildError(f"output path {rel!r} is not a safe relative path")
-    return root.joinpath(*parts)
+    return root.joinpath(*_check_rel(rel))
 
 
 def _existing_files(root: Path) -> set[str]:
@@ -100,7 +105,7 @@ def publish(files: Sequence[OutputFile | KeptFile], out_dir: Path, known: Mappin
     by_path: dict[str, bytes] = {}
     kept: dict[str, str] = {}
     for f in files:
-        _safe_target(out_dir, f.path)
+        _check_rel(f.path)  # strings only: a Path per file costs 0.2 s for 6,000 files
         if isinstance(f, KeptFile):
             if known is None or f.path not in known:
                 raise BuildError(f"internal: {f.path!r} was kept without a manifest entry")
