@@ -169,10 +169,11 @@ class _Handler(SimpleHTTPRequestHandler):
             version, error = self.state.wait(int(since) if since.isdigit() else -1, self.poll_timeout)
             body = json.dumps({"version": version, "error": error}).encode()
             return self._send(HTTPStatus.OK, "application/json", body)
+        plain = super().do_HEAD if self.command == "HEAD" else super().do_GET
         target = Path(self.translate_path(url.path))
         if target.is_dir():
             if not url.path.endswith("/"):
-                return super().do_GET()  # the stdlib's redirect to the slash URL
+                return plain()  # the stdlib's redirect to the slash URL
             target = target / "index.html"
         if target.suffix == ".html" and target.is_file():
             return self._send(HTTPStatus.OK, "text/html; charset=utf-8", self._with_script(target.read_bytes()))
@@ -180,7 +181,7 @@ class _Handler(SimpleHTTPRequestHandler):
             missing = Path(self.directory) / "404.html"
             if missing.is_file():
                 return self._send(HTTPStatus.NOT_FOUND, "text/html; charset=utf-8", self._with_script(missing.read_bytes()))
-        return super().do_GET()
+        return plain()
 
     def _with_script(self, html: bytes) -> bytes:
         tag = f'<script src="/__livereload.js?v={self.state.version}" defer></script>'.encode()

@@ -69,7 +69,8 @@ def test_serves_pages_with_drafts_future_and_the_reload_script(server, client):
     assert f'href="{server.url}' in home.text or 'href="/' in home.text  # links point at the dev server
     script = client.get("/__livereload.js")
     assert script.status_code == 200 and "javascript" in script.headers["content-type"] and "location.reload" in script.text
-    assert client.get("/static/").status_code in (200, 404)
+    head = client.head("/robots.txt")
+    assert head.status_code == 200 and head.content == b"" and int(head.headers["content-length"]) > 0
     missing = client.get("/no/such/page/")
     assert missing.status_code == 404 and "__livereload.js" in missing.text
 
