@@ -77,6 +77,7 @@ class BuildReport:
     rendered: int = 0  # articles whose Markdown was rendered (not taken from the cache)
     noop: bool = False  # every input was as the last build left it: nothing was done
     page_cache: Any = field(default=None, repr=False)  # what the render stage learnt, for the cache
+    stage_log_level: int = field(default=logging.INFO, repr=False)  # DEBUG under a progress bar
     published: PublishReport | None = None
     timings: dict[str, float] = field(default_factory=dict)
 
@@ -91,7 +92,7 @@ def _stage(report: BuildReport, name: str) -> Iterator[None]:
     start = time.perf_counter()
     yield
     report.timings[name] = report.timings.get(name, 0.0) + time.perf_counter() - start
-    log.info("%-9s %6.3f s", name, report.timings[name])
+    log.log(report.stage_log_level, "%-9s %6.3f s", name, report.timings[name])
 
 
 # ---------------------------------------------------------------- markdown
@@ -416,6 +417,8 @@ def build_site(site: SiteConfig, options: BuildOptions = BuildOptions()) -> Buil
         cache = cachelib.BuildCache.open(site.root.resolve() / ".cache" / "build", clean=options.clean)
         manifest = cache.manifest(_out_key(out_dir, options), clean=options.clean)
     with _progress_bar(options.progress) as bar:
+        if bar is not None:  # a terminal: the bar shows progress, the summary line the rest
+            report.stage_log_level = logging.DEBUG
         with _stage(report, "load"):
             rows = _scan_content(site, cache)
             site_digest, page_digest = _site_digests(site)
