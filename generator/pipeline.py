@@ -100,28 +100,32 @@ def _stage(report: BuildReport, name: str) -> Iterator[None]:
 
 def render_articles(articles: list[Article], workers: int | None = 1, progress: Callable[[int], None] | None = None) -> list[Rendered]:
     """Markdown -> HTML for every article: one shared renderer, or a pool of processes for many."""
-    from .markup import MarkdownRenderer, Rendered
+    from .markup import Rendered
 
-    bodies = [a.body for a in articles]
-    jobs = _worker_count(len(bodies), workers)
+    results = _map_chunks(_render_chunk, [a.body for a in articles], workers, progress)
+    return [Rendered(html, toc) for html, toc in results]
+
+
+def _map_chunks(fn: Callable[[list], list], items: list, workers: int | None, progress: Callable[[int], None] | None) -> list:
+    """``fn`` over chunks of ``items``, in order: in this process, or a pool when there are many."""
+    jobs = _worker_count(len(items), workers)
+    chunk = max(8, min(64, len(items) // (jobs * 8))) if jobs > 1 else max(1, len(items))
+    chunks = [items[i : i + chunk] for i in range(0, len(items), chunk)]
+    results: list = []
     if jobs <= 1:
-        renderer = MarkdownRenderer()
-        results = []
-        for body in bodies:
-            results.append(renderer.render(body))
+        for part in chunks:
+            results += fn(part)
             if progress:
-                progress(1)
+                progress(len(part))
         return results
-    chunk = max(8, min(64, len(bodies) // (jobs * 8)))
-    results = []
     # Forking a process that runs other threads (serve: watcher, HTTP) can copy a lock
     # some thread holds and deadlock the child; start workers from a clean server then.
     context = multiprocessing.get_context("forkserver" if threading.active_count() > 1 else None)
     with ProcessPoolExecutor(jobs, mp_context=context) as pool:
-        for rendered in pool.map(_render_chunk, [bodies[i : i + chunk] for i in range(0, len(bodies), chunk)]):
-            results.extend(Rendered(html, toc) for html, toc in rendered)
+        for part, done in zip(chunks, pool.map(fn, chunks)):
+            results += done
             if progress:
-                progress(len(rendered))
+                progress(len(part))
     return results
 
 
@@ -140,6 +144,33 @@ def _render_chunk(bodies: list[str]) -> list[tuple[str, list]]:
     return [(r.html, r.toc) for r in map(renderer.render, bodies)]
 
 
+def _parse_render_chunk(files: list[tuple[str, bytes, str]]) -> list[tuple]:
+    """In a worker process: parse new files and render them (drafts too: the cache keeps them).
+
+    Errors come back as plain tuples, because a ContentError does not survive pickling.
+    """
+    from zoneinfo import ZoneInfo
+
+    from .assemble import reading_time
+    from .content import parse_article
+    from .markup import MarkdownRenderer
+
+    renderer = MarkdownRenderer()
+    out = []
+    for rel, data, zone in files:
+        try:
+            article = parse_article(data.decode("utf-8"), rel, ZoneInfo(zone))
+        except UnicodeDecodeError as exc:
+            out.append(("error", f"not UTF-8 text (byte {exc.start}); save the file as UTF-8", None))
+            continue
+        except ContentError as exc:
+            out.append(("error", exc.message, exc.line))
+            continue
+        result = renderer.render(article.body)
+        out.append(("ok", article, result.html, result.toc, reading_time(result.html)))
+    return out
+
+
 # ---------------------------------------------------------------- load
 
 
@@ -150,6 +181,7 @@ class _Sources:
     shas: dict[str, str] = field(default_factory=dict)  # rel path -> sha1
     articles: list[Article] = field(default_factory=list)
     cached: dict[str, tuple[str, list, int]] = field(default_factory=dict)  # rel path -> html, toc, reading time
+    fresh: dict[str, tuple[str, list, int]] = field(default_factory=dict)  # rel path -> html, toc, reading time made while loading
 
 
 def _published(sources: _Sources, options: BuildOptions) -> list[Article]:
@@ -187,39 +219,67 @@ def _article_files(content_dir: Path) -> list[str]:
     return sorted(found, key=lambda rel: rel.split("/"))
 
 
-def _read_content(site: SiteConfig, cache: cachelib.BuildCache | None, rows: list | None = None) -> _Sources:
-    """Parse every content file (or take it from the cache); report every bad file at once."""
+def _read_content(site: SiteConfig, cache: cachelib.BuildCache | None, rows: list, workers: int | None = 1, progress=None) -> _Sources:
+    """Parse every content file (or take it from the cache); report every bad file at once.
+
+    Many new files (a clean build) are parsed and rendered together by a process pool,
+    so that YAML, Markdown and Pygments all run on every core.
+    """
+    sources, errors = _Sources(), []
+    slots: list[Article | None] = []
+    misses: list[tuple[int, str, str, bytes | None]] = []
+    for rel, file, sha, data in rows:
+        sources.shas[rel] = sha
+        hit = cache.article(sha, rel) if cache is not None else None
+        if hit is not None:
+            slots.append(hit.article)
+            if hit.html is not None:
+                sources.cached[rel] = (hit.html, hit.toc, hit.reading_time)
+            else:
+                cache.put(sha, hit.article, None, [], 0)  # still in use: keep it
+        else:
+            misses.append((len(slots), rel, file, data))
+            slots.append(None)
+    if _worker_count(len(misses), workers) > 1:
+        _parse_in_pool(site, cache, misses, slots, sources, errors, workers, progress)
+    else:
+        _parse_here(site, cache, misses, slots, sources, errors)
+    if errors:
+        raise ContentErrors(errors)
+    sources.articles = [a for a in slots if a is not None]
+    return sources
+
+
+def _parse_here(site, cache, misses, slots, sources: _Sources, errors: list) -> None:
     from zoneinfo import ZoneInfo
 
     from .content import parse_article
 
     tz = ZoneInfo(site.timezone)
-    sources, errors = _Sources(), []
-    for rel, file, sha, data in rows if rows is not None else _scan_content(site, cache):
-        sources.shas[rel] = sha
-        hit = cache.article(sha, rel) if cache is not None else None
-        if hit is not None:
-            sources.articles.append(hit.article)
-            if hit.html is not None:
-                sources.cached[rel] = (hit.html, hit.toc, hit.reading_time)
-            else:
-                cache.put(sha, hit.article, None, [], 0)  # still in use: keep it
-            continue
+    for index, rel, file, data in misses:
         try:
             text = (data if data is not None else Path(file).read_bytes()).decode("utf-8")
-            sources.articles.append(parse_article(text, rel, tz))
+            slots[index] = parse_article(text, rel, tz)
         except UnicodeDecodeError as exc:
             errors.append(ContentError(rel, f"not UTF-8 text (byte {exc.start}); save the file as UTF-8"))
             continue
         except ContentError as exc:
             errors.append(exc)
             continue
-        rendered = cache.rendered(sha) if cache is not None else None
+        rendered = cache.rendered(sources.shas[rel]) if cache is not None else None
         if rendered is not None:
             sources.cached[rel] = rendered
-    if errors:
-        raise ContentErrors(errors)
-    return sources
+
+
+def _parse_in_pool(site, cache, misses, slots, sources: _Sources, errors: list, workers, progress) -> None:
+    jobs = [(rel, data if data is not None else Path(file).read_bytes(), site.timezone) for _, rel, file, data in misses]
+    for (index, rel, _, _), result in zip(misses, _map_chunks(_parse_render_chunk, jobs, workers, progress)):
+        if result[0] == "error":
+            errors.append(ContentError(rel, result[1], result[2]))
+            continue
+        _, article, html, toc, minutes = result
+        slots[index] = article
+        sources.fresh[rel] = (html, toc, minutes)
 
 
 # ---------------------------------------------------------------- the no-op check
@@ -442,7 +502,7 @@ def _build(site, options, report, out_dir, cache, manifest, rows, page_digest, b
     with _stage(report, "load"):
         if cache is not None:
             cache.require_key(_cache_key(site))
-        sources = _read_content(site, cache, rows)
+        sources = _read_content(site, cache, rows, options.workers, bar("markdown", len(rows)) if bar else None)
         articles = _published(sources, options)
         feeds = {f.name: f for f in load_feed_sources(site.path("feeds"))}
     with _stage(report, "markdown"):
@@ -464,20 +524,25 @@ def _build(site, options, report, out_dir, cache, manifest, rows, page_digest, b
 
 def _render_missing(articles: list[Article], sources: _Sources, cache, options: BuildOptions, bar) -> tuple[list[Rendered], list[int]]:
     """Rendered HTML and reading time for every article: from the cache, or rendered now (and cached)."""
-    missing = [a for a in articles if a.path not in sources.cached]
-    progress = bar("markdown", len(missing)) if bar else None
-    fresh = dict(zip((a.path for a in missing), render_articles(missing, options.workers, progress)))
     from .assemble import reading_time
     from .markup import Rendered
 
+    missing = [a for a in articles if a.path not in sources.cached and a.path not in sources.fresh]
+    progress = bar("markdown", len(missing)) if bar and missing else None
+    fresh = {a.path: (r, reading_time(r.html)) for a, r in zip(missing, render_articles(missing, options.workers, progress))}
+    fresh.update((path, (Rendered(html, toc), minutes)) for path, (html, toc, minutes) in sources.fresh.items())
+
+    shown = {a.path for a in articles}
     for article in sources.articles:  # drafts and future posts too, so a later no-op check knows them
-        if article.path not in sources.cached and article.path not in fresh and cache is not None:
-            cache.put(sources.shas[article.path], article, None, [], 0)
+        if cache is None or article.path in sources.cached or article.path in shown:
+            continue
+        r, known = fresh.get(article.path, (None, 0))
+        cache.put(sources.shas[article.path], article, r.html if r else None, r.toc if r else [], known)
     result, minutes = [], []
     for article in articles:
         if article.path in fresh:
-            r = fresh[article.path]
-            minutes.append(reading_time(r.html))
+            r, known = fresh[article.path]
+            minutes.append(known)
             if cache is not None:
                 cache.put(sources.shas[article.path], article, r.html, r.toc, minutes[-1])
             result.append(r)

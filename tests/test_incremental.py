@@ -216,3 +216,22 @@ def test_pages_rendered_by_forked_workers_are_the_same(tmp_path, monkeypatch):
     assert forked.count("fork") >= 2  # Markdown and pages
     incremental(root, clean=True)
     assert files(root / "public") == serial
+
+
+def test_errors_found_by_pool_workers_name_file_and_line(tmp_path, monkeypatch):
+    import generator.pipeline as pipeline
+    from generator.errors import ContentErrors
+
+    root = new_site(tmp_path)
+    (root / "content/posts/bad.md").write_text("---\ntitle: Bad\ndate: not a date\n---\n")
+    (root / "content/posts/latin1.md").write_bytes(b"---\ntitle: caf\xe9\ndate: 2024-01-01\n---\n")
+    with pytest.raises(ContentErrors) as here:
+        incremental(root)
+    monkeypatch.setattr(pipeline, "_worker_count", lambda items, workers: 2 if items else 1)
+    with pytest.raises(ContentErrors) as pooled:
+        incremental(root)
+    assert [str(e) for e in pooled.value.errors] == [str(e) for e in here.value.errors] == [
+        "posts/bad.md:3: bad 'date': Invalid isoformat string: 'not a date'",
+        "posts/latin1.md: not UTF-8 text (byte 14); save the file as UTF-8",
+    ]
+    assert not (root / "public").exists()
