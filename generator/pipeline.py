@@ -15,7 +15,10 @@ Builds are incremental through the cache in ``.cache/build/`` (see ``cache.py``)
   feeds, content, and which posts are published *now*), nothing is done at all.
 
 ``BuildOptions(clean=True)`` (``build --clean``) ignores the cache and rebuilds it.
-Markdown for many posts is rendered on all cores by a process pool.
+
+Work that is big enough runs on all cores: many new files are parsed and rendered by
+a process pool (so in a clean build the "load" stage includes Markdown), and many
+pages are rendered by forked workers.
 """
 
 from __future__ import annotations
