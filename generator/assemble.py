@@ -17,7 +17,7 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from itertools import groupby
-from typing import Iterable, Mapping
+from typing import Iterable, Mapping, Sequence
 
 from .content import slugify
 from .markup import Rendered
@@ -133,13 +133,19 @@ def make_posts(
     rendered: list[Rendered],
     feeds: Mapping[str, FeedSource] | None = None,
     states: Mapping[str, FeedState] | None = None,
+    reading_times: Sequence[int | None] | None = None,
 ) -> list[Post]:
-    """Pair articles with their HTML; newest first (ties broken by slug, for determinism)."""
+    """Pair articles with their HTML; newest first (ties broken by slug, for determinism).
+
+    ``reading_times`` (one per article, None where unknown) lets a build cache skip
+    counting the words of HTML it has counted before.
+    """
     feeds, states = feeds or {}, states or {}
     slugs = _unique_slugs(articles)
     tag_slugs = _tag_slugs(articles)
+    known_times = reading_times or [None] * len(articles)
     posts = []
-    for article, result, slug in zip(articles, rendered, slugs):
+    for article, result, slug, minutes in zip(articles, rendered, slugs, known_times):
         source = _make_source(article.source, article.platform, feeds, states) if article.source else None
         posts.append(
             Post(
@@ -148,7 +154,7 @@ def make_posts(
                 html=result.html,
                 toc=result.toc,
                 summary=article.summary or plain_summary(result.html, site.summary_length),
-                reading_time=reading_time(result.html),
+                reading_time=minutes or reading_time(result.html),
                 tags=tuple(Tag(t, tag_slugs[t]) for t in article.tags),
                 source=source,
             )
@@ -176,6 +182,7 @@ def _paginate(posts: list[Post], per_page: int, first_url: str) -> list[tuple[li
         return first_url if n == 1 else f"{first_url}page/{n}/"
 
     pages = []
+    every_page = [{"number": k, "url": url(k)} for k in range(1, total + 1)]  # shared: built once, not once per page
     for n in range(1, total + 1):
         info = {
             "number": n,
@@ -183,7 +190,7 @@ def _paginate(posts: list[Post], per_page: int, first_url: str) -> list[tuple[li
             "url": url(n),
             "prev_url": url(n - 1) if n > 1 else None,
             "next_url": url(n + 1) if n < total else None,
-            "pages": [{"number": k, "url": url(k)} for k in range(1, total + 1)],
+            "pages": every_page,
         }
         pages.append((posts[(n - 1) * per_page : n * per_page], info))
     return pages
@@ -215,9 +222,11 @@ def group_by_tag(posts: list[Post]) -> dict[Tag, list[Post]]:
     by_slug: dict[str, list[Post]] = defaultdict(list)
     names: dict[str, str] = {}
     for post in posts:
+        # A post tagged both "Python" and "python" is listed once (a set per post, not a
+        # search through the list, which made this quadratic in the number of posts).
+        for slug in dict.fromkeys(tag.slug for tag in post.tags):
+            by_slug[slug].append(post)
         for tag in post.tags:
-            if post not in by_slug[tag.slug]:
-                by_slug[tag.slug].append(post)
             names.setdefault(tag.slug, tag.name)
     return {Tag(names[s], s): by_slug[s] for s in sorted(by_slug)}
 

@@ -4,33 +4,62 @@
 
 Everything is gathered and rendered in memory before anything is written, so a bad
 article or template stops the build with the previous ``public/`` exactly as it was.
+
+Builds are incremental through the cache in ``.cache/build/`` (see ``cache.py``):
+
+- an unchanged content file is neither parsed nor rendered again (its front matter,
+  HTML and reading time come from the cache);
+- a page whose template inputs did not change is not rendered again, when its file is
+  still on disk as the last build left it;
+- when every input is the same as last time (code, config, options, templates, static,
+  feeds, content, and which posts are published *now*), nothing is done at all.
+
+``BuildOptions(clean=True)`` (``build --clean``) ignores the cache and rebuilds it.
+
+Work that is big enough runs on all cores: many new files are parsed and rendered by
+a process pool (so in a clean build the "load" stage includes Markdown), and many
+pages are rendered by forked workers.
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
+import multiprocessing
+import os
+import sys
+import threading
 import time
+from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import astuple, dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Iterator
+from typing import TYPE_CHECKING, Any, Callable, Iterator, Sequence
 
-from .assemble import Post, assemble_pages, make_posts
+from . import cache as cachelib
 from .config import load_feed_sources
-from .content import filter_published, load_articles
-from .markup import MarkdownRenderer, Rendered, pygments_css
+from .errors import ContentError, ContentErrors
 from .models import Article, OutputFile, Page, SiteConfig
-from .publish import PublishReport, collect_assets, publish
-from .render import Renderer
-from .search import search_files
+from .publish import KeptFile, PublishReport, collect_assets, publish
 from .state import load_state, state_path
-from .status import feed_health, status_page
-from .syndication import preview_headers, robots, site_feeds, sitemap
+
+if TYPE_CHECKING:
+    from .assemble import Post
+    from .markup import Rendered
+    from .render import Renderer
+
+# The stages' own modules (Markdown, Pygments, Jinja2, YAML: 0.2 s of imports) are
+# imported where they are first needed, so that a build with nothing to do never pays
+# for them: see _build().
 
 __all__ = ["BuildOptions", "BuildReport", "build_site", "render_articles"]
 
 log = logging.getLogger(__name__)
+
+POOL_THRESHOLD = 64  # fewer posts to render than this: one process is faster than starting a pool
+PROGRESS_THRESHOLD = 200  # show a progress bar for stages with at least this many items
+CODE_DIR = Path(__file__).resolve().parent
 
 
 @dataclass(frozen=True)
@@ -39,6 +68,10 @@ class BuildOptions:
     drafts: bool = False
     future: bool = False
     now: datetime | None = None  # the clock, injectable for tests
+    clean: bool = False  # ignore what .cache/build/ holds (and rebuild it)
+    cache: bool = True  # use .cache/build/ at all
+    workers: int | None = None  # processes for Markdown; None: all cores when it pays
+    progress: bool = False  # a progress bar on the terminal for long stages
     noindex: bool = False  # previews: ask search engines to stay away (_headers + robots.txt)
 
 
@@ -46,68 +79,501 @@ class BuildOptions:
 class BuildReport:
     pages: int = 0
     articles: int = 0
+    rendered: int = 0  # articles whose Markdown was rendered (not taken from the cache)
+    noop: bool = False  # every input was as the last build left it: nothing was done
+    page_cache: Any = field(default=None, repr=False)  # what the render stage learnt, for the cache
+    stage_log_level: int = field(default=logging.INFO, repr=False)  # DEBUG under a progress bar
     published: PublishReport | None = None
     timings: dict[str, float] = field(default_factory=dict)
 
     def summary(self) -> str:
         changed = self.published.written + self.published.removed if self.published else 0
         total = sum(self.timings.values())
-        return f"built {self.published.total if self.published else 0:,} files ({changed:,} changed) from {self.articles:,} articles in {total:.2f} s"
+        return f"built {self.pages:,} pages ({changed:,} changed) in {total:.2f} s"
 
 
 @contextmanager
 def _stage(report: BuildReport, name: str) -> Iterator[None]:
     start = time.perf_counter()
     yield
-    report.timings[name] = time.perf_counter() - start
-    log.info("%-9s %6.3f s", name, report.timings[name])
+    report.timings[name] = report.timings.get(name, 0.0) + time.perf_counter() - start
+    log.log(report.stage_log_level, "%-9s %6.3f s", name, report.timings[name])
 
 
-def render_articles(articles: list[Article]) -> list[Rendered]:
-    """Markdown -> HTML for every article, with one shared renderer."""
+# ---------------------------------------------------------------- markdown
+
+
+def render_articles(articles: list[Article], workers: int | None = 1, progress: Callable[[int], None] | None = None) -> list[Rendered]:
+    """Markdown -> HTML for every article: one shared renderer, or a pool of processes for many."""
+    from .markup import Rendered
+
+    results = _map_chunks(_render_chunk, [a.body for a in articles], workers, progress)
+    return [Rendered(html, toc) for html, toc in results]
+
+
+def _map_chunks(fn: Callable[[list], list], items: list, workers: int | None, progress: Callable[[int], None] | None) -> list:
+    """``fn`` over chunks of ``items``, in order: in this process, or a pool when there are many."""
+    jobs = _worker_count(len(items), workers)
+    chunk = max(8, min(64, len(items) // (jobs * 8))) if jobs > 1 else max(1, len(items))
+    chunks = [items[i : i + chunk] for i in range(0, len(items), chunk)]
+    results: list = []
+    if jobs <= 1:
+        for part in chunks:
+            results += fn(part)
+            if progress:
+                progress(len(part))
+        return results
+    # Forking a process that runs other threads (serve: watcher, HTTP) can copy a lock
+    # some thread holds and deadlock the child; start workers from a clean server then.
+    context = multiprocessing.get_context("forkserver" if threading.active_count() > 1 else None)
+    with ProcessPoolExecutor(jobs, mp_context=context) as pool:
+        for part, done in zip(chunks, pool.map(fn, chunks)):
+            results += done
+            if progress:
+                progress(len(part))
+    return results
+
+
+def _worker_count(items: int, workers: int | None) -> int:
+    if workers is not None:
+        return max(1, workers)
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    return cores if items >= POOL_THRESHOLD else 1
+
+
+def _render_chunk(bodies: list[str]) -> list[tuple[str, list]]:
+    """In a worker process: one renderer for the whole chunk (building it costs as much as a post)."""
+    from .markup import MarkdownRenderer
+
     renderer = MarkdownRenderer()
-    return [renderer.render(a.body) for a in articles]
+    return [(r.html, r.toc) for r in map(renderer.render, bodies)]
 
 
-def _load(site: SiteConfig, options: BuildOptions) -> tuple[list[Article], list[Article]]:
-    """(every article, the ones to publish)."""
-    articles = load_articles(site.path("content"), site.timezone)
+def _parse_render_chunk(files: list[tuple[str, bytes, str]]) -> list[tuple]:
+    """In a worker process: parse new files and render them (drafts too: the cache keeps them).
+
+    Errors come back as plain tuples, because a ContentError does not survive pickling.
+    """
+    from zoneinfo import ZoneInfo
+
+    from .assemble import reading_time
+    from .content import parse_article
+    from .markup import MarkdownRenderer
+
+    renderer = MarkdownRenderer()
+    out = []
+    for rel, data, zone in files:
+        try:
+            article = parse_article(data.decode("utf-8"), rel, ZoneInfo(zone))
+        except UnicodeDecodeError as exc:
+            out.append(("error", f"not UTF-8 text (byte {exc.start}); save the file as UTF-8", None))
+            continue
+        except ContentError as exc:
+            out.append(("error", exc.message, exc.line))
+            continue
+        result = renderer.render(article.body)
+        out.append(("ok", article, result.html, result.toc, reading_time(result.html)))
+    return out
+
+
+# ---------------------------------------------------------------- load
+
+
+@dataclass
+class _Sources:
+    """Every content file: its sha1, and the parsed article (all of them, published or not)."""
+
+    shas: dict[str, str] = field(default_factory=dict)  # rel path -> sha1
+    articles: list[Article] = field(default_factory=list)
+    cached: dict[str, tuple[str, list, int]] = field(default_factory=dict)  # rel path -> html, toc, reading time
+    fresh: dict[str, tuple[str, list, int]] = field(default_factory=dict)  # rel path -> html, toc, reading time made while loading
+
+
+def _published(sources: _Sources, options: BuildOptions) -> list[Article]:
+    from .content import filter_published
+
     now = options.now or datetime.now(timezone.utc)
-    return articles, filter_published(articles, now, options.drafts, options.future)
+    return filter_published(sources.articles, now, options.drafts, options.future)
 
 
-def _outputs(site: SiteConfig, posts: list[Post], options: BuildOptions, health: Page) -> list[OutputFile]:
+def _scan_content(site: SiteConfig, cache: cachelib.BuildCache | None) -> list[tuple[str, str, str, bytes | None]]:
+    """(rel, path, sha1, bytes-if-read) for every content file; unchanged files are not read."""
+    content_dir = site.path("content")
+    rows = []
+    for rel in _article_files(content_dir):
+        file = os.path.join(content_dir, rel)  # a str: pathlib costs more than the stat itself here
+        if cache is not None:
+            sha, data = cache.read_source(file, rel)
+        else:
+            with open(file, "rb") as fh:
+                data = fh.read()
+            sha = cachelib.sha1(data)
+        rows.append((rel, file, sha, data))
+    return rows
+
+
+def _article_files(content_dir: Path) -> list[str]:
+    """What ``content.iter_article_files`` lists (every ``*.md``, no hidden parts), as
+    relative paths in the same order; os.walk, because pathlib costs 0.3 s per 5,000 files."""
+    found = []
+    for folder, dirs, names in os.walk(content_dir):
+        dirs[:] = [d for d in dirs if not d.startswith(".")]
+        rel_folder = os.path.relpath(folder, content_dir).replace(os.sep, "/")
+        prefix = "" if rel_folder == "." else rel_folder + "/"
+        found += [prefix + n for n in names if n.endswith(".md") and not n.startswith(".") and os.path.isfile(os.path.join(folder, n))]
+    return sorted(found, key=lambda rel: rel.split("/"))
+
+
+def _read_content(site: SiteConfig, cache: cachelib.BuildCache | None, rows: list, workers: int | None = 1, progress=None) -> _Sources:
+    """Parse every content file (or take it from the cache); report every bad file at once.
+
+    Many new files (a clean build) are parsed and rendered together by a process pool,
+    so that YAML, Markdown and Pygments all run on every core.
+    """
+    sources, errors = _Sources(), []
+    slots: list[Article | None] = []
+    misses: list[tuple[int, str, str, bytes | None]] = []
+    for rel, file, sha, data in rows:
+        sources.shas[rel] = sha
+        hit = cache.article(sha, rel) if cache is not None else None
+        if hit is not None:
+            slots.append(hit.article)
+            if hit.html is not None:
+                sources.cached[rel] = (hit.html, hit.toc, hit.reading_time)
+            else:
+                cache.put(sha, hit.article, None, [], 0)  # still in use: keep it
+        else:
+            misses.append((len(slots), rel, file, data))
+            slots.append(None)
+    if _worker_count(len(misses), workers) > 1:
+        _parse_in_pool(site, cache, misses, slots, sources, errors, workers, progress)
+    else:
+        _parse_here(site, cache, misses, slots, sources, errors)
+    if errors:
+        raise ContentErrors(errors)
+    sources.articles = [a for a in slots if a is not None]
+    return sources
+
+
+def _parse_here(site, cache, misses, slots, sources: _Sources, errors: list) -> None:
+    from zoneinfo import ZoneInfo
+
+    from .content import parse_article
+
+    tz = ZoneInfo(site.timezone)
+    for index, rel, file, data in misses:
+        try:
+            text = (data if data is not None else Path(file).read_bytes()).decode("utf-8")
+            slots[index] = parse_article(text, rel, tz)
+        except UnicodeDecodeError as exc:
+            errors.append(ContentError(rel, f"not UTF-8 text (byte {exc.start}); save the file as UTF-8"))
+            continue
+        except ContentError as exc:
+            errors.append(exc)
+            continue
+        rendered = cache.rendered(sources.shas[rel]) if cache is not None else None
+        if rendered is not None:
+            sources.cached[rel] = rendered
+
+
+def _parse_in_pool(site, cache, misses, slots, sources: _Sources, errors: list, workers, progress) -> None:
+    jobs = [(rel, data if data is not None else Path(file).read_bytes(), site.timezone) for _, rel, file, data in misses]
+    for (index, rel, _, _), result in zip(misses, _map_chunks(_parse_render_chunk, jobs, workers, progress)):
+        if result[0] == "error":
+            errors.append(ContentError(rel, result[1], result[2]))
+            continue
+        _, article, html, toc, minutes = result
+        slots[index] = article
+        sources.fresh[rel] = (html, toc, minutes)
+
+
+# ---------------------------------------------------------------- the no-op check
+
+
+def _code_digest() -> str:
+    """The generator's own source: a new version of the code invalidates every cached page."""
+    return cachelib.digest_parts(
+        f"{p.relative_to(CODE_DIR).as_posix()}:{hashlib.sha1(p.read_bytes()).hexdigest()}" for p in sorted(CODE_DIR.rglob("*.py"))
+    )
+
+
+def _library_versions() -> str:
+    from importlib.metadata import version
+
+    return " ".join(f"{name}={version(name)}" for name in ("Markdown", "Pygments", "Jinja2", "PyYAML"))
+
+
+def _site_digests(site: SiteConfig) -> tuple[str, str]:
+    """Two hashes of everything but the content.
+
+    The first covers config, code (markup.py holds RENDERER_VERSION), libraries,
+    templates, static files and feeds: the build's signature. The second is what every
+    page depends on: the same without static files and feeds, which pages see only
+    through asset URLs and post sources (both in each page's own digest), so an image
+    change re-renders no page.
+    """
+    pages = cachelib.digest_parts([repr(astuple(site)), _library_versions(), _code_digest(), cachelib.tree_digest(site.path("templates"))])
+    everything = cachelib.digest_parts([pages, cachelib.tree_digest(site.path("static")), cachelib.tree_digest(site.path("feeds"))])
+    return everything, pages
+
+
+def _signature(site_digest: str, rows: list, options: BuildOptions, cache: cachelib.BuildCache) -> str | None:
+    """A hash of every input of a build, including which posts are published now; None if unknown."""
+    now = options.now or datetime.now(timezone.utc)
+    parts = [site_digest, repr((options.drafts, options.future, options.noindex))]
+    for rel, _, sha, _ in rows:
+        meta = cache.meta(sha)
+        if meta is None:
+            return None
+        date = cachelib._date_from_json(meta["date"])
+        shown = (options.drafts or not meta["draft"]) and (options.future or date <= now)
+        parts.append(f"{rel}\0{sha}\0{int(shown)}")
+    return cachelib.digest_parts(parts)
+
+
+# ---------------------------------------------------------------- render
+
+
+def _outputs(
+    site: SiteConfig, posts: list[Post], options: BuildOptions, extra_pages: list[Page], memo: "_PageCache | None" = None
+) -> list[OutputFile]:
+    from .assemble import assemble_pages
+    from .markup import pygments_css
+    from .render import Renderer
+    from .search import search_files
+    from .syndication import preview_headers, robots, site_feeds, sitemap
+
+    # Code colours with AA contrast in both schemes.
     asset_files, asset_urls = collect_assets(site.path("static"), {"highlight.css": pygments_css("xcode", "github-dark").encode()})
     renderer = Renderer(site, site.path("templates"), asset_urls)
-    pages = assemble_pages(site, posts) + [health]
-    files = [renderer.render(page) for page in pages]
+    pages = assemble_pages(site, posts) + extra_pages
+    files = _render_pages(renderer, pages, memo)
     files += site_feeds(site, posts, renderer.absolute)
     files += search_files(posts, renderer)
     modified = {p.url: p.article.updated or p.date for p in posts}
-    files.append(sitemap([(pg.url, modified.get(pg.url)) for pg in pages if pg.url != "/404.html"], renderer.absolute))
+    entries = [(pg.url, modified.get(pg.url)) for pg in pages if pg.url != "/404.html"]
+    files.append(_reused(memo, "sitemap.xml", entries) or sitemap(entries, renderer.absolute))
     files.append(robots(renderer.absolute, noindex=options.noindex))
     if options.noindex:
         files.append(preview_headers())
     return files + asset_files
 
 
+@dataclass
+class _PageCache:
+    """What ``_render_pages`` needs to skip unchanged pages, and what it learns for next time."""
+
+    memo: cachelib.PageMemo | None
+    manifest: cachelib.OutputManifest | None
+    out_dir: Path
+    digests: dict[str, str] = field(default_factory=dict)  # output path -> digest (this build)
+    progress: Callable[[int], None] | None = None
+    rendered: int = 0
+
+
+def _render_pages(renderer: Renderer, pages: Sequence[Page], cache: _PageCache | None) -> list:
+    """Render every page, except those the cache vouches for (kept on disk as they are)."""
+    if cache is None:
+        return _render_many(renderer, list(pages), None)
+    files: list[OutputFile | KeptFile | None] = []
+    todo: list[int] = []
+    if cache.memo:  # the static files as pages see them: their fingerprinted URLs
+        cache.memo.globals_key = cachelib.digest_parts([cache.memo.globals_key, repr(sorted(renderer.assets.items()))])
+    manifest = cache.manifest
+    for page in pages:
+        digest = cache.memo.digest(page) if cache.memo else None
+        if digest:
+            cache.digests[page.output] = digest
+        if digest and manifest and manifest.pages.get(page.output) == digest and manifest.intact(cache.out_dir, page.output):
+            files.append(KeptFile(page.output, manifest.files[page.output][0]))
+        else:
+            todo.append(len(files))
+            files.append(None)
+    for i, rendered in zip(todo, _render_many(renderer, [pages[i] for i in todo], cache.progress)):
+        files[i] = rendered
+    cache.rendered = len(todo)
+    return files
+
+
+def _reused(cache: "_PageCache | None", output: str, inputs: Any) -> KeptFile | None:
+    """A non-page output (e.g. the sitemap) kept as it is when its inputs did not change."""
+    if cache is None or cache.memo is None:
+        return None
+    digest = cachelib.digest_parts([cache.memo.globals_key, output, repr(inputs)])
+    cache.digests[output] = digest
+    manifest = cache.manifest
+    if manifest and manifest.pages.get(output) == digest and manifest.intact(cache.out_dir, output):
+        return KeptFile(output, manifest.files[output][0])
+    return None
+
+
+PAGE_POOL_THRESHOLD = 600  # fewer pages than this: forking workers costs more than it saves
+_FORKED: tuple | None = None  # (renderer, pages) handed to forked page workers; set only during a pool
+
+
+def _render_many(renderer: Renderer, pages: list[Page], progress: Callable[[int], None] | None) -> list[OutputFile]:
+    """Render pages in order; many pages on all cores, by forked workers that inherit the
+    renderer and the pages (pickling 6,000 contexts would cost more than rendering them)."""
+    global _FORKED
+    jobs = _worker_count(len(pages), None) if len(pages) >= PAGE_POOL_THRESHOLD else 1
+    if jobs <= 1 or threading.active_count() > 1 or "fork" not in multiprocessing.get_all_start_methods():
+        result = []
+        for page in pages:
+            result.append(renderer.render(page))
+            if progress:
+                progress(1)
+        return result
+    step = max(50, len(pages) // (jobs * 8))
+    _FORKED = (renderer, pages)
+    try:
+        with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork")) as pool:
+            result = []
+            for chunk in pool.map(_render_page_range, range(0, len(pages), step), [step] * len(range(0, len(pages), step))):
+                result += [OutputFile(path, data) for path, data in chunk]
+                if progress:
+                    progress(len(chunk))
+            return result
+    finally:
+        _FORKED = None
+
+
+def _render_page_range(start: int, count: int) -> list[tuple[str, bytes]]:
+    renderer, pages = _FORKED
+    return [(f.path, f.data) for f in map(renderer.render, pages[start : start + count])]
+
+
+# ---------------------------------------------------------------- the build
+
+
+def _out_key(out_dir: Path, options: BuildOptions) -> str:
+    return cachelib.digest_parts([str(out_dir.resolve()), repr((options.drafts, options.future))])[:16]
+
+
+def _cache_key(site: SiteConfig) -> str:
+    """What cached front matter and HTML depend on besides the file itself."""
+    import markdown
+    import pygments
+
+    from .markup import RENDERER_VERSION
+
+    return cachelib.digest_parts([str(cachelib.CACHE_FORMAT), RENDERER_VERSION, markdown.__version__, pygments.__version__, site.timezone])
+
+
+@contextmanager
+def _progress_bar(enabled: bool) -> Iterator[Callable[[str, int], Callable[[int], None]] | None]:
+    """A rich progress bar on a terminal; None elsewhere (CI logs, tests)."""
+    if not enabled or not sys.stderr.isatty():
+        yield None
+        return
+    from rich.console import Console
+    from rich.progress import Progress
+
+    with Progress(console=Console(stderr=True), transient=True) as bar:
+
+        def task(name: str, total: int) -> Callable[[int], None]:
+            if total < PROGRESS_THRESHOLD:
+                return lambda n: None
+            task_id = bar.add_task(name, total=total)
+            return lambda n: bar.advance(task_id, n)
+
+        yield task
+
+
 def build_site(site: SiteConfig, options: BuildOptions = BuildOptions()) -> BuildReport:
     """Build the whole site; raise a GeneratorError (and write nothing) when anything is wrong."""
     report = BuildReport()
+    options = replace(options, now=options.now or datetime.now(timezone.utc))  # one clock reading per build
+    out_dir = (options.out_dir or site.path("output")).resolve()
+    cache = manifest = None
+    if options.cache:
+        cache = cachelib.BuildCache.open(site.root.resolve() / ".cache" / "build", clean=options.clean)
+        manifest = cache.manifest(_out_key(out_dir, options), clean=options.clean)
+    with _progress_bar(options.progress) as bar:
+        if bar is not None:  # a terminal: the bar shows progress, the summary line the rest
+            report.stage_log_level = logging.DEBUG
+        with _stage(report, "load"):
+            rows = _scan_content(site, cache)
+            site_digest, page_digest = _site_digests(site)
+            signature = _signature(site_digest, rows, options, cache) if cache is not None else None
+            if signature and manifest and manifest.signature == signature and manifest.all_intact(out_dir):
+                report.noop, report.pages = True, len(manifest.files)
+                report.published = PublishReport(0, 0, len(manifest.files), manifest.files)
+                cache.keep(sha for _, _, sha, _ in rows)
+                cache.save()  # only if stamps changed: the next build reads fewer files
+                return report
+        _build(site, options, report, out_dir, cache, manifest, rows, page_digest, bar)
+    if cache is not None and manifest is not None:
+        _save(cache, manifest, report, _signature(site_digest, rows, options, cache))  # with this build's entries
+    return report
+
+
+def _build(site, options, report, out_dir, cache, manifest, rows, page_digest, bar) -> None:
+    """The stages proper, for a build that has something to do."""
+    from .assemble import Post, make_posts
+    from .status import feed_health, status_page
+
     with _stage(report, "load"):
-        everything, articles = _load(site, options)
-        sources = load_feed_sources(site.path("feeds"))
+        if cache is not None:
+            cache.require_key(_cache_key(site))
+        sources = _read_content(site, cache, rows, options.workers, bar("markdown", len(rows)) if bar else None)
+        articles = _published(sources, options)
+        feed_sources = load_feed_sources(site.path("feeds"))
+        feeds = {f.name: f for f in feed_sources}
         states = load_state(state_path(site.path("feeds")))
-        health = status_page(feed_health(sources, states, everything))
-        feeds = {f.name: f for f in sources}
+        health = status_page(feed_health(feed_sources, states, sources.articles))
     with _stage(report, "markdown"):
-        rendered = render_articles(articles)
+        rendered, minutes = _render_missing(articles, sources, cache, options, bar)
+        report.rendered = sum(1 for a in articles if a.path not in sources.cached)
     with _stage(report, "assemble"):
-        posts = make_posts(site, articles, rendered, feeds, states)
+        posts = make_posts(site, articles, rendered, feeds, states, reading_times=minutes)
     with _stage(report, "render"):
-        files = _outputs(site, posts, options, health)
+        report.page_cache = None
+        if manifest is not None:
+            memo = cachelib.PageMemo(page_digest, posts, sources.shas, Post)
+            report.page_cache = _PageCache(memo, manifest, out_dir, progress=bar("render", len(posts)) if bar else None)
+        files = _outputs(site, posts, options, [health], report.page_cache)
     with _stage(report, "publish"):
-        report.published = publish(files, options.out_dir or site.path("output"))
+        report.published = publish(files, out_dir, manifest.files if manifest and manifest.files else None)
     report.articles = len(articles)
     report.pages = len(files)
-    return report
+
+
+def _render_missing(articles: list[Article], sources: _Sources, cache, options: BuildOptions, bar) -> tuple[list[Rendered], list[int]]:
+    """Rendered HTML and reading time for every article: from the cache, or rendered now (and cached)."""
+    from .assemble import reading_time
+    from .markup import Rendered
+
+    missing = [a for a in articles if a.path not in sources.cached and a.path not in sources.fresh]
+    progress = bar("markdown", len(missing)) if bar and missing else None
+    fresh = {a.path: (r, reading_time(r.html)) for a, r in zip(missing, render_articles(missing, options.workers, progress))}
+    fresh.update((path, (Rendered(html, toc), minutes)) for path, (html, toc, minutes) in sources.fresh.items())
+
+    shown = {a.path for a in articles}
+    for article in sources.articles:  # drafts and future posts too, so a later no-op check knows them
+        if cache is None or article.path in sources.cached or article.path in shown:
+            continue
+        r, known = fresh.get(article.path, (None, 0))
+        cache.put(sources.shas[article.path], article, r.html if r else None, r.toc if r else [], known)
+    result, minutes = [], []
+    for article in articles:
+        if article.path in fresh:
+            r, known = fresh[article.path]
+            minutes.append(known)
+            if cache is not None:
+                cache.put(sources.shas[article.path], article, r.html, r.toc, minutes[-1])
+            result.append(r)
+        else:
+            html, toc, known = sources.cached[article.path]
+            result.append(Rendered(html, toc))
+            minutes.append(known)
+    return result, minutes
+
+
+def _save(cache: cachelib.BuildCache, manifest: cachelib.OutputManifest, report: BuildReport, signature: str | None) -> None:
+    """Remember this build: the article cache, and what was written where."""
+    pages = report.page_cache
+    cache.save()
+    manifest.files = dict(report.published.manifest) if report.published else {}
+    manifest.pages = {p: d for p, d in (pages.digests.items() if pages else ()) if p in manifest.files}
+    manifest.signature = signature or ""
+    manifest.save()

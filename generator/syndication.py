@@ -11,6 +11,7 @@ import json
 import re
 from datetime import datetime, timezone
 from email.utils import format_datetime
+from functools import lru_cache
 from typing import Callable
 from urllib.parse import urljoin
 from xml.sax.saxutils import escape, quoteattr
@@ -50,7 +51,7 @@ def _updated(posts: list[Post]) -> datetime:
     return max((p.article.updated or p.date for p in posts), default=_EPOCH)
 
 
-def _rss(site: SiteConfig, title: str, page_url: str, feed_url: str, posts: list[Post], absolute: Callable) -> str:
+def _rss(site: SiteConfig, title: str, page_url: str, feed_url: str, posts: list[Post], absolute: Callable, content: Callable[[str, str], str] = absolutize) -> str:
     items = []
     for post in posts:
         link = absolute(post.url)
@@ -63,7 +64,7 @@ def _rss(site: SiteConfig, title: str, page_url: str, feed_url: str, posts: list
       <guid isPermaLink="true">{escape(link)}</guid>
       <pubDate>{format_datetime(post.date.astimezone(timezone.utc), usegmt=True)}</pubDate>{author}{cats}
       <description>{escape(post.summary)}</description>
-      <content:encoded>{escape(absolutize(post.html, link))}</content:encoded>
+      <content:encoded>{escape(content(post.html, link))}</content:encoded>
     </item>"""
         )
     body = "\n".join(items)
@@ -82,7 +83,7 @@ def _rss(site: SiteConfig, title: str, page_url: str, feed_url: str, posts: list
 """
 
 
-def _atom(site: SiteConfig, title: str, page_url: str, feed_url: str, posts: list[Post], absolute: Callable) -> str:
+def _atom(site: SiteConfig, title: str, page_url: str, feed_url: str, posts: list[Post], absolute: Callable, content: Callable[[str, str], str] = absolutize) -> str:
     entries = []
     for post in posts:
         link = absolute(post.url)
@@ -97,7 +98,7 @@ def _atom(site: SiteConfig, title: str, page_url: str, feed_url: str, posts: lis
     <updated>{(post.article.updated or post.date).astimezone(timezone.utc).isoformat()}</updated>
     <author><name>{escape(author)}</name></author>{cats}
     <summary>{escape(post.summary)}</summary>
-    <content type="html">{escape(absolutize(post.html, link))}</content>
+    <content type="html">{escape(content(post.html, link))}</content>
   </entry>"""
         )
     body = "\n".join(entries)
@@ -115,7 +116,7 @@ def _atom(site: SiteConfig, title: str, page_url: str, feed_url: str, posts: lis
 """
 
 
-def _json_feed(site: SiteConfig, title: str, page_url: str, feed_url: str, posts: list[Post], absolute: Callable) -> str:
+def _json_feed(site: SiteConfig, title: str, page_url: str, feed_url: str, posts: list[Post], absolute: Callable, content: Callable[[str, str], str] = absolutize) -> str:
     items = []
     for post in posts:
         link = absolute(post.url)
@@ -123,7 +124,7 @@ def _json_feed(site: SiteConfig, title: str, page_url: str, feed_url: str, posts
             "id": link,
             "url": link,
             "title": post.title,
-            "content_html": absolutize(post.html, link),
+            "content_html": content(post.html, link),
             "summary": post.summary,
             "date_published": post.date.astimezone(timezone.utc).isoformat(),
             "tags": [t.name for t in post.tags],
@@ -151,16 +152,18 @@ def _json_feed(site: SiteConfig, title: str, page_url: str, feed_url: str, posts
 def site_feeds(site: SiteConfig, posts: list[Post], absolute: Callable[[str], str]) -> list[OutputFile]:
     """``/feed.xml``, ``/atom.xml``, ``/feed.json`` and ``/tags/<tag>/feed.xml`` (+ atom)."""
     latest = posts[: site.feed_items]
+    # A post is in up to three site feeds and two per tag: resolve its links once per build.
+    content = lru_cache(maxsize=None)(absolutize)
     files = [
-        OutputFile("feed.xml", _rss(site, site.title, "/", "/feed.xml", latest, absolute).encode()),
-        OutputFile("atom.xml", _atom(site, site.title, "/", "/atom.xml", latest, absolute).encode()),
-        OutputFile("feed.json", _json_feed(site, site.title, "/", "/feed.json", latest, absolute).encode()),
+        OutputFile("feed.xml", _rss(site, site.title, "/", "/feed.xml", latest, absolute, content).encode()),
+        OutputFile("atom.xml", _atom(site, site.title, "/", "/atom.xml", latest, absolute, content).encode()),
+        OutputFile("feed.json", _json_feed(site, site.title, "/", "/feed.json", latest, absolute, content).encode()),
     ]
     for tag, tagged in group_by_tag(posts).items():
         title = f"{site.title}: {tag.name}"
         chunk = tagged[: site.feed_items]
-        files.append(OutputFile(f"tags/{tag.slug}/feed.xml", _rss(site, title, tag.url, f"{tag.url}feed.xml", chunk, absolute).encode()))
-        files.append(OutputFile(f"tags/{tag.slug}/atom.xml", _atom(site, title, tag.url, f"{tag.url}atom.xml", chunk, absolute).encode()))
+        files.append(OutputFile(f"tags/{tag.slug}/feed.xml", _rss(site, title, tag.url, f"{tag.url}feed.xml", chunk, absolute, content).encode()))
+        files.append(OutputFile(f"tags/{tag.slug}/atom.xml", _atom(site, title, tag.url, f"{tag.url}atom.xml", chunk, absolute, content).encode()))
     return files
 
 

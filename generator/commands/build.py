@@ -20,6 +20,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--future", action="store_true", help="include posts dated in the future")
     parser.add_argument("--base-url", default=None, help="override site.toml's base_url (e.g. a deploy preview's URL)")
     parser.add_argument("--noindex", action="store_true", help="for previews: write _headers with X-Robots-Tag: noindex and a robots.txt that disallows all")
+    parser.add_argument("--clean", action="store_true", help="ignore the build cache in .cache/ and rebuild everything")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -29,6 +30,8 @@ def run(args: argparse.Namespace) -> int:
         drafts=getattr(args, "drafts", False),
         future=getattr(args, "future", False),
         noindex=getattr(args, "noindex", False),
+        clean=getattr(args, "clean", False),
+        progress=not getattr(args, "quiet", 0),
     )
     report = build_site(site, options)
     log.info(report.summary())

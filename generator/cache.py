@@ -1,0 +1,538 @@
+"""The build cache: what an incremental build may reuse, and proof that it still may.
+
+Everything lives in ``.cache/build/`` (ignored by git), as JSON plus one append-only
+pack of text; never pickle, so a cache can be read, diffed and thrown away safely.
+
+``index.json``
+    ``key``: a hash of the cache format, ``markup.RENDERER_VERSION``, the Markdown and
+    Pygments versions and the site's time zone: when it differs, no article is reused
+    (checked by ``require_key`` before the first one is read).
+    ``stamps``: content file -> (size, mtime, ctime, inode, sha1), so an unchanged file
+    is known without reading it. A stamp is trusted only when the file was last
+    modified more than :data:`RACY_NS` before the build that recorded it started (a
+    later edit within the same clock tick would otherwise go unseen).
+    ``articles``: file sha1 -> the parsed front matter (JSON), the table of contents,
+    the reading time, and where the body and rendered HTML sit in ``pack.bin``.
+``pack.bin``
+    UTF-8 bodies and HTML, appended to; each entry carries a CRC-32 checked on read.
+    Rewritten whole when more than half of it is dead.
+``out-<hash>.json`` (one per output folder and set of options)
+    ``signature``: a hash of every input of the last build (code, config, options,
+    theme, content, and which articles were published); ``pages``: output path ->
+    digest of the page's template inputs; ``files``: output path -> (sha1, size, mtime).
+
+Every file is validated on load. Anything wrong (bad JSON, a wrong type, a short pack,
+a CRC mismatch) is logged as one warning and that part of the cache is treated as
+empty: a bad cache costs time, never correctness.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import logging
+import os
+import time
+import zlib
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any, Iterable
+from zoneinfo import ZoneInfo
+
+from .files import atomic_write
+from .models import Article
+
+__all__ = [
+    "BuildCache",
+    "CachedArticle",
+    "OutputManifest",
+    "Stamp",
+    "sha1",
+    "tree_digest",
+    "article_to_json",
+    "article_from_json",
+    "RACY_NS",
+    "PageMemo",
+    "digest_parts",
+]
+
+log = logging.getLogger(__name__)
+
+CACHE_FORMAT = 1
+RACY_NS = 2_000_000_000  # a stamp this close to its build's start is re-checked by hashing
+
+Stamp = tuple[int, int, int, int]  # size, mtime_ns, ctime_ns, inode
+
+
+def sha1(data: bytes) -> str:
+    return hashlib.sha1(data).hexdigest()
+
+
+def stamp_of(st: os.stat_result) -> Stamp:
+    return (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
+
+
+def tree_digest(folder: Path) -> str:
+    """A hash of every file's path and bytes under ``folder`` (templates, static, feeds)."""
+    h = hashlib.sha1()
+    if folder.is_dir():
+        for file in sorted(p for p in folder.rglob("*") if p.is_file()):
+            h.update(file.relative_to(folder).as_posix().encode() + b"\0" + file.read_bytes() + b"\0")
+    return h.hexdigest()
+
+
+# ---------------------------------------------------------------- articles as JSON
+
+_DATE_FIELDS = ("date", "updated")
+
+
+def _date_to_json(value: datetime | None) -> list | None:
+    if value is None:
+        return None
+    zone = value.tzinfo.key if isinstance(value.tzinfo, ZoneInfo) else None
+    return [value.replace(tzinfo=None).isoformat(), zone, value.utcoffset().total_seconds()]
+
+
+def _date_from_json(value: Any) -> datetime | None:
+    if value is None:
+        return None
+    naive, zone, offset = value
+    tz = ZoneInfo(zone) if zone else timezone(timedelta(seconds=offset))
+    return datetime.fromisoformat(naive).replace(tzinfo=tz)
+
+
+def article_to_json(article: Article) -> dict | None:
+    """Front matter fields as JSON (no body, no path); None when they would not round-trip."""
+    data = {}
+    for f in dataclasses.fields(Article):
+        if f.name in ("body", "path"):
+            continue
+        value = getattr(article, f.name)
+        if f.name in _DATE_FIELDS:
+            value = _date_to_json(value)
+        elif isinstance(value, tuple):
+            value = [list(v) if isinstance(v, tuple) else v for v in value]
+        data[f.name] = value
+    try:
+        text = json.dumps(data, ensure_ascii=False, sort_keys=True)
+        back = article_from_json(json.loads(text), article.body, article.path)
+    except (TypeError, ValueError):
+        return None
+    return data if _same_article(back, article) else None
+
+
+def _same_article(a: Article, b: Article) -> bool:
+    """Equal field by field, including each date's time zone object (== ignores it)."""
+    if a != b or repr(a.extra) != repr(b.extra):
+        return False
+    return all(
+        (getattr(a, n) is None) == (getattr(b, n) is None)
+        and (getattr(a, n) is None or (getattr(a, n).tzinfo == getattr(b, n).tzinfo and getattr(a, n).isoformat() == getattr(b, n).isoformat()))
+        for n in _DATE_FIELDS
+    )
+
+
+def article_from_json(data: dict, body: str, path: str) -> Article:
+    values = dict(data)
+    for name in _DATE_FIELDS:
+        values[name] = _date_from_json(values[name])
+    values["tags"] = tuple(values["tags"])
+    values["extra"] = tuple((k, v) for k, v in values["extra"])
+    return Article(**values, body=body, path=path)
+
+
+@dataclass(frozen=True)
+class CachedArticle:
+    """One article as the cache remembers it: parsed, rendered (unless it never was), measured."""
+
+    article: Article
+    html: str | None
+    toc: list
+    reading_time: int
+
+
+# ---------------------------------------------------------------- output manifest
+
+
+@dataclass
+class OutputManifest:
+    """What the last build into one output folder wrote (see the module docstring)."""
+
+    path: Path
+    signature: str = ""
+    pages: dict[str, str] = dataclasses.field(default_factory=dict)
+    files: dict[str, list] = dataclasses.field(default_factory=dict)  # path -> [sha1, size, mtime_ns]
+
+    def intact(self, out_dir: Path, rel: str) -> bool:
+        """The file is on disk exactly as the last build left it (same size and mtime)."""
+        known = self.files.get(rel)
+        if not known:
+            return False
+        try:
+            st = os.stat(os.path.join(out_dir, rel))  # not pathlib: 6,800 of these in a no-op build
+        except OSError:
+            return False
+        return st.st_size == known[1] and st.st_mtime_ns == known[2]
+
+    def all_intact(self, out_dir: Path) -> bool:
+        return bool(self.files) and all(self.intact(out_dir, rel) for rel in self.files)
+
+    def save(self) -> None:
+        data = {"format": CACHE_FORMAT, "signature": self.signature, "pages": self.pages, "files": self.files}
+        atomic_write(self.path, json.dumps(data, separators=(",", ":")).encode())
+
+    @classmethod
+    def load(cls, path: Path) -> "OutputManifest":
+        empty = cls(path)
+        if not path.exists():
+            return empty
+        try:
+            data = json.loads(path.read_bytes())
+            ok = (
+                data.get("format") == CACHE_FORMAT
+                and isinstance(data.get("signature"), str)
+                and isinstance(data.get("pages"), dict)
+                and all(isinstance(k, str) and isinstance(v, str) for k, v in data["pages"].items())
+                and isinstance(data.get("files"), dict)
+                and all(_valid_file_row(v) for v in data["files"].values())
+            )
+        except (ValueError, OSError, AttributeError) as exc:
+            log.warning("build cache %s is unreadable (%s); rebuilding it", path.name, exc)
+            return empty
+        if not ok:
+            log.warning("build cache %s is not in the expected shape; rebuilding it", path.name)
+            return empty
+        return cls(path, data["signature"], data["pages"], data["files"])
+
+
+def _valid_file_row(row: Any) -> bool:
+    return (
+        isinstance(row, list) and len(row) == 3 and isinstance(row[0], str) and len(row[0]) == 40
+        and all(isinstance(n, int) and not isinstance(n, bool) for n in row[1:])
+    )
+
+
+# ---------------------------------------------------------------- the cache
+
+
+class BuildCache:
+    """The article cache and stamps of one site (``.cache/build/``)."""
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+        self.key = ""  # of the entries held; see require_key()
+        self.started_ns = time.time_ns()
+        self._stamps: dict[str, list] = {}
+        self._articles: dict[str, dict] = {}
+        self._pack_size = 0  # bytes of pack.bin this index vouches for
+        self._writer = None  # pack.bin opened for appending, once this build adds to it
+        self._reader = None
+        self._appended = 0  # bytes this build added after _pack_size
+        self._recorded_ns = 0
+        self._new_stamps: dict[str, list] = {}
+        self._used: set[str] = set()
+        self.dirty = False  # anything to save?
+
+    # ---- loading and validating
+
+    @classmethod
+    def open(cls, folder: Path, clean: bool = False) -> "BuildCache":
+        """The cache in ``folder``, validated; empty when ``clean`` (it is then saved over)."""
+        cache = cls(folder)
+        index = folder / "index.json"
+        if clean or not index.exists():
+            return cache
+        try:
+            data = json.loads(index.read_bytes())
+            problem = cache._adopt(data)
+        except (ValueError, OSError, TypeError, KeyError, AttributeError) as exc:
+            problem = f"unreadable ({exc})"
+        if problem:
+            log.warning("build cache %s: %s; rebuilding it", index, problem)
+            cache._stamps, cache._articles, cache._pack_size = {}, {}, 0
+        return cache
+
+    def _adopt(self, data: dict) -> str:
+        """Take the index's content after checking its shape; return a problem or ''."""
+        if data.get("format") != CACHE_FORMAT or not isinstance(data.get("key"), str):
+            return ""  # another version of this module: start empty, quietly (not corrupt)
+        stamps, articles, size = data["stamps"], data["articles"], data["pack_size"]
+        if not (isinstance(stamps, dict) and isinstance(articles, dict) and isinstance(size, int)):
+            return "not in the expected shape"
+        for row in stamps.values():
+            if not (isinstance(row, list) and len(row) == 5 and all(isinstance(n, int) for n in row[:4]) and isinstance(row[4], str)):
+                return "a bad file stamp"
+        for entry in articles.values():
+            if not _valid_entry(entry, size):
+                return "a bad article entry"
+        pack = self.folder / "pack.bin"
+        if size and (not pack.exists() or pack.stat().st_size < size):
+            return "pack.bin is shorter than its index says"
+        self._stamps, self._articles, self._pack_size = stamps, articles, size
+        self.key = data["key"]
+        self._recorded_ns = data.get("recorded_ns", 0) if isinstance(data.get("recorded_ns"), int) else 0
+        return ""
+
+    def require_key(self, key: str) -> None:
+        """Forget every article entry made under another key (renderer, libraries, time zone).
+
+        Checked only before entries are used: a no-op build never needs them, and its
+        signature covers the same things.
+        """
+        if key != self.key:
+            if self._articles:
+                log.debug("build cache made by another renderer or time zone: not reused")
+            self._articles, self.key, self.dirty = {}, key, True
+
+    # ---- content files
+
+    def read_source(self, path: Path | str, rel: str) -> tuple[str, bytes | None]:
+        """The sha1 of a content file, and its bytes when they had to be read.
+
+        The bytes are skipped (None) when the file's stamp matches a trusted one.
+        """
+        st = os.stat(path)
+        stamp = stamp_of(st)
+        known = self._stamps.get(rel)
+        if known and tuple(known[:4]) == stamp and stamp[1] < self._recorded_ns - RACY_NS:
+            self._new_stamps[rel] = known
+            return known[4], None
+        with open(path, "rb") as fh:
+            data = fh.read()
+        digest = sha1(data)
+        self._new_stamps[rel] = [*stamp, digest]
+        if not known or known != self._new_stamps[rel]:
+            self.dirty = True
+        return digest, data
+
+    # ---- articles
+
+    def keep(self, digests: Iterable[str]) -> None:
+        """Mark entries as still in use without reading them (a no-op build)."""
+        self._used.update(d for d in digests if d in self._articles)
+
+    def meta(self, digest: str) -> dict | None:
+        entry = self._articles.get(digest)
+        return entry["meta"] if entry else None
+
+    def article(self, digest: str, path: str) -> CachedArticle | None:
+        """The cached parse and render of the file with this sha1, or None."""
+        entry = self._articles.get(digest)
+        if entry is None or entry["meta"] is None:
+            return None
+        try:
+            body = self._text(entry["body"])
+            html = self._text(entry["html"]) if entry["html"] else None
+        except ValueError as exc:
+            log.warning("build cache: %s (%s); rendering it again", exc, path)
+            self._articles.pop(digest, None)
+            self.dirty = True
+            return None
+        self._used.add(digest)
+        return CachedArticle(article_from_json(entry["meta"], body, path), html, entry["toc"], entry["reading_time"])
+
+    def rendered(self, digest: str) -> tuple[str, list, int] | None:
+        """Just the HTML, toc and reading time (for front matter the cache could not hold)."""
+        entry = self._articles.get(digest)
+        if entry is None or entry["html"] is None:
+            return None
+        try:
+            html = self._text(entry["html"])
+        except ValueError:
+            self._articles.pop(digest, None)
+            return None
+        self._used.add(digest)
+        return html, entry["toc"], entry["reading_time"]
+
+    def put(self, digest: str, article: Article, html: str | None, toc: list, reading_time: int) -> None:
+        """Remember a parsed article and its HTML (None: parsed only, e.g. an unpublished draft)."""
+        old = self._articles.get(digest)
+        if html is None and old is not None:
+            self._used.add(digest)
+            return
+        meta = article_to_json(article)
+        entry = {
+            "meta": meta,
+            "toc": json.loads(json.dumps(toc)),
+            "reading_time": reading_time,
+            "body": self._append(article.body),
+            "html": self._append(html) if html is not None else None,
+        }
+        self._articles[digest] = entry
+        self.dirty = True
+        self._used.add(digest)
+
+    def _append(self, text: str) -> list[int]:
+        """Add text to the end of pack.bin now (the saved index vouches only for what came
+        before, so a crash here loses nothing), rather than holding a build's HTML in memory."""
+        data = text.encode("utf-8")
+        if self._writer is None:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            pack = self.folder / "pack.bin"
+            self._writer = pack.open("r+b" if pack.exists() else "w+b")
+            self._writer.truncate(self._pack_size)  # any tail a crashed build left
+            self._writer.seek(self._pack_size)
+        offset = self._pack_size + self._appended
+        self._writer.write(data)
+        self._appended += len(data)
+        return [offset, len(data), zlib.crc32(data)]
+
+    def _read(self, offset: int, length: int) -> bytes:
+        if self._writer is not None:
+            self._writer.flush()
+            return os.pread(self._writer.fileno(), length, offset)
+        if self._reader is None:
+            self._reader = (self.folder / "pack.bin").open("rb")
+        return os.pread(self._reader.fileno(), length, offset)
+
+    def _text(self, where: list[int]) -> str:
+        offset, length, crc = where
+        data = self._read(offset, length)
+        if len(data) != length or zlib.crc32(data) != crc:
+            raise ValueError("a cached text is damaged")
+        return data.decode("utf-8")
+
+    # ---- saving
+
+    def save(self) -> None:
+        """Write the index (the pack's new tail is already written); drop entries no file uses."""
+        if not self.dirty and set(self._stamps) == set(self._new_stamps) and set(self._articles) <= self._used:
+            self.close()
+            return  # exactly what is on disk already
+        self.folder.mkdir(parents=True, exist_ok=True)
+        live = {d: e for d, e in self._articles.items() if d in self._used}
+        live_bytes = sum(e["body"][1] + (e["html"][1] if e["html"] else 0) for e in live.values())
+        size = self._pack_size + self._appended
+        if size > 2 * live_bytes + (1 << 20):
+            size = self._compact(live)
+        self.close()
+        data = {
+            "format": CACHE_FORMAT,
+            "key": self.key,
+            "recorded_ns": self.started_ns,
+            "pack_size": size,
+            "stamps": self._new_stamps,
+            "articles": live,
+        }
+        atomic_write(self.folder / "index.json", json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode())
+
+    def _compact(self, live: dict[str, dict]) -> int:
+        """Copy the live texts, one at a time, into a new pack.bin; return its size."""
+        pack = self.folder / "pack.bin"
+        tmp = self.folder / "pack.bin.tmp"
+        offset = 0
+        with tmp.open("wb") as out:
+            for entry in live.values():
+                for part in ("body", "html"):
+                    if entry[part] is not None:
+                        old = entry[part]
+                        out.write(self._read(old[0], old[1]))
+                        entry[part] = [offset, old[1], old[2]]
+                        offset += old[1]
+        self.close()
+        os.replace(tmp, pack)
+        self._pack_size, self._appended = offset, 0
+        return offset
+
+    def close(self) -> None:
+        for handle in (self._writer, self._reader):
+            if handle is not None:
+                handle.close()
+        self._writer = self._reader = None
+
+    # ---- the per-output-folder manifest
+
+    def manifest(self, out_key: str, clean: bool = False) -> OutputManifest:
+        path = self.folder / f"out-{out_key}.json"
+        return OutputManifest(path) if clean else OutputManifest.load(path)
+
+
+def _valid_entry(entry: Any, pack_size: int) -> bool:
+    if not isinstance(entry, dict) or not isinstance(entry.get("meta"), (dict, type(None))):
+        return False
+    if not isinstance(entry.get("toc"), list) or not isinstance(entry.get("reading_time"), int):
+        return False
+    for part in ("body", "html"):
+        where = entry.get(part)
+        if where is None and part == "html":
+            continue
+        if not (isinstance(where, list) and len(where) == 3 and all(isinstance(n, int) for n in where)):
+            return False
+        if where[0] < 0 or where[1] < 0 or where[0] + where[1] > pack_size:
+            return False
+    return True
+
+
+def digest_parts(parts: Iterable[str]) -> str:
+    h = hashlib.sha1()
+    for part in parts:
+        h.update(part.encode("utf-8", "surrogatepass") + b"\0")
+    return h.hexdigest()
+
+
+# ---------------------------------------------------------------- page digests
+
+
+class PageMemo:
+    """Digests of what each page's template sees, to skip pages whose inputs did not change.
+
+    A page's digest covers the templates, config, code and assets (``globals_key``), the
+    page's URL, template and output path, and its context serialised to JSON, where
+    each post stands for the digest of its source file (which fixes its front matter
+    and HTML) plus everything assembled around it (slug, summary, tags, source). A
+    context holding anything else unknown gets no digest, so that page is always rendered.
+    """
+
+    def __init__(self, globals_key: str, posts: Iterable[Any], file_shas: dict[str, str], post_type: type):
+        self.globals_key = globals_key
+        self._post_type = post_type
+        self._posts: dict[int, str] = {}
+        self._shared: dict[int, str] = {}
+        self._keys: dict[Any, str] = {}
+        self._encoder = json.JSONEncoder(default=self._default, ensure_ascii=False, check_circular=False, separators=(",", ":"))
+        for post in posts:
+            sha = file_shas.get(post.article.path)
+            if sha:
+                # The file (sha) fixes the front matter, HTML, toc, reading time and the
+                # summary (with the config, in globals_key); what else a post shows comes
+                # from other files: its unique slug, its tags' slugs, its feed's details.
+                own = f"{post.slug}\0{[t.slug for t in post.tags]!r}\0{post.source!r}"
+                self._posts[id(post)] = digest_parts([sha, post.article.path, own])
+
+    def _encode(self, value: Any, depth: int) -> str:
+        """JSON of a context; a big list shared by many pages (pagination) is encoded once."""
+        if isinstance(value, self._post_type):
+            return '{"@post":"%s"}' % self._posts[id(value)]  # the common case, without the encoder
+        if depth < 2 and isinstance(value, dict):
+            return "{" + ",".join(self._key(k) + self._encode(v, depth + 1) for k, v in value.items()) + "}"
+        if isinstance(value, list) and len(value) > 32:
+            # Keyed by id: safe because every page (so every list) lives until the build ends.
+            hit = self._shared.get(id(value))
+            if hit is None:
+                hit = self._shared[id(value)] = self._encoder.encode(value)
+            return hit
+        return self._encoder.encode(value)
+
+    def _key(self, key: Any) -> str:
+        text = self._keys.get(key)
+        if text is None:
+            text = self._keys[key] = json.dumps(str(key)) + ":"
+        return text
+
+    def _default(self, value: Any) -> Any:
+        if isinstance(value, self._post_type):
+            return {"@post": self._posts[id(value)]}
+        if isinstance(value, datetime):
+            return {"@dt": _date_to_json(value)}
+        if dataclasses.is_dataclass(value) and not isinstance(value, type):
+            return {"@" + type(value).__name__: [getattr(value, f.name) for f in dataclasses.fields(value)]}
+        raise TypeError(f"no digest for {type(value).__name__}")
+
+    def digest(self, page: Any) -> str | None:
+        try:
+            text = self._encode(page.context, 0)
+        except (TypeError, KeyError, ValueError):
+            return None
+        return digest_parts([self.globals_key, page.url, page.template, page.output, text])

@@ -1,0 +1,178 @@
+"""cache.py: a damaged, stale or foreign cache is noticed and rebuilt, never trusted."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import shutil
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from conftest import install_theme, post, write_files
+
+from generator.cache import BuildCache, OutputManifest, article_from_json, article_to_json
+from generator.config import load_site_config
+from generator.models import Article
+from generator.pipeline import BuildOptions, build_site
+
+NOW = datetime(2025, 6, 1, tzinfo=timezone.utc)
+SITE = {
+    "site.toml": 'title = "C"\nbase_url = "https://example.org/"\ntimezone = "Europe/Paris"\n',
+    "content/posts/a.md": post("Alpha", "2024-01-01", tags="[python]", body="Alpha body.\n\n```python\nx = 1\n```\n"),
+    "content/posts/b.md": post("Beta", "2024-02-01T10:00:00+05:30", body="Beta body.\n"),
+    "content/posts/c.md": post("Gamma", "2024-03-01", draft="true"),
+}
+
+
+def files(root: Path) -> dict[str, bytes]:
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def build(root: Path, **kw):
+    return build_site(load_site_config(root), BuildOptions(now=NOW, **kw))
+
+
+@pytest.fixture
+def site(tmp_path: Path) -> Path:
+    root = tmp_path / "site"
+    write_files(root, SITE)
+    install_theme(root)
+    build(root)
+    return root
+
+
+def clean(root: Path) -> dict[str, bytes]:
+    out = root.parent / "clean"
+    shutil.rmtree(out, ignore_errors=True)
+    build(root, out_dir=out, cache=False)
+    return files(out)
+
+
+def test_cache_files_are_json_under_dot_cache(site):
+    folder = site / ".cache" / "build"
+    index = json.loads((folder / "index.json").read_text())
+    assert set(index["stamps"]) == {"posts/a.md", "posts/b.md", "posts/c.md"}
+    assert len(index["articles"]) == 3
+    manifests = list(folder.glob("out-*.json"))
+    assert len(manifests) == 1 and "index.html" in json.loads(manifests[0].read_text())["files"]
+
+
+@pytest.mark.parametrize("damage", ["garbage", "truncated", "wrong-types", "empty"])
+def test_corrupt_index_is_rebuilt_with_a_warning(site, damage, caplog):
+    index = site / ".cache/build/index.json"
+    data = index.read_text()
+    index.write_text(
+        {
+            "garbage": "{not json",
+            "truncated": data[: len(data) // 2],
+            "wrong-types": data.replace('"stamps":{', '"stamps":{"posts/x.md":"oops",', 1),
+            "empty": "",
+        }[damage]
+    )
+    (site / "content/posts/a.md").write_text(post("Alpha 2", "2024-01-01", body="New.\n"))
+    with caplog.at_level(logging.WARNING):
+        report = build(site)
+    assert "build cache" in caplog.text and "rebuilding" in caplog.text
+    assert report.rendered == 2  # a and b rendered again; nothing taken from the bad cache
+    assert files(site / "public") == clean(site)
+    assert json.loads(index.read_text())["articles"]  # and a good cache written back
+
+
+def test_damaged_pack_is_detected_by_crc(site, caplog):
+    pack = site / ".cache/build/pack.bin"
+    data = bytearray(pack.read_bytes())
+    at = data.find(b"Beta body")
+    data[at : at + 4] = b"Evil"
+    pack.write_bytes(bytes(data))
+    (site / "templates/base.html").write_text((site / "templates/base.html").read_text() + "\n")  # force rendering
+    with caplog.at_level(logging.WARNING):
+        build(site)
+    assert "damaged" in caplog.text
+    assert b"Evil" not in (site / "public/posts/beta/index.html").read_bytes()
+    assert files(site / "public") == clean(site)
+
+
+def test_short_pack_discards_the_index(site, caplog):
+    pack = site / ".cache/build/pack.bin"
+    pack.write_bytes(pack.read_bytes()[:10])
+    (site / "content/posts/b.md").write_text(post("Beta", "2024-02-01", body="Changed.\n"))
+    with caplog.at_level(logging.WARNING):
+        report = build(site)
+    assert "shorter than its index" in caplog.text and report.rendered == 2
+    assert files(site / "public") == clean(site)
+
+
+def test_corrupt_output_manifest_is_rebuilt(site, caplog):
+    manifest = next((site / ".cache/build").glob("out-*.json"))
+    manifest.write_text('{"format": 1, "signature": 3}')
+    with caplog.at_level(logging.WARNING):
+        report = build(site)
+    assert "not in the expected shape" in caplog.text
+    assert not report.noop and report.published.written == 0  # compared byte by byte instead
+    assert files(site / "public") == clean(site)
+
+
+def test_same_size_edit_with_restored_mtime_is_noticed(site):
+    path = site / "content/posts/b.md"
+    old = path.stat()
+    path.write_text(path.read_text().replace("Beta body", "Bxta body"))
+    os.utime(path, ns=(old.st_atime_ns, old.st_mtime_ns))  # size and mtime as before; ctime is not
+    build(site)
+    assert "Bxta body" in (site / "public/posts/beta/index.html").read_text()
+
+
+def test_output_edited_by_hand_is_repaired(site):
+    page = site / "public/posts/alpha/index.html"
+    page.write_text("defaced")
+    report = build(site)
+    assert not report.noop
+    assert files(site / "public") == clean(site)
+
+
+def test_output_deleted_by_hand_is_restored(site):
+    (site / "public/feed.xml").unlink()
+    build(site)
+    assert files(site / "public") == clean(site)
+
+
+def test_cache_from_another_renderer_version_is_not_used(site):
+    index = site / ".cache/build/index.json"
+    data = json.loads(index.read_text())
+    data["key"] = "another renderer"
+    index.write_text(json.dumps(data))
+    report = build(site, out_dir=site / "other")
+    assert report.rendered == 2
+
+
+@pytest.mark.parametrize(
+    "date",
+    [
+        datetime(2024, 1, 2, 3, 4, 5, tzinfo=timezone.utc),
+        datetime(2024, 7, 2, 3, 4, tzinfo=ZoneInfo("Europe/Paris")),
+        datetime(2024, 1, 2, tzinfo=timezone(timedelta(hours=5, minutes=30))),
+    ],
+)
+def test_article_json_round_trip_keeps_time_zones(date):
+    article = Article(title="T", date=date, updated=date, body="b", tags=("x", "y"), extra=(("k", [1, "v"]),), path="p.md")
+    data = article_to_json(article)
+    back = article_from_json(json.loads(json.dumps(data)), "b", "p.md")
+    assert back == article and back.date.tzinfo == date.tzinfo and back.date.isoformat() == date.isoformat()
+
+
+def test_front_matter_json_cannot_hold_is_not_cached():
+    article = Article(title="T", date=NOW, body="", extra=(("when", {1: "int key"}),))
+    assert article_to_json(article) is None  # JSON turns the key into "1": re-parse instead
+
+
+def test_manifest_load_rejects_bad_rows(tmp_path):
+    path = tmp_path / "m.json"
+    path.write_text(json.dumps({"format": 1, "signature": "", "pages": {}, "files": {"a": ["short", 1, 2]}}))
+    assert OutputManifest.load(path).files == {}
+
+
+def test_open_missing_cache_is_empty(tmp_path):
+    cache = BuildCache.open(tmp_path / "nothing", "k")
+    assert cache.meta("0" * 40) is None

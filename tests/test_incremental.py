@@ -1,0 +1,237 @@
+"""Incremental builds are exactly right: after any sequence of edits, the tree an
+incremental build leaves equals, byte for byte, what a clean build (no cache) makes.
+
+A property test (hypothesis) draws sequences of edits on a small site: title, date,
+tags, draft flag, summary, body, delete, rename, add, a template, a static file,
+site.toml; plus a few fixed cases (second build writes nothing, a template change
+reuses Markdown).
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+from conftest import install_theme, post, write_files
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from generator.config import load_site_config
+from generator.pipeline import BuildOptions, build_site
+
+NOW = datetime(2025, 6, 1, tzinfo=timezone.utc)
+
+BASE = {
+    "site.toml": 'title = "Inc"\nbase_url = "https://example.org/blog/"\nper_page = 2\nfeed_items = 3\n',
+    "content/posts/a.md": post("Alpha", "2024-01-01", tags="[python, web]", body="# A\n\nFirst *post*.\n\n```python\nx = 1\n```\n"),
+    "content/posts/b.md": post("Beta", "2024-02-01", tags="[python]", body="Second [link](../a/).\n"),
+    "content/posts/c.md": post("Gamma", "2024-03-01", tags="[web, news]", summary="Own summary"),
+    "content/posts/d.md": post("Delta", "2024-04-01", draft="true"),
+    "content/feedx/e.md": post("Epsilon", "2024-05-01", source="feedx", platform="ghost", original_url="https://x.example/e", guid="e"),
+}
+NAMES = ["a", "b", "c", "d", "f"]  # f does not exist at first: edits to it create it
+
+TITLES = st.sampled_from(["Alpha", "Beta", "Zeta", "Same", "Überschrift"])
+DATES = st.sampled_from(["2023-12-31", "2024-02-01", "2024-06-15T10:00:00+02:00", "2030-01-01"])
+TAGS = st.sampled_from(["[]", "[python]", "[web, python]", "[news]", "[Python, rust]"])
+BODIES = st.sampled_from(["Plain.\n", "## Heading\n\nText with `code`.\n", "```sql\nSELECT 1;\n```\n", "Para one.\n\nPara two.\n"])
+
+EDITS = st.one_of(
+    st.tuples(st.just("title"), st.sampled_from(NAMES), TITLES),
+    st.tuples(st.just("date"), st.sampled_from(NAMES), DATES),
+    st.tuples(st.just("tags"), st.sampled_from(NAMES), TAGS),
+    st.tuples(st.just("draft"), st.sampled_from(NAMES), st.booleans()),
+    st.tuples(st.just("summary"), st.sampled_from(NAMES), st.sampled_from(["", "Short one", "Another summary"])),
+    st.tuples(st.just("body"), st.sampled_from(NAMES), BODIES),
+    st.tuples(st.just("delete"), st.sampled_from(NAMES), st.none()),
+    st.tuples(st.just("rename"), st.sampled_from(NAMES), st.sampled_from(["g", "h"])),
+    st.tuples(st.just("template"), st.sampled_from(["post.html", "_macros.html", "base.html"]), st.integers(0, 3)),
+    st.tuples(st.just("static"), st.sampled_from(["style.css", "pic.png"]), st.integers(0, 3)),
+    st.tuples(st.just("config"), st.sampled_from(["title", "per_page"]), st.integers(1, 3)),
+)
+
+
+def _fields(path: Path) -> dict[str, str]:
+    """An existing post's front matter as a dict (our test files are simple key: value lines)."""
+    text = path.read_text() if path.exists() else post("New", "2024-01-15")
+    front, body = text.split("---\n")[1], text.split("---\n", 2)[2]
+    fields = dict(line.split(": ", 1) for line in front.splitlines())
+    fields["__body__"] = body
+    return fields
+
+
+def _write_post(path: Path, fields: dict[str, str]) -> None:
+    body = fields.pop("__body__")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("---\n" + "".join(f"{k}: {v}\n" for k, v in fields.items()) + "---\n" + body)
+
+
+def apply_edit(root: Path, edit: tuple) -> None:
+    kind, name, value = edit
+    if kind == "template":
+        path = root / "templates" / name
+        path.write_text(path.read_text() + f"{{# edit {value} #}}\n" if value else path.read_text().replace("Older post", "Previous post"))
+        return
+    if kind == "static":
+        path = root / "static" / name
+        if name == "pic.png":
+            path.write_bytes(b"\x89PNG fake image %d" % value)
+        else:
+            path.write_text(path.read_text() + f"\n/* {value} */\n")
+        return
+    if kind == "config":
+        title = f"Inc {value}" if name == "title" else "Inc"
+        per_page = value if name == "per_page" else 2
+        (root / "site.toml").write_text(f'title = "{title}"\nbase_url = "https://example.org/blog/"\nper_page = {per_page}\nfeed_items = 3\n')
+        return
+    path = root / "content" / "posts" / f"{name}.md"
+    if kind == "delete":
+        path.unlink(missing_ok=True)
+        return
+    if kind == "rename":
+        if path.exists():
+            path.rename(path.with_name(f"{value}.md"))
+        return
+    fields = _fields(path)
+    if kind == "draft":
+        fields["draft"] = "true" if value else "false"
+    elif kind == "body":
+        fields["__body__"] = value
+    elif kind == "summary":
+        fields.pop("summary", None)
+        if value:
+            fields["summary"] = value
+    else:
+        fields[kind] = value
+    _write_post(path, fields)
+
+
+def files(root: Path) -> dict[str, bytes]:
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def incremental(root: Path, **kw):
+    return build_site(load_site_config(root), BuildOptions(now=NOW, **kw))
+
+
+def clean_tree(root: Path, out: Path) -> dict[str, bytes]:
+    shutil.rmtree(out, ignore_errors=True)
+    build_site(load_site_config(root), BuildOptions(now=NOW, out_dir=out, cache=False))
+    return files(out)
+
+
+def new_site(folder: Path) -> Path:
+    root = folder / "site"
+    write_files(root, BASE)
+    install_theme(root)
+    return root
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(EDITS, min_size=1, max_size=6))
+def test_incremental_equals_clean_after_any_edits(edits):
+    with tempfile.TemporaryDirectory() as tmp:
+        root = new_site(Path(tmp))
+        incremental(root)
+        for edit in edits:
+            apply_edit(root, edit)
+            incremental(root)
+            assert files(root / "public") == clean_tree(root, Path(tmp) / "clean"), f"after {edit}"
+
+
+def test_second_build_writes_nothing_and_says_so(tmp_path):
+    root = new_site(tmp_path)
+    first = incremental(root)
+    assert first.published.written > 20 and not first.noop
+    before = {p: p.stat().st_mtime_ns for p in (root / "public").rglob("*")}
+    second = incremental(root)
+    assert second.noop and second.published.written == 0 and second.published.removed == 0
+    assert {p: p.stat().st_mtime_ns for p in (root / "public").rglob("*")} == before
+
+
+def test_one_edit_renders_one_post_and_rewrites_only_what_shows_it(tmp_path):
+    root = new_site(tmp_path)
+    incremental(root)
+    stamps = {p.relative_to(root / "public").as_posix(): p.stat().st_mtime_ns for p in (root / "public").rglob("*.html")}
+    apply_edit(root, ("body", "c", "Changed body.\n"))
+    report = incremental(root)
+    assert report.rendered == 1
+    changed = {rel for rel, ns in stamps.items() if (root / "public" / rel).stat().st_mtime_ns != ns}
+    assert changed == {"posts/gamma/index.html"}  # c has its own summary: no listing shows its body
+
+
+def test_template_change_rerenders_pages_without_markdown(tmp_path):
+    root = new_site(tmp_path)
+    incremental(root)
+    apply_edit(root, ("template", "post.html", 0))
+    report = incremental(root)
+    assert report.rendered == 0
+    assert "Previous post" in (root / "public/posts/beta/index.html").read_text()
+
+
+def test_clean_option_ignores_the_cache(tmp_path):
+    root = new_site(tmp_path)
+    incremental(root)
+    report = incremental(root, clean=True)
+    assert not report.noop and report.rendered == 4 and report.published.written == 0
+
+
+def test_image_change_copies_the_image_alone(tmp_path):
+    root = new_site(tmp_path)
+    (root / "static/pic.png").write_bytes(b"one")
+    incremental(root)
+    (root / "static/pic.png").write_bytes(b"two")
+    report = incremental(root)
+    assert report.page_cache.rendered == 0 and report.published.written == 1
+    assert (root / "public/static/pic.png").read_bytes() == b"two"
+
+
+def test_stylesheet_change_rerenders_pages_naming_it(tmp_path):
+    root = new_site(tmp_path)
+    incremental(root)
+    apply_edit(root, ("static", "style.css", 1))
+    report = incremental(root)
+    assert report.rendered == 0 and report.page_cache.rendered > 5  # every page links the new fingerprint
+    assert files(root / "public") == clean_tree(root, tmp_path / "clean")
+
+
+def test_pages_rendered_by_forked_workers_are_the_same(tmp_path, monkeypatch):
+    import threading
+
+    import generator.pipeline as pipeline
+
+    if threading.active_count() > 1:
+        pytest.skip("pages are forked only from a single-threaded process")
+    forked = []
+    real_pool = pipeline.ProcessPoolExecutor
+    monkeypatch.setattr(pipeline, "ProcessPoolExecutor", lambda *a, **kw: forked.append(kw["mp_context"].get_start_method()) or real_pool(*a, **kw))
+    root = new_site(tmp_path)
+    serial = clean_tree(root, tmp_path / "serial")
+    monkeypatch.setattr(pipeline, "PAGE_POOL_THRESHOLD", 1)
+    monkeypatch.setattr(pipeline, "_worker_count", lambda items, workers: 2)
+    assert clean_tree(root, tmp_path / "forked") == serial
+    assert forked.count("fork") >= 2  # Markdown and pages
+    incremental(root, clean=True)
+    assert files(root / "public") == serial
+
+
+def test_errors_found_by_pool_workers_name_file_and_line(tmp_path, monkeypatch):
+    import generator.pipeline as pipeline
+    from generator.errors import ContentErrors
+
+    root = new_site(tmp_path)
+    (root / "content/posts/bad.md").write_text("---\ntitle: Bad\ndate: not a date\n---\n")
+    (root / "content/posts/latin1.md").write_bytes(b"---\ntitle: caf\xe9\ndate: 2024-01-01\n---\n")
+    with pytest.raises(ContentErrors) as here:
+        incremental(root)
+    monkeypatch.setattr(pipeline, "_worker_count", lambda items, workers: 2 if items else 1)
+    with pytest.raises(ContentErrors) as pooled:
+        incremental(root)
+    assert [str(e) for e in pooled.value.errors] == [str(e) for e in here.value.errors] == [
+        "posts/bad.md:3: bad 'date': Invalid isoformat string: 'not a date'",
+        "posts/latin1.md: not UTF-8 text (byte 14); save the file as UTF-8",
+    ]
+    assert not (root / "public").exists()

@@ -1,0 +1,165 @@
+"""serve.py: the dev loop over real HTTP and a real file watcher.
+
+Start the server on a free port, fetch pages, edit a post and see the page change and
+the reload signal fire; break a post and see the error while the old page is still
+served; fix it and see it recover. Plus the command itself under a real Ctrl-C.
+"""
+
+from __future__ import annotations
+
+import re
+import signal
+import subprocess
+import sys
+import time
+from datetime import datetime, timezone
+
+import httpx
+import pytest
+from conftest import REPO, post
+
+from generator.config import load_site_config
+from generator.pipeline import BuildOptions, build_site
+from generator.serve import DevServer, classify
+
+NOW = datetime(2025, 6, 1, tzinfo=timezone.utc)
+SITE = {
+    "site.toml": 'title = "Dev"\nbase_url = "https://example.org/blog/"\n',
+    "content/posts/a.md": post("Alpha", "2024-01-01", body="First version.\n"),
+    "content/posts/b.md": post("Beta", "2024-02-01", tags="[python]"),
+    "content/posts/draft.md": post("Work in progress", "2024-03-01", draft="true"),
+    "content/posts/later.md": post("Coming soon", "2031-01-01"),
+}
+
+
+def wait_for_version(client: httpx.Client, since: int, ok: bool = True, deadline_s: float = 20.0) -> dict:
+    """Long-poll until the server reports a new version that succeeded (``ok``) or failed.
+
+    An editor's save can be seen half-written; the debounce makes that rare, and
+    waiting for the expected outcome keeps the test from depending on it.
+    """
+    deadline = time.monotonic() + deadline_s
+    while time.monotonic() < deadline:
+        state = client.get("/__livereload", params={"since": since}).json()
+        if state["version"] != since and (state["error"] is None) == ok:
+            return state
+        since = state["version"]
+    raise AssertionError(f"no rebuild signal after {deadline_s} s")
+
+
+@pytest.fixture
+def server(make_site):
+    root = make_site(SITE)
+    dev = DevServer(root, port=0, now=lambda: NOW, poll_timeout=1.0).start()
+    yield dev
+    dev.stop()
+
+
+@pytest.fixture
+def client(server):
+    with httpx.Client(base_url=server.url, timeout=10) as c:
+        yield c
+
+
+def test_serves_pages_with_drafts_future_and_the_reload_script(server, client):
+    home = client.get("/")
+    assert home.status_code == 200 and home.headers["content-type"].startswith("text/html")
+    assert "Work in progress" in home.text and "Coming soon" in home.text
+    assert re.search(r'<script src="/__livereload\.js\?v=\d+" defer></script>\n</head>', home.text)
+    assert f'href="{server.url}' in home.text or 'href="/' in home.text  # links point at the dev server
+    script = client.get("/__livereload.js")
+    assert script.status_code == 200 and "javascript" in script.headers["content-type"] and "location.reload" in script.text
+    head = client.head("/robots.txt")
+    assert head.status_code == 200 and head.content == b"" and int(head.headers["content-length"]) > 0
+    missing = client.get("/no/such/page/")
+    assert missing.status_code == 404 and "__livereload.js" in missing.text
+
+
+def test_never_touches_public(server):
+    assert not (server.root / "public").exists()
+    assert (server.root / ".cache/serve-public/index.html").is_file()
+
+
+def test_edit_reload_break_and_recover(server, client):
+    page = client.get("/posts/alpha/").text
+    assert "First version." in page
+    version = client.get("/__livereload", params={"since": "now"}).json()["version"]
+
+    # an edit: the page changes and the reload signal fires
+    (server.root / "content/posts/a.md").write_text(post("Alpha", "2024-01-01", body="Second version.\n"))
+    state = wait_for_version(client, version)
+    assert state["error"] is None
+    assert "Second version." in client.get("/posts/alpha/").text
+    version = state["version"]
+
+    # broken front matter: the error is reported, the last good page is still served
+    (server.root / "content/posts/a.md").write_text("---\ntitle: [unclosed\ndate: 2024-01-01\n---\nThird version.\n")
+    state = wait_for_version(client, version, ok=False)
+    assert state["error"] and re.search(r"posts/a\.md:\d+: invalid YAML", state["error"])
+    assert "Second version." in client.get("/posts/alpha/").text
+    version = state["version"]
+
+    # fixed: the error clears and the new text is served
+    (server.root / "content/posts/a.md").write_text(post("Alpha", "2024-01-01", body="Fourth version.\n"))
+    state = wait_for_version(client, version)
+    assert state["error"] is None
+    assert "Fourth version." in client.get("/posts/alpha/").text
+
+
+def test_template_and_config_changes_rebuild(server, client):
+    version = client.get("/__livereload", params={"since": "now"}).json()["version"]
+    post_html = server.root / "templates/post.html"
+    post_html.write_text(post_html.read_text().replace("Older post", "Earlier post"))
+    state = wait_for_version(client, version)
+    assert state["error"] is None and server.last_report.rendered == 0  # no Markdown re-rendered
+    assert server.last_report.published.written == 3  # the three post pages with an older neighbour
+    assert "Earlier post" in client.get("/posts/beta/").text
+    (server.root / "site.toml").write_text('title = "Renamed"\n')
+    state = wait_for_version(client, state["version"])
+    assert state["error"] is None and "Renamed" in client.get("/").text
+    (server.root / "site.toml").write_text('titel = "Typo"\n')
+    state = wait_for_version(client, state["version"], ok=False)
+    assert "unknown key 'titel'" in state["error"] and "Renamed" in client.get("/").text
+
+
+def test_classify_sorts_changes_by_kind(make_site):
+    root = make_site({"site.toml": ""})
+    site = load_site_config(root)
+    changes = classify(site, [
+        root / "content/posts/x.md", root / "content/posts/.x.md.swp", root / "templates/base.html",
+        root / "static/style.css", root / "site.toml", root / "public/index.html", root / "content/posts/notes.txt",
+    ])
+    assert [(c.kind, c.path) for c in changes] == [
+        ("config", "site.toml"), ("template", "templates/base.html"),
+        ("static", "static/style.css"), ("content", "content/posts/x.md"),
+    ]
+
+
+def test_build_output_has_no_reload_script(make_site):
+    root = make_site(SITE)
+    build_site(load_site_config(root), BuildOptions(now=NOW))
+    for page in (root / "public").rglob("*.html"):
+        assert "livereload" not in page.read_text()
+
+
+def test_serve_command_stops_cleanly_on_ctrl_c(make_site):
+    root = make_site(SITE)
+    proc = subprocess.Popen(
+        [sys.executable, str(REPO / "build.py"), "--root", str(root), "serve", "--port", "0"],
+        stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True,
+    )
+    try:
+        url = None
+        deadline = time.monotonic() + 30
+        while url is None and time.monotonic() < deadline:
+            line = proc.stderr.readline()
+            match = re.search(r"on (http://127\.0\.0\.1:\d+/)", line)
+            url = match.group(1) if match else None
+        assert url, "the server did not say where it listens"
+        assert "Alpha" in httpx.get(url, timeout=10).text
+        proc.send_signal(signal.SIGINT)
+        assert proc.wait(timeout=15) == 0
+        assert "Traceback" not in proc.stderr.read()
+    finally:
+        if proc.poll() is None:
+            proc.kill()
