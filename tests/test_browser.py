@@ -47,6 +47,7 @@ AUDITED = {
     "archive": "/archive/",
     "search": f"/search/?q={SEARCH_WORD}",
     "404": "/404.html",
+    "status": "/status/",
 }
 
 
