@@ -92,3 +92,66 @@ def test_refetch_of_unchanged_feeds_writes_nothing(built_site: Path):
         (built_site / "feeds/feeds.toml").write_text("\n".join(tables))
         assert main(["--root", str(built_site), "-q", "fetch"]) == 0
     assert {p: p.stat().st_mtime_ns for p in content.rglob("*.md")} == before
+
+
+HOSTILE_FEED = b"""<?xml version="1.0" encoding="utf-8"?>
+<rss version="2.0" xmlns:content="http://purl.org/rss/1.0/modules/content/" xmlns:dc="http://purl.org/dc/elements/1.1/">
+<channel><title>Hostile &lt;script&gt;alert(0)&lt;/script&gt;</title><link>https://hostile.example/</link>
+<item>
+  <title>&lt;script&gt;alert(1)&lt;/script&gt;Hostile &lt;img src=x onerror=alert(2)&gt;title</title>
+  <link>javascript:alert(3)</link>
+  <guid>hostile-1</guid>
+  <pubDate>Mon, 06 Jan 2025 10:00:00 GMT</pubDate>
+  <dc:creator>&lt;svg onload=alert(4)&gt;Mallory</dc:creator>
+  <category>&lt;b onmouseover=alert(5)&gt;evil&lt;/b&gt;</category>
+  <category>javascript:alert(6)</category>
+  <description>&lt;a href="javascript:alert(7)"&gt;summary&lt;/a&gt;</description>
+  <content:encoded><![CDATA[<p onclick="alert(8)">Body <a href="javascript:alert(9)">link</a>
+  <a href="jav&#x09;ascript:alert(10)">tab</a> <img src="x" onerror="alert(11)"></p>
+  <script>alert(12)</script><style>body{display:none}</style>
+  <iframe src="https://evil.example/frame"></iframe><object data="x.swf"></object>
+  <form action="https://evil.example/"><input name="q"></form><base href="https://evil.example/">
+  <p>[md](javascript:alert(13)) and <code>&lt;script&gt;alert(14)&lt;/script&gt;</code> as code.</p>]]></content:encoded>
+</item>
+</channel></rss>
+"""
+
+
+def test_hostile_item_leaves_nothing_executable_in_the_built_site(tmp_path: Path):
+    from conftest import install_theme
+
+    root = tmp_path / "site"
+    with FeedServer() as server:
+        url = server.route("/hostile.xml", conditional(HOSTILE_FEED))
+        (root / "feeds").mkdir(parents=True)
+        (root / "feeds/feeds.toml").write_text(f'[[feed]]\nname = "hostile"\nurl = "{url}"\n')
+        (root / "site.toml").write_text('title = "Safe"\nbase_url = "https://safe.example/"\n')
+        assert main(["--root", str(root), "-q", "fetch", "--strict"]) == 0
+    install_theme(root)
+    build_site(load_site_config(root), BuildOptions(now=datetime(2030, 1, 1, tzinfo=timezone.utc)))
+    public = root / "public"
+    pages = [p for p in public.rglob("*.html")]
+    assert any("posts" in p.parts for p in pages)
+    for page in pages:
+        soup = BeautifulSoup(page.read_text(), "html.parser")
+        for script in soup.find_all("script"):
+            assert script.get("src", "").startswith("/static/") or script.get("type") == "application/ld+json", page
+        for tag in soup.find_all(True):
+            assert tag.name not in ("style", "object", "embed", "base", "svg"), (page, tag.name)
+            if tag.name == "form":  # only the site's own search form
+                assert "search-form" in tag.get("class", []), page
+            for attr, value in tag.attrs.items():
+                assert not attr.lower().startswith("on"), (page, tag.name, attr)
+                if attr in ("href", "src", "action"):
+                    text = re.sub(r"[\x00-\x20]", "", str(value)).lower()
+                    assert not text.startswith(("javascript:", "vbscript:", "data:")), (page, attr, value)
+            if tag.name == "iframe":
+                assert "evil.example" not in tag.get("src", "")
+        for data in soup.find_all("script", type="application/ld+json"):
+            assert "</script" not in data.string.lower()
+    article = next(public.glob("posts/*/index.html")).read_text()
+    assert "&lt;script&gt;alert(14)&lt;/script&gt;" in article  # code about scripts is kept as text
+    for xml in ("feed.xml", "atom.xml"):
+        parsed = feedparser.parse(io.BytesIO((public / xml).read_bytes()))
+        content = parsed.entries[0].content[0].value
+        assert "<script" not in content and "javascript:" not in content and "onerror" not in content
