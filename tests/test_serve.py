@@ -163,3 +163,20 @@ def test_serve_command_stops_cleanly_on_ctrl_c(make_site):
     finally:
         if proc.poll() is None:
             proc.kill()
+
+
+@pytest.mark.browser
+def test_open_browser_follows_an_edit_and_shows_the_error_overlay(server, browser):
+    """In a real browser: the page reloads itself after a save, and a broken save shows the overlay."""
+    page = browser.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.goto(server.url + "/posts/alpha/")
+    assert "First version." in page.inner_text(".e-content")
+    (server.root / "content/posts/a.md").write_text(post("Alpha", "2024-01-01", body="Edited in the editor.\n"))
+    page.get_by_text("Edited in the editor.").wait_for(timeout=20_000)  # no eval: the page's CSP forbids it
+    (server.root / "content/posts/a.md").write_text("---\ntitle: [broken\ndate: 2024-01-01\n---\n")
+    page.get_by_text("posts/a.md", exact=False).first.wait_for(timeout=20_000)
+    assert "Edited in the editor." in page.inner_text(".e-content")  # the last good page stays
+    assert errors == []
+    page.close()
