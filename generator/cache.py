@@ -12,7 +12,9 @@ pack of text; never pickle, so a cache can be read, diffed and thrown away safel
     modified more than :data:`RACY_NS` before the build that recorded it started (a
     later edit within the same clock tick would otherwise go unseen).
     ``articles``: file sha1 -> the parsed front matter (JSON), the table of contents,
-    the reading time, and where the body and rendered HTML sit in ``pack.bin``.
+    the reading time, and where the body and rendered HTML sit in ``pack.bin``
+    (and, once a build made it, the post's search-index text, tagged with a hash of
+    ``search.py`` so that new search code recomputes it).
 ``pack.bin``
     UTF-8 bodies and HTML, appended to; each entry carries a CRC-32 checked on read.
     Rewritten whole when more than half of it is dead.
@@ -38,7 +40,7 @@ import zlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable, Sequence
 from zoneinfo import ZoneInfo
 
 from .files import atomic_write
@@ -364,6 +366,25 @@ class BuildCache:
         self.dirty = True
         self._used.add(digest)
 
+    def search_fields(self, digest: str | None, version: str, compute: Callable[[], Sequence[str]]) -> list[str]:
+        """A post's search-index text (``search.text_fields``), kept in the pack beside its HTML.
+
+        It is fixed by the file (HTML and tags) and the search code (``version``);
+        ``compute`` makes it when not cached, and it is then remembered.
+        """
+        entry = self._articles.get(digest) if digest else None
+        where = entry.get("search") if entry else None
+        if where and where[0] == version:
+            try:
+                return json.loads(self._text(where[1:]))
+            except ValueError as exc:
+                log.warning("build cache: %s; recomputing a search entry", exc)
+        fields = list(compute())
+        if entry is not None:
+            entry["search"] = [version, *self._append(json.dumps(fields, ensure_ascii=False))]
+            self.dirty = True
+        return fields
+
     def _append(self, text: str) -> list[int]:
         """Add text to the end of pack.bin now (the saved index vouches only for what came
         before, so a crash here loses nothing), rather than holding a build's HTML in memory."""
@@ -403,7 +424,7 @@ class BuildCache:
             return  # exactly what is on disk already
         self.folder.mkdir(parents=True, exist_ok=True)
         live = {d: e for d, e in self._articles.items() if d in self._used}
-        live_bytes = sum(e["body"][1] + (e["html"][1] if e["html"] else 0) for e in live.values())
+        live_bytes = sum(e["body"][1] + (e["html"][1] if e["html"] else 0) + (e["search"][2] if e.get("search") else 0) for e in live.values())
         size = self._pack_size + self._appended
         if size > 2 * live_bytes + (1 << 20):
             size = self._compact(live)
@@ -431,6 +452,11 @@ class BuildCache:
                         out.write(self._read(old[0], old[1]))
                         entry[part] = [offset, old[1], old[2]]
                         offset += old[1]
+                if entry.get("search"):
+                    version, *old = entry["search"]
+                    out.write(self._read(old[0], old[1]))
+                    entry["search"] = [version, offset, old[1], old[2]]
+                    offset += old[1]
         self.close()
         os.replace(tmp, pack)
         self._pack_size, self._appended = offset, 0
@@ -461,6 +487,12 @@ def _valid_entry(entry: Any, pack_size: int) -> bool:
         if not (isinstance(where, list) and len(where) == 3 and all(isinstance(n, int) for n in where)):
             return False
         if where[0] < 0 or where[1] < 0 or where[0] + where[1] > pack_size:
+            return False
+    search = entry.get("search")
+    if search is not None:  # [version, offset, length, crc] of search.text_fields
+        if not (isinstance(search, list) and len(search) == 4 and isinstance(search[0], str) and all(isinstance(n, int) for n in search[1:])):
+            return False
+        if search[1] < 0 or search[2] < 0 or search[1] + search[2] > pack_size:
             return False
     return True
 

@@ -335,7 +335,12 @@ def _signature(site_digest: str, rows: list, options: BuildOptions, cache: cache
 
 
 def _outputs(
-    site: SiteConfig, posts: list[Post], options: BuildOptions, extra_pages: list[Page], memo: "_PageCache | None" = None
+    site: SiteConfig,
+    posts: list[Post],
+    options: BuildOptions,
+    extra_pages: list[Page],
+    memo: "_PageCache | None" = None,
+    search_known: Callable[[Post], Sequence[str]] | None = None,
 ) -> list[OutputFile]:
     from .assemble import assemble_pages
     from .markup import pygments_css
@@ -349,7 +354,7 @@ def _outputs(
     pages = assemble_pages(site, posts) + extra_pages
     files = _render_pages(renderer, pages, memo)
     files += site_feeds(site, posts, renderer.absolute)
-    files += search_files(posts, renderer)
+    files += search_files(posts, renderer, search_known)
     modified = {p.url: p.article.updated or p.date for p in posts}
     entries = [(pg.url, modified.get(pg.url)) for pg in pages if pg.url != "/404.html"]
     files.append(_reused(memo, "sitemap.xml", entries) or sitemap(entries, renderer.absolute))
@@ -531,11 +536,27 @@ def _build(site, options, report, out_dir, cache, manifest, rows, page_digest, b
         if manifest is not None:
             memo = cachelib.PageMemo(page_digest, posts, sources.shas, Post)
             report.page_cache = _PageCache(memo, manifest, out_dir, progress=bar("render", len(posts)) if bar else None)
-        files = _outputs(site, posts, options, [health], report.page_cache)
+        files = _outputs(site, posts, options, [health], report.page_cache, _cached_search_fields(cache, sources.shas))
     with _stage(report, "publish"):
         report.published = publish(files, out_dir, manifest.files if manifest and manifest.files else None)
     report.articles = len(articles)
     report.pages = len(files)
+
+
+def _cached_search_fields(cache: cachelib.BuildCache | None, shas: dict[str, str]) -> Callable[[Post], Sequence[str]] | None:
+    """Each post's search-index text from the cache (made and cached when missing): only
+    an edited post's HTML is turned into plain text and words again."""
+    if cache is None:
+        return None
+    from . import search
+
+    version = cachelib.sha1(Path(search.__file__).read_bytes())[:16]
+
+    def known(post: Post) -> Sequence[str]:
+        compute = lambda: search.text_fields(post.html, [t.name for t in post.tags])  # noqa: E731
+        return cache.search_fields(shas.get(post.article.path), version, compute)
+
+    return known
 
 
 def _render_missing(articles: list[Article], sources: _Sources, cache, options: BuildOptions, bar) -> tuple[list[Rendered], list[int]]:
