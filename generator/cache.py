@@ -367,7 +367,8 @@ class BuildCache:
         self._used.add(digest)
 
     def search_fields(self, digest: str | None, version: str, compute: Callable[[], Sequence[str]]) -> list[str]:
-        """A post's search-index text (``search.text_fields``), kept in the pack beside its HTML.
+        """A post's search-index text (``search.encoded_text_fields``: strings without a
+        newline), kept in the pack beside its HTML.
 
         It is fixed by the file (HTML and tags) and the search code (``version``);
         ``compute`` makes it when not cached, and it is then remembered.
@@ -376,12 +377,12 @@ class BuildCache:
         where = entry.get("search") if entry else None
         if where and where[0] == version:
             try:
-                return json.loads(self._text(where[1:]))
+                return self._text(where[1:]).split("\n")
             except ValueError as exc:
                 log.warning("build cache: %s; recomputing a search entry", exc)
         fields = list(compute())
-        if entry is not None:
-            entry["search"] = [version, *self._append(json.dumps(fields, ensure_ascii=False))]
+        if entry is not None and not any("\n" in f for f in fields):
+            entry["search"] = [version, *self._append("\n".join(fields))]
             self.dirty = True
         return fields
 
