@@ -350,7 +350,7 @@ def _outputs(
 
     # Code colours with AA contrast in both schemes.
     asset_files, asset_urls = collect_assets(site.path("static"), {"highlight.css": pygments_css("xcode", "github-dark").encode()})
-    renderer = Renderer(site, site.path("templates"), asset_urls)
+    renderer = Renderer(site, site.path("templates"), asset_urls, bytecode_dir=_cache_dir(site) if memo else None)
     pages = assemble_pages(site, posts) + extra_pages
     files = _render_pages(renderer, pages, memo)
     files += site_feeds(site, posts, renderer.absolute)
@@ -450,6 +450,10 @@ def _render_page_range(start: int, count: int) -> list[tuple[str, bytes]]:
 # ---------------------------------------------------------------- the build
 
 
+def _cache_dir(site: SiteConfig) -> Path:
+    return site.root.resolve() / ".cache" / "build"
+
+
 def _out_key(out_dir: Path, options: BuildOptions) -> str:
     return cachelib.digest_parts([str(out_dir.resolve()), repr((options.drafts, options.future))])[:16]
 
@@ -491,7 +495,7 @@ def build_site(site: SiteConfig, options: BuildOptions = BuildOptions()) -> Buil
     out_dir = (options.out_dir or site.path("output")).resolve()
     cache = manifest = None
     if options.cache:
-        cache = cachelib.BuildCache.open(site.root.resolve() / ".cache" / "build", clean=options.clean)
+        cache = cachelib.BuildCache.open(_cache_dir(site), clean=options.clean)
         manifest = cache.manifest(_out_key(out_dir, options), clean=options.clean)
     with _progress_bar(options.progress) as bar:
         if bar is not None:  # a terminal: the bar shows progress, the summary line the rest
@@ -553,7 +557,7 @@ def _cached_search_fields(cache: cachelib.BuildCache | None, shas: dict[str, str
     version = cachelib.sha1(Path(search.__file__).read_bytes())[:16]
 
     def known(post: Post) -> Sequence[str]:
-        compute = lambda: search.text_fields(post.html, [t.name for t in post.tags])  # noqa: E731
+        compute = lambda: search.encoded_text_fields(post.html, [t.name for t in post.tags])  # noqa: E731
         return cache.search_fields(shas.get(post.article.path), version, compute)
 
     return known
