@@ -534,6 +534,10 @@ class PageMemo:
                 own = f"{post.slug}\0{[t.slug for t in post.tags]!r}\0{post.source!r}"
                 self._posts[id(post)] = digest_parts([sha, post.article.path, own])
 
+    def post_keys(self, posts: Iterable[Any]) -> list[str]:
+        """Each post's digest (its file and what was assembled around it); KeyError if unknown."""
+        return [self._posts[id(p)] for p in posts]
+
     def _encode(self, value: Any, depth: int) -> str:
         """JSON of a context; a big list shared by many pages (pagination) is encoded once."""
         if isinstance(value, self._post_type):

@@ -18,6 +18,7 @@ Output is deterministic: same posts, same bytes.
 from __future__ import annotations
 
 import html
+import io
 import json
 import re
 from typing import Callable, Protocol, Sequence
@@ -111,7 +112,12 @@ def search_index(posts: list[Post], renderer: _Renderer, known: Callable[[Post],
     ``known(post)`` may give a post's ``encoded_text_fields`` from a cache.
     """
     fields = known or (lambda p: encoded_text_fields(p.html, [t.name for t in p.tags]))
-    return ("[" + ",".join(_entry_json(p, renderer, fields(p)) for p in posts) + "]").encode("utf-8")
+    out = io.BytesIO()  # entry by entry: joining 18 MB of strings, then encoding them, holds three copies
+    out.write(b"[")
+    for i, post in enumerate(posts):
+        out.write((b"," if i else b"") + _entry_json(post, renderer, fields(post)).encode("utf-8"))
+    out.write(b"]")
+    return out.getvalue()
 
 
 def search_files(posts: list[Post], renderer: _Renderer, known: Callable[[Post], Sequence[str]] | None = None) -> list[OutputFile]:
