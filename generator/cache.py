@@ -12,7 +12,9 @@ pack of text; never pickle, so a cache can be read, diffed and thrown away safel
     modified more than :data:`RACY_NS` before the build that recorded it started (a
     later edit within the same clock tick would otherwise go unseen).
     ``articles``: file sha1 -> the parsed front matter (JSON), the table of contents,
-    the reading time, and where the body and rendered HTML sit in ``pack.bin``.
+    the reading time, and where the body and rendered HTML sit in ``pack.bin``
+    (and, once a build made it, the post's search-index text, tagged with a hash of
+    ``search.py`` so that new search code recomputes it).
 ``pack.bin``
     UTF-8 bodies and HTML, appended to; each entry carries a CRC-32 checked on read.
     Rewritten whole when more than half of it is dead.
@@ -38,7 +40,7 @@ import zlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable, Sequence
 from zoneinfo import ZoneInfo
 
 from .files import atomic_write
@@ -364,6 +366,26 @@ class BuildCache:
         self.dirty = True
         self._used.add(digest)
 
+    def search_fields(self, digest: str | None, version: str, compute: Callable[[], Sequence[str]]) -> list[str]:
+        """A post's search-index text (``search.encoded_text_fields``: strings without a
+        newline), kept in the pack beside its HTML.
+
+        It is fixed by the file (HTML and tags) and the search code (``version``);
+        ``compute`` makes it when not cached, and it is then remembered.
+        """
+        entry = self._articles.get(digest) if digest else None
+        where = entry.get("search") if entry else None
+        if where and where[0] == version:
+            try:
+                return self._text(where[1:]).split("\n")
+            except ValueError as exc:
+                log.warning("build cache: %s; recomputing a search entry", exc)
+        fields = list(compute())
+        if entry is not None and not any("\n" in f for f in fields):
+            entry["search"] = [version, *self._append("\n".join(fields))]
+            self.dirty = True
+        return fields
+
     def _append(self, text: str) -> list[int]:
         """Add text to the end of pack.bin now (the saved index vouches only for what came
         before, so a crash here loses nothing), rather than holding a build's HTML in memory."""
@@ -403,7 +425,7 @@ class BuildCache:
             return  # exactly what is on disk already
         self.folder.mkdir(parents=True, exist_ok=True)
         live = {d: e for d, e in self._articles.items() if d in self._used}
-        live_bytes = sum(e["body"][1] + (e["html"][1] if e["html"] else 0) for e in live.values())
+        live_bytes = sum(e["body"][1] + (e["html"][1] if e["html"] else 0) + (e["search"][2] if e.get("search") else 0) for e in live.values())
         size = self._pack_size + self._appended
         if size > 2 * live_bytes + (1 << 20):
             size = self._compact(live)
@@ -431,6 +453,11 @@ class BuildCache:
                         out.write(self._read(old[0], old[1]))
                         entry[part] = [offset, old[1], old[2]]
                         offset += old[1]
+                if entry.get("search"):
+                    version, *old = entry["search"]
+                    out.write(self._read(old[0], old[1]))
+                    entry["search"] = [version, offset, old[1], old[2]]
+                    offset += old[1]
         self.close()
         os.replace(tmp, pack)
         self._pack_size, self._appended = offset, 0
@@ -462,7 +489,16 @@ def _valid_entry(entry: Any, pack_size: int) -> bool:
             return False
         if where[0] < 0 or where[1] < 0 or where[0] + where[1] > pack_size:
             return False
+    search = entry.get("search")
+    if search is not None:  # [version, offset, length, crc] of search.text_fields
+        if not (isinstance(search, list) and len(search) == 4 and isinstance(search[0], str) and all(isinstance(n, int) for n in search[1:])):
+            return False
+        if search[1] < 0 or search[2] < 0 or search[1] + search[2] > pack_size:
+            return False
     return True
+
+
+_encode_str = json.encoder.encode_basestring  # json.dumps(text, ensure_ascii=False), without an encoder per call
 
 
 def digest_parts(parts: Iterable[str]) -> str:
@@ -501,17 +537,27 @@ class PageMemo:
                 own = f"{post.slug}\0{[t.slug for t in post.tags]!r}\0{post.source!r}"
                 self._posts[id(post)] = digest_parts([sha, post.article.path, own])
 
-    def _encode(self, value: Any, depth: int) -> str:
-        """JSON of a context; a big list shared by many pages (pagination) is encoded once."""
+    def post_keys(self, posts: Iterable[Any]) -> list[str]:
+        """Each post's digest (its file and what was assembled around it); KeyError if unknown."""
+        return [self._posts[id(p)] for p in posts]
+
+    def _encode(self, value: Any) -> str:
+        """JSON of a context, with posts, dicts, lists and strings written here rather than
+        through the encoder's ``default`` hook (a tenth of a one-edit build); a big list
+        shared by many pages (pagination) is encoded once."""
         if isinstance(value, self._post_type):
-            return '{"@post":"%s"}' % self._posts[id(value)]  # the common case, without the encoder
-        if depth < 2 and isinstance(value, dict):
-            return "{" + ",".join(self._key(k) + self._encode(v, depth + 1) for k, v in value.items()) + "}"
-        if isinstance(value, list) and len(value) > 32:
+            return '{"@post":"%s"}' % self._posts[id(value)]
+        if isinstance(value, str):
+            return _encode_str(value)
+        if isinstance(value, dict):
+            return "{" + ",".join(self._key(k) + self._encode(v) for k, v in value.items()) + "}"
+        if isinstance(value, (list, tuple)):
+            if len(value) <= 32:
+                return "[" + ",".join(map(self._encode, value)) + "]"
             # Keyed by id: safe because every page (so every list) lives until the build ends.
             hit = self._shared.get(id(value))
             if hit is None:
-                hit = self._shared[id(value)] = self._encoder.encode(value)
+                hit = self._shared[id(value)] = "[" + ",".join(map(self._encode, value)) + "]"
             return hit
         return self._encoder.encode(value)
 
@@ -532,7 +578,7 @@ class PageMemo:
 
     def digest(self, page: Any) -> str | None:
         try:
-            text = self._encode(page.context, 0)
+            text = self._encode(page.context)
         except (TypeError, KeyError, ValueError):
             return None
         return digest_parts([self.globals_key, page.url, page.template, page.output, text])

@@ -33,6 +33,7 @@ import time
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import astuple, dataclass, field, replace
+from functools import lru_cache
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterator, Sequence
@@ -159,6 +160,7 @@ def _parse_render_chunk(files: list[tuple[str, bytes, str]]) -> list[tuple]:
     from .assemble import reading_time
     from .content import parse_article
     from .markup import MarkdownRenderer
+    from .search import encoded_text_fields
 
     renderer = MarkdownRenderer()
     out = []
@@ -172,7 +174,8 @@ def _parse_render_chunk(files: list[tuple[str, bytes, str]]) -> list[tuple]:
             out.append(("error", exc.message, exc.line))
             continue
         result = renderer.render(article.body)
-        out.append(("ok", article, result.html, result.toc, reading_time(result.html)))
+        words = encoded_text_fields(result.html, list(article.tags))  # the search index's costly part, on all cores too
+        out.append(("ok", article, result.html, result.toc, reading_time(result.html), words))
     return out
 
 
@@ -187,6 +190,7 @@ class _Sources:
     articles: list[Article] = field(default_factory=list)
     cached: dict[str, tuple[str, list, int]] = field(default_factory=dict)  # rel path -> html, toc, reading time
     fresh: dict[str, tuple[str, list, int]] = field(default_factory=dict)  # rel path -> html, toc, reading time made while loading
+    search: dict[str, tuple[str, str]] = field(default_factory=dict)  # rel path -> search.encoded_text_fields, made while loading
 
 
 def _published(sources: _Sources, options: BuildOptions) -> list[Article]:
@@ -282,9 +286,10 @@ def _parse_in_pool(site, cache, misses, slots, sources: _Sources, errors: list, 
         if result[0] == "error":
             errors.append(ContentError(rel, result[1], result[2]))
             continue
-        _, article, html, toc, minutes = result
+        _, article, html, toc, minutes, words = result
         slots[index] = article
         sources.fresh[rel] = (html, toc, minutes)
+        sources.search[rel] = words
 
 
 # ---------------------------------------------------------------- the no-op check
@@ -335,7 +340,12 @@ def _signature(site_digest: str, rows: list, options: BuildOptions, cache: cache
 
 
 def _outputs(
-    site: SiteConfig, posts: list[Post], options: BuildOptions, extra_pages: list[Page], memo: "_PageCache | None" = None
+    site: SiteConfig,
+    posts: list[Post],
+    options: BuildOptions,
+    extra_pages: list[Page],
+    memo: "_PageCache | None" = None,
+    search_known: Callable[[Post], Sequence[str]] | None = None,
 ) -> list[OutputFile]:
     from .assemble import assemble_pages
     from .markup import pygments_css
@@ -345,11 +355,11 @@ def _outputs(
 
     # Code colours with AA contrast in both schemes.
     asset_files, asset_urls = collect_assets(site.path("static"), {"highlight.css": pygments_css("xcode", "github-dark").encode()})
-    renderer = Renderer(site, site.path("templates"), asset_urls)
+    renderer = Renderer(site, site.path("templates"), asset_urls, bytecode_dir=_cache_dir(site) if memo else None)
     pages = assemble_pages(site, posts) + extra_pages
     files = _render_pages(renderer, pages, memo)
-    files += site_feeds(site, posts, renderer.absolute)
-    files += search_files(posts, renderer)
+    files += _reused_feeds(memo, site, posts) or _remember(memo, "site_feeds", site_feeds(site, posts, renderer.absolute))
+    files += search_files(posts, renderer, search_known)
     modified = {p.url: p.article.updated or p.date for p in posts}
     entries = [(pg.url, modified.get(pg.url)) for pg in pages if pg.url != "/404.html"]
     files.append(_reused(memo, "sitemap.xml", entries) or sitemap(entries, renderer.absolute))
@@ -367,6 +377,7 @@ class _PageCache:
     manifest: cachelib.OutputManifest | None
     out_dir: Path
     digests: dict[str, str] = field(default_factory=dict)  # output path -> digest (this build)
+    group_digests: dict[str, str] = field(default_factory=dict)  # e.g. "site_feeds" -> digest of what they show
     progress: Callable[[int], None] | None = None
     rendered: int = 0
 
@@ -407,6 +418,42 @@ def _reused(cache: "_PageCache | None", output: str, inputs: Any) -> KeptFile | 
     return None
 
 
+def _feeds_digest(cache: "_PageCache", site: SiteConfig, posts: list[Post]) -> str:
+    """What ``syndication.site_feeds`` reads: config (in globals_key), the newest posts,
+    and each tag's newest posts (``group_by_tag`` names a tag after its newest post)."""
+    from .assemble import group_by_tag
+
+    keys = cache.memo.post_keys
+    parts = [cache.memo.globals_key, "site_feeds", *(keys(posts[: site.feed_items]))]
+    for tag, tagged in group_by_tag(posts).items():
+        parts += [f"{tag.name}\0{tag.slug}", *keys(tagged[: site.feed_items])]
+    return cachelib.digest_parts(parts)
+
+
+def _reused_feeds(cache: "_PageCache | None", site: SiteConfig, posts: list[Post]) -> list[KeptFile] | None:
+    """The site's and tags' feeds kept as they are when no post they show changed
+    (the files are those the last build made from the same inputs)."""
+    if cache is None or cache.memo is None:
+        return None
+    try:
+        digest = cache.group_digests["site_feeds"] = _feeds_digest(cache, site, posts)
+    except KeyError:  # a post the memo has no digest for: make the feeds
+        return None
+    manifest = cache.manifest
+    outputs = sorted(p for p, d in manifest.pages.items() if d == digest) if manifest else []
+    if not outputs or not all(manifest.intact(cache.out_dir, p) for p in outputs):
+        return None
+    cache.digests.update(dict.fromkeys(outputs, digest))
+    return [KeptFile(p, manifest.files[p][0]) for p in outputs]
+
+
+def _remember(cache: "_PageCache | None", group: str, files: list[OutputFile]) -> list[OutputFile]:
+    """Record the digest of a group of outputs made together (see ``_reused_feeds``)."""
+    if cache is not None and group in cache.group_digests:
+        cache.digests.update(dict.fromkeys((f.path for f in files), cache.group_digests[group]))
+    return files
+
+
 PAGE_POOL_THRESHOLD = 600  # fewer pages than this: forking workers costs more than it saves
 _FORKED: tuple | None = None  # (renderer, pages) handed to forked page workers; set only during a pool
 
@@ -443,6 +490,10 @@ def _render_page_range(start: int, count: int) -> list[tuple[str, bytes]]:
 
 
 # ---------------------------------------------------------------- the build
+
+
+def _cache_dir(site: SiteConfig) -> Path:
+    return site.root.resolve() / ".cache" / "build"
 
 
 def _out_key(out_dir: Path, options: BuildOptions) -> str:
@@ -486,7 +537,7 @@ def build_site(site: SiteConfig, options: BuildOptions = BuildOptions()) -> Buil
     out_dir = (options.out_dir or site.path("output")).resolve()
     cache = manifest = None
     if options.cache:
-        cache = cachelib.BuildCache.open(site.root.resolve() / ".cache" / "build", clean=options.clean)
+        cache = cachelib.BuildCache.open(_cache_dir(site), clean=options.clean)
         manifest = cache.manifest(_out_key(out_dir, options), clean=options.clean)
     with _progress_bar(options.progress) as bar:
         if bar is not None:  # a terminal: the bar shows progress, the summary line the rest
@@ -516,6 +567,7 @@ def _build(site, options, report, out_dir, cache, manifest, rows, page_digest, b
         if cache is not None:
             cache.require_key(_cache_key(site))
         sources = _read_content(site, cache, rows, options.workers, bar("markdown", len(rows)) if bar else None)
+        rows[:] = [(rel, file, sha, None) for rel, file, sha, _ in rows]  # parsed now: the files' bytes (25 MB) can go
         articles = _published(sources, options)
         feed_sources = load_feed_sources(site.path("feeds"))
         feeds = {f.name: f for f in feed_sources}
@@ -531,11 +583,41 @@ def _build(site, options, report, out_dir, cache, manifest, rows, page_digest, b
         if manifest is not None:
             memo = cachelib.PageMemo(page_digest, posts, sources.shas, Post)
             report.page_cache = _PageCache(memo, manifest, out_dir, progress=bar("render", len(posts)) if bar else None)
-        files = _outputs(site, posts, options, [health], report.page_cache)
+        files = _outputs(site, posts, options, [health], report.page_cache, _cached_search_fields(cache, sources))
     with _stage(report, "publish"):
         report.published = publish(files, out_dir, manifest.files if manifest and manifest.files else None)
     report.articles = len(articles)
     report.pages = len(files)
+
+
+@lru_cache(maxsize=1)
+def _search_version() -> str:
+    """search.py's hash: cached search text made by other search code is made again."""
+    from . import search
+
+    return cachelib.sha1(Path(search.__file__).read_bytes())[:16]
+
+
+def _store_search_fields(cache: cachelib.BuildCache, sources: _Sources, path: str) -> None:
+    """Move search text a pool made from memory to the cache's pack (18 MB at 5,000 posts:
+    held until the search index is made, it would push a clean build's peak past 300 MB)."""
+    words = sources.search.pop(path, None)
+    if words is not None:
+        cache.search_fields(sources.shas[path], _search_version(), lambda: words)
+
+
+def _cached_search_fields(cache: cachelib.BuildCache | None, sources: _Sources) -> Callable[[Post], Sequence[str]]:
+    """Each post's search-index text: from the cache, from the pool that rendered it,
+    or made now (and cached): only an edited post's HTML is turned into words again."""
+    from . import search
+
+    def compute(post: Post) -> Sequence[str]:
+        return sources.search.get(post.article.path) or search.encoded_text_fields(post.html, [t.name for t in post.tags])
+
+    if cache is None:
+        return compute
+    version = _search_version()
+    return lambda post: cache.search_fields(sources.shas.get(post.article.path), version, lambda: compute(post))
 
 
 def _render_missing(articles: list[Article], sources: _Sources, cache, options: BuildOptions, bar) -> tuple[list[Rendered], list[int]]:
@@ -561,6 +643,7 @@ def _render_missing(articles: list[Article], sources: _Sources, cache, options: 
             minutes.append(known)
             if cache is not None:
                 cache.put(sources.shas[article.path], article, r.html, r.toc, minutes[-1])
+                _store_search_fields(cache, sources, article.path)
             result.append(r)
         else:
             html, toc, known = sources.cached[article.path]

@@ -8,10 +8,14 @@ page's own context, and these helpers:
 - ``asset(name)``: the fingerprinted URL of a file from ``static/`` (``/static/style.3f2a1c9e.css``);
 - filters ``isodate`` (RFC 3339), ``human_date`` (``14 February 2025`` in the site's zone),
   ``article_html`` (an article body as its page shows it, see decorate.py) and ``toc_size``.
+
+With ``bytecode_dir`` (the build cache's folder), compiled templates are kept there.
 """
 
 from __future__ import annotations
 
+import hashlib
+import shutil
 from datetime import datetime
 from pathlib import Path
 from typing import Mapping
@@ -30,7 +34,14 @@ __all__ = ["Renderer"]
 class Renderer:
     """Turns :class:`Page` values into :class:`OutputFile` bytes."""
 
-    def __init__(self, site: SiteConfig, templates_dir: Path, assets: Mapping[str, str], extra_globals: Mapping | None = None):
+    def __init__(
+        self,
+        site: SiteConfig,
+        templates_dir: Path,
+        assets: Mapping[str, str],
+        extra_globals: Mapping | None = None,
+        bytecode_dir: Path | None = None,
+    ):
         self.site = site
         self.assets = dict(assets)
         self.base_path = urlsplit(site.base_url).path or "/"
@@ -42,6 +53,7 @@ class Renderer:
             trim_blocks=True,
             lstrip_blocks=True,
             keep_trailing_newline=True,
+            bytecode_cache=_bytecode_cache(bytecode_dir) if bytecode_dir else None,
         )
         self.env.globals.update(site=site, url=self.url, absolute=self.absolute, asset=self.asset, **(extra_globals or {}))
         self.env.filters.update(isodate=self.isodate, human_date=self.human_date, article_html=decorate_article, toc_size=toc_size)
@@ -76,3 +88,18 @@ class Renderer:
         except jinja2.UndefinedError as exc:
             raise BuildError(f"templates/{page.template}: {exc.message} (while rendering {page.url})") from None
         return OutputFile(path=page.output, data=text.encode("utf-8"))
+
+
+def _bytecode_cache(folder: Path) -> jinja2.BytecodeCache:
+    """Compiled templates kept on disk: compiling the theme costs 0.13 s of a one-post rebuild.
+
+    Jinja keys each file by template name and source; the options above are not in that
+    key, so the folder is named after this module's source, and older folders go.
+    """
+    own = folder / ("jinja-" + hashlib.sha1(Path(__file__).read_bytes()).hexdigest()[:12])
+    if not own.is_dir():
+        own.mkdir(parents=True, exist_ok=True)
+        for old in folder.glob("jinja-*"):
+            if old != own:
+                shutil.rmtree(old, ignore_errors=True)
+    return jinja2.FileSystemBytecodeCache(str(own))

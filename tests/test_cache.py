@@ -176,3 +176,48 @@ def test_manifest_load_rejects_bad_rows(tmp_path):
 def test_open_missing_cache_is_empty(tmp_path):
     cache = BuildCache.open(tmp_path / "nothing", "k")
     assert cache.meta("0" * 40) is None
+
+
+def test_search_text_comes_from_the_cache_and_a_damaged_one_is_made_again(site, caplog, monkeypatch):
+    import generator.search as search
+
+    made = []
+    real = search.encoded_text_fields
+    monkeypatch.setattr(search, "encoded_text_fields", lambda html, tags: made.append(html) or real(html, tags))
+    (site / "content/posts/b.md").write_text(post("Beta", "2024-02-01T10:00:00+05:30", body="Beta body, edited.\n"))
+    build(site)
+    assert len(made) == 1 and "edited" in made[0]  # only the edited post's text is made again
+    index = json.loads((site / ".cache/build/index.json").read_text())
+    search_at = [e["search"] for e in index["articles"].values() if e.get("search")]
+    assert len(search_at) == 2  # the two published posts
+    pack = site / ".cache/build/pack.bin"
+    data = bytearray(pack.read_bytes())
+    for _, offset, _, _ in search_at:
+        data[offset] ^= 0xFF  # damage every cached search text
+    pack.write_bytes(bytes(data))
+    (site / "templates/base.html").write_text((site / "templates/base.html").read_text() + "\n")  # not a no-op
+    made.clear()
+    with caplog.at_level(logging.WARNING):
+        build(site)
+    assert "damaged" in caplog.text and len(made) == 2
+    assert files(site / "public") == clean(site)
+
+
+def test_feeds_are_kept_when_no_post_they_show_changed(site, monkeypatch):
+    import generator.syndication as syndication
+
+    made = []
+    real = syndication.site_feeds
+    monkeypatch.setattr(syndication, "site_feeds", lambda *a: made.append(1) or real(*a))
+    (site / "static/pic.png").write_bytes(b"an image")  # a new file: new asset URLs, so new feeds
+    build(site)
+    made.clear()
+    (site / "static/pic.png").write_bytes(b"another")  # a build with something to do, no post changed
+    report = build(site)
+    assert not report.noop and made == []
+    (site / "content/posts/a.md").write_text(post("Alpha", "2024-01-01", tags="[python]", body="Alpha body, new.\n"))
+    build(site)
+    assert made == [1]
+    assert b"Alpha body, new." in (site / "public/feed.xml").read_bytes()
+    assert b"Alpha body, new." in (site / "public/tags/python/feed.xml").read_bytes()
+    assert files(site / "public") == clean(site)

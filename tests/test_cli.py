@@ -84,3 +84,24 @@ def test_new_creates_post_and_never_overwrites(make_site):
     # the scaffolded post builds (as a draft)
     assert run_cli(root, "build", "--drafts").returncode == 0
     assert (root / "public/posts/hello-world/index.html").exists()
+
+
+def test_only_the_command_named_is_imported(make_site):
+    root = make_site({"content/posts/a.md": post("A", "2024-01-01")})
+    code = (
+        "import sys; from generator.cli import main; code = main(['--root', sys.argv[1], '-q', 'build']);"
+        "print(code, 'generator.commands.fetch' in sys.modules, 'httpx' in sys.modules, 'bs4' in sys.modules)"
+    )
+    result = subprocess.run([sys.executable, "-c", code, str(root)], capture_output=True, text=True, cwd=REPO, timeout=120)
+    assert result.stdout.split() == ["0", "False", "False", "False"], result.stderr
+    assert (root / "public/index.html").exists()
+
+
+def test_named_command_is_found_past_global_options():
+    from generator.cli import _named_command
+
+    assert _named_command(["--root", "build", "-q", "new", "x"]) == "new"
+    assert _named_command(["--root=x", "-v", "fetch", "--strict"]) == "fetch"
+    assert _named_command(["--ro", "serve", "build"]) == "build"
+    assert _named_command(["--help", "build"]) is None and _named_command([]) is None
+    assert _named_command(["nonsense"]) is None
