@@ -5,6 +5,10 @@
 Everything is gathered and rendered in memory before anything is written, so a bad
 article or template stops the build with the previous ``public/`` exactly as it was.
 
+The rooms it calls on: ``loading.py`` reads content/ through the cache, ``parallel.py``
+runs Markdown and page rendering on all cores, ``signature.py`` hashes every input for
+the no-op check, ``cache.py`` stores what a build learnt.
+
 Builds are incremental through the cache in ``.cache/build/`` (see ``cache.py``):
 
 - an unchanged content file is neither parsed nor rendered again (its front matter,
@@ -23,16 +27,11 @@ pages are rendered by forked workers.
 
 from __future__ import annotations
 
-import hashlib
 import logging
-import multiprocessing
-import os
 import sys
-import threading
 import time
-from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
-from dataclasses import astuple, dataclass, field, replace
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from datetime import datetime, timezone
 from pathlib import Path
@@ -40,9 +39,11 @@ from typing import TYPE_CHECKING, Any, Callable, Iterator, Sequence
 
 from . import cache as cachelib
 from .config import load_feed_sources
-from .errors import ContentError, ContentErrors
 from .models import Article, OutputFile, Page, SiteConfig
+from .loading import Sources, published, read_content, scan_content
+from .parallel import render_articles, render_many
 from .publish import KeptFile, PublishReport, collect_assets, publish
+from .signature import build_signature, site_digests
 from .state import load_state, state_path
 
 if TYPE_CHECKING:
@@ -58,9 +59,7 @@ __all__ = ["BuildOptions", "BuildReport", "build_site", "render_articles"]
 
 log = logging.getLogger(__name__)
 
-POOL_THRESHOLD = 64  # fewer posts to render than this: one process is faster than starting a pool
 PROGRESS_THRESHOLD = 200  # show a progress bar for stages with at least this many items
-CODE_DIR = Path(__file__).resolve().parent
 
 
 @dataclass(frozen=True)
@@ -99,241 +98,6 @@ def _stage(report: BuildReport, name: str) -> Iterator[None]:
     yield
     report.timings[name] = report.timings.get(name, 0.0) + time.perf_counter() - start
     log.log(report.stage_log_level, "%-9s %6.3f s", name, report.timings[name])
-
-
-# ---------------------------------------------------------------- markdown
-
-
-def render_articles(articles: list[Article], workers: int | None = 1, progress: Callable[[int], None] | None = None) -> list[Rendered]:
-    """Markdown -> HTML for every article: one shared renderer, or a pool of processes for many."""
-    from .markup import Rendered
-
-    results = _map_chunks(_render_chunk, [a.body for a in articles], workers, progress)
-    return [Rendered(html, toc) for html, toc in results]
-
-
-def _map_chunks(fn: Callable[[list], list], items: list, workers: int | None, progress: Callable[[int], None] | None) -> list:
-    """``fn`` over chunks of ``items``, in order: in this process, or a pool when there are many."""
-    jobs = _worker_count(len(items), workers)
-    chunk = max(8, min(64, len(items) // (jobs * 8))) if jobs > 1 else max(1, len(items))
-    chunks = [items[i : i + chunk] for i in range(0, len(items), chunk)]
-    results: list = []
-    if jobs <= 1:
-        for part in chunks:
-            results += fn(part)
-            if progress:
-                progress(len(part))
-        return results
-    # Forking a process that runs other threads (serve: watcher, HTTP) can copy a lock
-    # some thread holds and deadlock the child; start workers from a clean server then.
-    context = multiprocessing.get_context("forkserver" if threading.active_count() > 1 else None)
-    with ProcessPoolExecutor(jobs, mp_context=context) as pool:
-        for part, done in zip(chunks, pool.map(fn, chunks)):
-            results += done
-            if progress:
-                progress(len(part))
-    return results
-
-
-def _worker_count(items: int, workers: int | None) -> int:
-    if workers is not None:
-        return max(1, workers)
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-    return cores if items >= POOL_THRESHOLD else 1
-
-
-def _render_chunk(bodies: list[str]) -> list[tuple[str, list]]:
-    """In a worker process: one renderer for the whole chunk (building it costs as much as a post)."""
-    from .markup import MarkdownRenderer
-
-    renderer = MarkdownRenderer()
-    return [(r.html, r.toc) for r in map(renderer.render, bodies)]
-
-
-def _parse_render_chunk(files: list[tuple[str, bytes, str]]) -> list[tuple]:
-    """In a worker process: parse new files and render them (drafts too: the cache keeps them).
-
-    Errors come back as plain tuples, because a ContentError does not survive pickling.
-    """
-    from zoneinfo import ZoneInfo
-
-    from .assemble import reading_time
-    from .content import parse_article
-    from .markup import MarkdownRenderer
-    from .search import encoded_text_fields
-
-    renderer = MarkdownRenderer()
-    out = []
-    for rel, data, zone in files:
-        try:
-            article = parse_article(data.decode("utf-8"), rel, ZoneInfo(zone))
-        except UnicodeDecodeError as exc:
-            out.append(("error", f"not UTF-8 text (byte {exc.start}); save the file as UTF-8", None))
-            continue
-        except ContentError as exc:
-            out.append(("error", exc.message, exc.line))
-            continue
-        result = renderer.render(article.body)
-        words = encoded_text_fields(result.html, list(article.tags))  # the search index's costly part, on all cores too
-        out.append(("ok", article, result.html, result.toc, reading_time(result.html), words))
-    return out
-
-
-# ---------------------------------------------------------------- load
-
-
-@dataclass
-class _Sources:
-    """Every content file: its sha1, and the parsed article (all of them, published or not)."""
-
-    shas: dict[str, str] = field(default_factory=dict)  # rel path -> sha1
-    articles: list[Article] = field(default_factory=list)
-    cached: dict[str, tuple[str, list, int]] = field(default_factory=dict)  # rel path -> html, toc, reading time
-    fresh: dict[str, tuple[str, list, int]] = field(default_factory=dict)  # rel path -> html, toc, reading time made while loading
-    search: dict[str, tuple[str, str]] = field(default_factory=dict)  # rel path -> search.encoded_text_fields, made while loading
-
-
-def _published(sources: _Sources, options: BuildOptions) -> list[Article]:
-    from .content import filter_published
-
-    now = options.now or datetime.now(timezone.utc)
-    return filter_published(sources.articles, now, options.drafts, options.future)
-
-
-def _scan_content(site: SiteConfig, cache: cachelib.BuildCache | None) -> list[tuple[str, str, str, bytes | None]]:
-    """(rel, path, sha1, bytes-if-read) for every content file; unchanged files are not read."""
-    content_dir = site.path("content")
-    rows = []
-    for rel in _article_files(content_dir):
-        file = os.path.join(content_dir, rel)  # a str: pathlib costs more than the stat itself here
-        if cache is not None:
-            sha, data = cache.read_source(file, rel)
-        else:
-            with open(file, "rb") as fh:
-                data = fh.read()
-            sha = cachelib.sha1(data)
-        rows.append((rel, file, sha, data))
-    return rows
-
-
-def _article_files(content_dir: Path) -> list[str]:
-    """What ``content.iter_article_files`` lists (every ``*.md``, no hidden parts), as
-    relative paths in the same order; os.walk, because pathlib costs 0.3 s per 5,000 files."""
-    found = []
-    for folder, dirs, names in os.walk(content_dir):
-        dirs[:] = [d for d in dirs if not d.startswith(".")]
-        rel_folder = os.path.relpath(folder, content_dir).replace(os.sep, "/")
-        prefix = "" if rel_folder == "." else rel_folder + "/"
-        found += [prefix + n for n in names if n.endswith(".md") and not n.startswith(".") and os.path.isfile(os.path.join(folder, n))]
-    return sorted(found, key=lambda rel: rel.split("/"))
-
-
-def _read_content(site: SiteConfig, cache: cachelib.BuildCache | None, rows: list, workers: int | None = 1, progress=None) -> _Sources:
-    """Parse every content file (or take it from the cache); report every bad file at once.
-
-    Many new files (a clean build) are parsed and rendered together by a process pool,
-    so that YAML, Markdown and Pygments all run on every core.
-    """
-    sources, errors = _Sources(), []
-    slots: list[Article | None] = []
-    misses: list[tuple[int, str, str, bytes | None]] = []
-    for rel, file, sha, data in rows:
-        sources.shas[rel] = sha
-        hit = cache.article(sha, rel) if cache is not None else None
-        if hit is not None:
-            slots.append(hit.article)
-            if hit.html is not None:
-                sources.cached[rel] = (hit.html, hit.toc, hit.reading_time)
-            else:
-                cache.put(sha, hit.article, None, [], 0)  # still in use: keep it
-        else:
-            misses.append((len(slots), rel, file, data))
-            slots.append(None)
-    if _worker_count(len(misses), workers) > 1:
-        _parse_in_pool(site, cache, misses, slots, sources, errors, workers, progress)
-    else:
-        _parse_here(site, cache, misses, slots, sources, errors)
-    if errors:
-        raise ContentErrors(errors)
-    sources.articles = [a for a in slots if a is not None]
-    return sources
-
-
-def _parse_here(site, cache, misses, slots, sources: _Sources, errors: list) -> None:
-    from zoneinfo import ZoneInfo
-
-    from .content import parse_article
-
-    tz = ZoneInfo(site.timezone)
-    for index, rel, file, data in misses:
-        try:
-            text = (data if data is not None else Path(file).read_bytes()).decode("utf-8")
-            slots[index] = parse_article(text, rel, tz)
-        except UnicodeDecodeError as exc:
-            errors.append(ContentError(rel, f"not UTF-8 text (byte {exc.start}); save the file as UTF-8"))
-            continue
-        except ContentError as exc:
-            errors.append(exc)
-            continue
-        rendered = cache.rendered(sources.shas[rel]) if cache is not None else None
-        if rendered is not None:
-            sources.cached[rel] = rendered
-
-
-def _parse_in_pool(site, cache, misses, slots, sources: _Sources, errors: list, workers, progress) -> None:
-    jobs = [(rel, data if data is not None else Path(file).read_bytes(), site.timezone) for _, rel, file, data in misses]
-    for (index, rel, _, _), result in zip(misses, _map_chunks(_parse_render_chunk, jobs, workers, progress)):
-        if result[0] == "error":
-            errors.append(ContentError(rel, result[1], result[2]))
-            continue
-        _, article, html, toc, minutes, words = result
-        slots[index] = article
-        sources.fresh[rel] = (html, toc, minutes)
-        sources.search[rel] = words
-
-
-# ---------------------------------------------------------------- the no-op check
-
-
-def _code_digest() -> str:
-    """The generator's own source: a new version of the code invalidates every cached page."""
-    return cachelib.digest_parts(
-        f"{p.relative_to(CODE_DIR).as_posix()}:{hashlib.sha1(p.read_bytes()).hexdigest()}" for p in sorted(CODE_DIR.rglob("*.py"))
-    )
-
-
-def _library_versions() -> str:
-    from importlib.metadata import version
-
-    return " ".join(f"{name}={version(name)}" for name in ("Markdown", "Pygments", "Jinja2", "PyYAML"))
-
-
-def _site_digests(site: SiteConfig) -> tuple[str, str]:
-    """Two hashes of everything but the content.
-
-    The first covers config, code (markup.py holds RENDERER_VERSION), libraries,
-    templates, static files and feeds: the build's signature. The second is what every
-    page depends on: the same without static files and feeds, which pages see only
-    through asset URLs and post sources (both in each page's own digest), so an image
-    change re-renders no page.
-    """
-    pages = cachelib.digest_parts([repr(astuple(site)), _library_versions(), _code_digest(), cachelib.tree_digest(site.path("templates"))])
-    everything = cachelib.digest_parts([pages, cachelib.tree_digest(site.path("static")), cachelib.tree_digest(site.path("feeds"))])
-    return everything, pages
-
-
-def _signature(site_digest: str, rows: list, options: BuildOptions, cache: cachelib.BuildCache) -> str | None:
-    """A hash of every input of a build, including which posts are published now; None if unknown."""
-    now = options.now or datetime.now(timezone.utc)
-    parts = [site_digest, repr((options.drafts, options.future, options.noindex))]
-    for rel, _, sha, _ in rows:
-        meta = cache.meta(sha)
-        if meta is None:
-            return None
-        date = cachelib._date_from_json(meta["date"])
-        shown = (options.drafts or not meta["draft"]) and (options.future or date <= now)
-        parts.append(f"{rel}\0{sha}\0{int(shown)}")
-    return cachelib.digest_parts(parts)
 
 
 # ---------------------------------------------------------------- render
@@ -385,7 +149,7 @@ class _PageCache:
 def _render_pages(renderer: Renderer, pages: Sequence[Page], cache: _PageCache | None) -> list:
     """Render every page, except those the cache vouches for (kept on disk as they are)."""
     if cache is None:
-        return _render_many(renderer, list(pages), None)
+        return render_many(renderer, list(pages), None)
     files: list[OutputFile | KeptFile | None] = []
     todo: list[int] = []
     if cache.memo:  # the static files as pages see them: their fingerprinted URLs
@@ -400,7 +164,7 @@ def _render_pages(renderer: Renderer, pages: Sequence[Page], cache: _PageCache |
         else:
             todo.append(len(files))
             files.append(None)
-    for i, rendered in zip(todo, _render_many(renderer, [pages[i] for i in todo], cache.progress)):
+    for i, rendered in zip(todo, render_many(renderer, [pages[i] for i in todo], cache.progress)):
         files[i] = rendered
     cache.rendered = len(todo)
     return files
@@ -452,41 +216,6 @@ def _remember(cache: "_PageCache | None", group: str, files: list[OutputFile]) -
     if cache is not None and group in cache.group_digests:
         cache.digests.update(dict.fromkeys((f.path for f in files), cache.group_digests[group]))
     return files
-
-
-PAGE_POOL_THRESHOLD = 600  # fewer pages than this: forking workers costs more than it saves
-_FORKED: tuple | None = None  # (renderer, pages) handed to forked page workers; set only during a pool
-
-
-def _render_many(renderer: Renderer, pages: list[Page], progress: Callable[[int], None] | None) -> list[OutputFile]:
-    """Render pages in order; many pages on all cores, by forked workers that inherit the
-    renderer and the pages (pickling 6,000 contexts would cost more than rendering them)."""
-    global _FORKED
-    jobs = _worker_count(len(pages), None) if len(pages) >= PAGE_POOL_THRESHOLD else 1
-    if jobs <= 1 or threading.active_count() > 1 or "fork" not in multiprocessing.get_all_start_methods():
-        result = []
-        for page in pages:
-            result.append(renderer.render(page))
-            if progress:
-                progress(1)
-        return result
-    step = max(50, len(pages) // (jobs * 8))
-    _FORKED = (renderer, pages)
-    try:
-        with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork")) as pool:
-            result = []
-            for chunk in pool.map(_render_page_range, range(0, len(pages), step), [step] * len(range(0, len(pages), step))):
-                result += [OutputFile(path, data) for path, data in chunk]
-                if progress:
-                    progress(len(chunk))
-            return result
-    finally:
-        _FORKED = None
-
-
-def _render_page_range(start: int, count: int) -> list[tuple[str, bytes]]:
-    renderer, pages = _FORKED
-    return [(f.path, f.data) for f in map(renderer.render, pages[start : start + count])]
 
 
 # ---------------------------------------------------------------- the build
@@ -543,9 +272,9 @@ def build_site(site: SiteConfig, options: BuildOptions = BuildOptions()) -> Buil
         if bar is not None:  # a terminal: the bar shows progress, the summary line the rest
             report.stage_log_level = logging.DEBUG
         with _stage(report, "load"):
-            rows = _scan_content(site, cache)
-            site_digest, page_digest = _site_digests(site)
-            signature = _signature(site_digest, rows, options, cache) if cache is not None else None
+            rows = scan_content(site, cache)
+            site_digest, page_digest = site_digests(site)
+            signature = build_signature(site_digest, rows, options, cache) if cache is not None else None
             if signature and manifest and manifest.signature == signature and manifest.all_intact(out_dir):
                 report.noop, report.pages = True, len(manifest.files)
                 report.published = PublishReport(0, 0, len(manifest.files), manifest.files)
@@ -554,7 +283,7 @@ def build_site(site: SiteConfig, options: BuildOptions = BuildOptions()) -> Buil
                 return report
         _build(site, options, report, out_dir, cache, manifest, rows, page_digest, bar)
     if cache is not None and manifest is not None:
-        _save(cache, manifest, report, _signature(site_digest, rows, options, cache))  # with this build's entries
+        _save(cache, manifest, report, build_signature(site_digest, rows, options, cache))  # with this build's entries
     return report
 
 
@@ -566,9 +295,9 @@ def _build(site, options, report, out_dir, cache, manifest, rows, page_digest, b
     with _stage(report, "load"):
         if cache is not None:
             cache.require_key(_cache_key(site))
-        sources = _read_content(site, cache, rows, options.workers, bar("markdown", len(rows)) if bar else None)
+        sources = read_content(site, cache, rows, options.workers, bar("markdown", len(rows)) if bar else None)
         rows[:] = [(rel, file, sha, None) for rel, file, sha, _ in rows]  # parsed now: the files' bytes (25 MB) can go
-        articles = _published(sources, options)
+        articles = published(sources, options)
         feed_sources = load_feed_sources(site.path("feeds"))
         feeds = {f.name: f for f in feed_sources}
         states = load_state(state_path(site.path("feeds")))
@@ -598,7 +327,7 @@ def _search_version() -> str:
     return cachelib.sha1(Path(search.__file__).read_bytes())[:16]
 
 
-def _store_search_fields(cache: cachelib.BuildCache, sources: _Sources, path: str) -> None:
+def _store_search_fields(cache: cachelib.BuildCache, sources: Sources, path: str) -> None:
     """Move search text a pool made from memory to the cache's pack (18 MB at 5,000 posts:
     held until the search index is made, it would push a clean build's peak past 300 MB)."""
     words = sources.search.pop(path, None)
@@ -606,7 +335,7 @@ def _store_search_fields(cache: cachelib.BuildCache, sources: _Sources, path: st
         cache.search_fields(sources.shas[path], _search_version(), lambda: words)
 
 
-def _cached_search_fields(cache: cachelib.BuildCache | None, sources: _Sources) -> Callable[[Post], Sequence[str]]:
+def _cached_search_fields(cache: cachelib.BuildCache | None, sources: Sources) -> Callable[[Post], Sequence[str]]:
     """Each post's search-index text: from the cache, from the pool that rendered it,
     or made now (and cached): only an edited post's HTML is turned into words again."""
     from . import search
@@ -620,7 +349,7 @@ def _cached_search_fields(cache: cachelib.BuildCache | None, sources: _Sources) 
     return lambda post: cache.search_fields(sources.shas.get(post.article.path), version, lambda: compute(post))
 
 
-def _render_missing(articles: list[Article], sources: _Sources, cache, options: BuildOptions, bar) -> tuple[list[Rendered], list[int]]:
+def _render_missing(articles: list[Article], sources: Sources, cache, options: BuildOptions, bar) -> tuple[list[Rendered], list[int]]:
     """Rendered HTML and reading time for every article: from the cache, or rendered now (and cached)."""
     from .assemble import reading_time
     from .markup import Rendered
@@ -660,3 +389,4 @@ def _save(cache: cachelib.BuildCache, manifest: cachelib.OutputManifest, report:
     manifest.pages = {p: d for p, d in (pages.digests.items() if pages else ()) if p in manifest.files}
     manifest.signature = signature or ""
     manifest.save()
+

@@ -201,17 +201,17 @@ def test_stylesheet_change_rerenders_pages_naming_it(tmp_path):
 def test_pages_rendered_by_forked_workers_are_the_same(tmp_path, monkeypatch):
     import threading
 
-    import generator.pipeline as pipeline
+    import generator.parallel as parallel
 
     if threading.active_count() > 1:
         pytest.skip("pages are forked only from a single-threaded process")
     forked = []
-    real_pool = pipeline.ProcessPoolExecutor
-    monkeypatch.setattr(pipeline, "ProcessPoolExecutor", lambda *a, **kw: forked.append(kw["mp_context"].get_start_method()) or real_pool(*a, **kw))
+    real_pool = parallel.ProcessPoolExecutor
+    monkeypatch.setattr(parallel, "ProcessPoolExecutor", lambda *a, **kw: forked.append(kw["mp_context"].get_start_method()) or real_pool(*a, **kw))
     root = new_site(tmp_path)
     serial = clean_tree(root, tmp_path / "serial")
-    monkeypatch.setattr(pipeline, "PAGE_POOL_THRESHOLD", 1)
-    monkeypatch.setattr(pipeline, "_worker_count", lambda items, workers: 2)
+    monkeypatch.setattr(parallel, "PAGE_POOL_THRESHOLD", 1)
+    monkeypatch.setattr(parallel, "worker_count", lambda items, workers: 2)
     assert clean_tree(root, tmp_path / "forked") == serial
     assert forked.count("fork") >= 2  # Markdown and pages
     incremental(root, clean=True)
@@ -219,7 +219,7 @@ def test_pages_rendered_by_forked_workers_are_the_same(tmp_path, monkeypatch):
 
 
 def test_errors_found_by_pool_workers_name_file_and_line(tmp_path, monkeypatch):
-    import generator.pipeline as pipeline
+    import generator.parallel as parallel
     from generator.errors import ContentErrors
 
     root = new_site(tmp_path)
@@ -227,7 +227,7 @@ def test_errors_found_by_pool_workers_name_file_and_line(tmp_path, monkeypatch):
     (root / "content/posts/latin1.md").write_bytes(b"---\ntitle: caf\xe9\ndate: 2024-01-01\n---\n")
     with pytest.raises(ContentErrors) as here:
         incremental(root)
-    monkeypatch.setattr(pipeline, "_worker_count", lambda items, workers: 2 if items else 1)
+    monkeypatch.setattr(parallel, "worker_count", lambda items, workers: 2 if items else 1)
     with pytest.raises(ContentErrors) as pooled:
         incremental(root)
     assert [str(e) for e in pooled.value.errors] == [str(e) for e in here.value.errors] == [

@@ -1,0 +1,138 @@
+"""Stage work on all cores: Markdown for many posts, and many pages at once.
+
+Below a threshold one process is faster than starting a pool, so small builds (and the
+tests) run in-process. Markdown chunks go to a process pool; page rendering uses forked
+workers that inherit the renderer and the pages, because pickling thousands of page
+contexts would cost more than rendering them.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import threading
+from concurrent.futures import ProcessPoolExecutor
+from typing import TYPE_CHECKING, Callable
+
+from .errors import ContentError
+from .models import Article, OutputFile, Page
+
+if TYPE_CHECKING:
+    from .markup import Rendered
+    from .render import Renderer
+
+__all__ = ["render_articles", "map_chunks", "worker_count", "parse_render_chunk", "render_many"]
+
+POOL_THRESHOLD = 64  # fewer posts to render than this: one process is faster than starting a pool
+
+
+def render_articles(articles: list[Article], workers: int | None = 1, progress: Callable[[int], None] | None = None) -> list[Rendered]:
+    """Markdown -> HTML for every article: one shared renderer, or a pool of processes for many."""
+    from .markup import Rendered
+
+    results = map_chunks(render_chunk, [a.body for a in articles], workers, progress)
+    return [Rendered(html, toc) for html, toc in results]
+
+
+def map_chunks(fn: Callable[[list], list], items: list, workers: int | None, progress: Callable[[int], None] | None) -> list:
+    """``fn`` over chunks of ``items``, in order: in this process, or a pool when there are many."""
+    jobs = worker_count(len(items), workers)
+    chunk = max(8, min(64, len(items) // (jobs * 8))) if jobs > 1 else max(1, len(items))
+    chunks = [items[i : i + chunk] for i in range(0, len(items), chunk)]
+    results: list = []
+    if jobs <= 1:
+        for part in chunks:
+            results += fn(part)
+            if progress:
+                progress(len(part))
+        return results
+    # Forking a process that runs other threads (serve: watcher, HTTP) can copy a lock
+    # some thread holds and deadlock the child; start workers from a clean server then.
+    context = multiprocessing.get_context("forkserver" if threading.active_count() > 1 else None)
+    with ProcessPoolExecutor(jobs, mp_context=context) as pool:
+        for part, done in zip(chunks, pool.map(fn, chunks)):
+            results += done
+            if progress:
+                progress(len(part))
+    return results
+
+
+def worker_count(items: int, workers: int | None) -> int:
+    if workers is not None:
+        return max(1, workers)
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    return cores if items >= POOL_THRESHOLD else 1
+
+
+def render_chunk(bodies: list[str]) -> list[tuple[str, list]]:
+    """In a worker process: one renderer for the whole chunk (building it costs as much as a post)."""
+    from .markup import MarkdownRenderer
+
+    renderer = MarkdownRenderer()
+    return [(r.html, r.toc) for r in map(renderer.render, bodies)]
+
+
+def parse_render_chunk(files: list[tuple[str, bytes, str]]) -> list[tuple]:
+    """In a worker process: parse new files and render them (drafts too: the cache keeps them).
+
+    Errors come back as plain tuples, because a ContentError does not survive pickling.
+    """
+    from zoneinfo import ZoneInfo
+
+    from .assemble import reading_time
+    from .content import parse_article
+    from .markup import MarkdownRenderer
+    from .search import encoded_text_fields
+
+    renderer = MarkdownRenderer()
+    out = []
+    for rel, data, zone in files:
+        try:
+            article = parse_article(data.decode("utf-8"), rel, ZoneInfo(zone))
+        except UnicodeDecodeError as exc:
+            out.append(("error", f"not UTF-8 text (byte {exc.start}); save the file as UTF-8", None))
+            continue
+        except ContentError as exc:
+            out.append(("error", exc.message, exc.line))
+            continue
+        result = renderer.render(article.body)
+        words = encoded_text_fields(result.html, list(article.tags))  # the search index's costly part, on all cores too
+        out.append(("ok", article, result.html, result.toc, reading_time(result.html), words))
+    return out
+
+
+PAGE_POOL_THRESHOLD = 600  # fewer pages than this: forking workers costs more than it saves
+_FORKED: tuple | None = None  # (renderer, pages) handed to forked page workers; set only during a pool
+
+
+def render_many(renderer: Renderer, pages: list[Page], progress: Callable[[int], None] | None) -> list[OutputFile]:
+    """Render pages in order; many pages on all cores, by forked workers that inherit the
+    renderer and the pages (pickling 6,000 contexts would cost more than rendering them)."""
+    global _FORKED
+    jobs = worker_count(len(pages), None) if len(pages) >= PAGE_POOL_THRESHOLD else 1
+    if jobs <= 1 or threading.active_count() > 1 or "fork" not in multiprocessing.get_all_start_methods():
+        result = []
+        for page in pages:
+            result.append(renderer.render(page))
+            if progress:
+                progress(1)
+        return result
+    step = max(50, len(pages) // (jobs * 8))
+    _FORKED = (renderer, pages)
+    try:
+        with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork")) as pool:
+            result = []
+            for chunk in pool.map(render_page_range, range(0, len(pages), step), [step] * len(range(0, len(pages), step))):
+                result += [OutputFile(path, data) for path, data in chunk]
+                if progress:
+                    progress(len(chunk))
+            return result
+    finally:
+        _FORKED = None
+
+
+def render_page_range(start: int, count: int) -> list[tuple[str, bytes]]:
+    renderer, pages = _FORKED
+    return [(f.path, f.data) for f in map(renderer.render, pages[start : start + count])]
+
+

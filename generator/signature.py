@@ -1,0 +1,67 @@
+"""The build's signature: one hash of every input, so a build with nothing to do does nothing.
+
+It covers the config, the generator's own code, the libraries' versions, templates,
+static files, feeds, every content file and which posts are published *now*.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import astuple
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from . import cache as cachelib
+from .models import SiteConfig
+
+if TYPE_CHECKING:
+    from .pipeline import BuildOptions
+
+__all__ = ["site_digests", "build_signature"]
+
+CODE_DIR = Path(__file__).resolve().parent
+
+
+
+def code_digest() -> str:
+    """The generator's own source: a new version of the code invalidates every cached page."""
+    return cachelib.digest_parts(
+        f"{p.relative_to(CODE_DIR).as_posix()}:{hashlib.sha1(p.read_bytes()).hexdigest()}" for p in sorted(CODE_DIR.rglob("*.py"))
+    )
+
+
+def library_versions() -> str:
+    from importlib.metadata import version
+
+    return " ".join(f"{name}={version(name)}" for name in ("Markdown", "Pygments", "Jinja2", "PyYAML"))
+
+
+def site_digests(site: SiteConfig) -> tuple[str, str]:
+    """Two hashes of everything but the content.
+
+    The first covers config, code (markup.py holds RENDERER_VERSION), libraries,
+    templates, static files and feeds: the build's signature. The second is what every
+    page depends on: the same without static files and feeds, which pages see only
+    through asset URLs and post sources (both in each page's own digest), so an image
+    change re-renders no page.
+    """
+    pages = cachelib.digest_parts([repr(astuple(site)), library_versions(), code_digest(), cachelib.tree_digest(site.path("templates"))])
+    everything = cachelib.digest_parts([pages, cachelib.tree_digest(site.path("static")), cachelib.tree_digest(site.path("feeds"))])
+    return everything, pages
+
+
+def build_signature(site_digest: str, rows: list, options: BuildOptions, cache: cachelib.BuildCache) -> str | None:
+    """A hash of every input of a build, including which posts are published now; None if unknown."""
+    now = options.now or datetime.now(timezone.utc)
+    parts = [site_digest, repr((options.drafts, options.future, options.noindex))]
+    for rel, _, sha, _ in rows:
+        meta = cache.meta(sha)
+        if meta is None:
+            return None
+        date = cachelib._date_from_json(meta["date"])
+        shown = (options.drafts or not meta["draft"]) and (options.future or date <= now)
+        parts.append(f"{rel}\0{sha}\0{int(shown)}")
+    return cachelib.digest_parts(parts)
+
+
