@@ -414,7 +414,11 @@ def fetch_feeds(
         asyncio.run(_fetch_and_handle(run, list(sources), settings or FetchSettings(), transport))
     finally:
         workers.shutdown()
-        bar.close(offline=bool(run.reports) and all(r.connection_failure for r in run.reports))
+        offline = bool(run.reports) and all(r.connection_failure for r in run.reports)
+        bar.close(offline=offline)
+    if offline:  # the network, not the feeds, failed: recording a failure per feed would mislead /status/
+        order = {s.name: i for i, s in enumerate(sources)}
+        return RunReport(sorted(run.reports, key=lambda r: order[r.name]), time.monotonic() - started, False)
     final = run.states
     if prune_state:  # forget feeds that were removed from feeds/*.toml
         configured = {s.name for s in load_feed_sources(site.path("feeds"))}

@@ -162,8 +162,13 @@ def test_no_network_is_said_in_one_line(tmp_path, capsys):
     assert fetch_cmd(root) == 1
     captured = capsys.readouterr()
     lines = [line for line in (captured.out + captured.err).splitlines() if line.strip()]
-    assert lines == ["offline: none of the 3 feeds could be reached (cannot connect: connection refused); content/ is left as it is"]
+    assert lines == ["offline: none of the 3 feeds could be reached (cannot connect: connection refused); content/ and feeds/state.json are left as they are"]
     assert not (root / "content").exists()
+    assert not (root / "feeds/state.json").exists()  # no failure recorded against feeds that were never reached
+    (root / "feeds/state.json").write_text('{"version": 1, "feeds": {"feed0": {"etag": "\\"v1\\""}}}')
+    before = (root / "feeds/state.json").read_bytes()
+    assert fetch_cmd(root) == 1
+    assert (root / "feeds/state.json").read_bytes() == before
 
 
 def test_only_fetches_the_named_feed(tmp_path, server):

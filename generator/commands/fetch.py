@@ -123,7 +123,7 @@ def run(args: argparse.Namespace) -> int:
     if report.offline:
         print(
             f"offline: none of the {len(report.feeds)} feeds could be reached ({report.feeds[0].detail}); "
-            f"{site.content_dir}/ is left as it is",
+            f"{site.content_dir}/ and {site.feeds_dir}/state.json are left as they are",
             file=sys.stderr,
         )
         return 1
