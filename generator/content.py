@@ -24,13 +24,14 @@ from zoneinfo import ZoneInfo
 import yaml
 
 from .errors import ContentError, ContentErrors
-from .files import atomic_write
+from .files import article_files, atomic_write
 from .models import Article
 
 __all__ = [
     "slugify",
     "parse_article",
     "load_articles",
+    "parse_article_bytes",
     "dump_article",
     "write_article",
     "article_filename",
@@ -203,25 +204,22 @@ def _article_from_meta(meta: dict, body: str, path: str, front: str, tz: dt.tzin
     )
 
 
-def iter_article_files(content_dir: Path) -> list[Path]:
-    """Every ``*.md`` under content/, sorted, skipping hidden and temporary files."""
-    return sorted(
-        p for p in content_dir.rglob("*.md")
-        if not any(part.startswith(".") for part in p.relative_to(content_dir).parts)
-    )
+def parse_article_bytes(data: bytes, path: str, tz: dt.tzinfo = dt.timezone.utc) -> Article:
+    """``parse_article`` on a file's bytes; text that is not UTF-8 is a ContentError too."""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ContentError(path, f"not UTF-8 text (byte {exc.start}); save the file as UTF-8") from None
+    return parse_article(text, path, tz)
 
 
 def load_articles(content_dir: Path, timezone: str = "UTC") -> list[Article]:
     """Read every article; raise ContentErrors listing every bad file."""
     tz = ZoneInfo(timezone)
     articles, errors = [], []
-    for file in iter_article_files(content_dir):
-        rel = file.relative_to(content_dir).as_posix()
+    for rel in article_files(content_dir):
         try:
-            text = file.read_text(encoding="utf-8")
-            articles.append(parse_article(text, rel, tz))
-        except UnicodeDecodeError as exc:
-            errors.append(ContentError(rel, f"not UTF-8 text (byte {exc.start}); save the file as UTF-8"))
+            articles.append(parse_article_bytes((content_dir / rel).read_bytes(), rel, tz))
         except ContentError as exc:
             errors.append(exc)
     if errors:

@@ -80,7 +80,7 @@ def parse_render_chunk(files: list[tuple[str, bytes, str]]) -> list[tuple]:
     from zoneinfo import ZoneInfo
 
     from .assemble import reading_time
-    from .content import parse_article
+    from .content import parse_article_bytes
     from .markup import MarkdownRenderer
     from .search import encoded_text_fields
 
@@ -88,10 +88,7 @@ def parse_render_chunk(files: list[tuple[str, bytes, str]]) -> list[tuple]:
     out = []
     for rel, data, zone in files:
         try:
-            article = parse_article(data.decode("utf-8"), rel, ZoneInfo(zone))
-        except UnicodeDecodeError as exc:
-            out.append(("error", f"not UTF-8 text (byte {exc.start}); save the file as UTF-8", None))
-            continue
+            article = parse_article_bytes(data, rel, ZoneInfo(zone))
         except ContentError as exc:
             out.append(("error", exc.message, exc.line))
             continue

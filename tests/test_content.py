@@ -128,3 +128,12 @@ def test_filter_drafts_and_future():
     posts[1] = _article(guid="d", draft=True, date=now - dt.timedelta(days=1))
     assert [p.guid for p in filter_published(posts, now, False, False)] == ["a"]
     assert [p.guid for p in filter_published(posts, now, True, True)] == ["a", "d", "f"]
+
+
+def test_article_files_skip_hidden_and_non_markdown(tmp_path: Path):
+    from generator.files import article_files
+
+    for rel in ["posts/b.md", "posts/a.md", "feed/x.md", ".git/y.md", "posts/.a.md.swp", "posts/.hidden.md", "posts/notes.txt", "z.md"]:
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text("x")
+    assert article_files(tmp_path) == ["feed/x.md", "posts/a.md", "posts/b.md", "z.md"]
