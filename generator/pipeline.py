@@ -42,7 +42,7 @@ from .config import load_feed_sources
 from .models import Article, OutputFile, Page, SiteConfig
 from .loading import Sources, published, read_content, scan_content
 from .parallel import render_articles, render_many
-from .publish import KeptFile, PublishReport, collect_assets, publish
+from .publish import KeptFile, PublishReport, Staging, collect_assets, publish
 from .signature import build_signature, site_digests
 from .state import load_state, state_path
 
@@ -110,6 +110,7 @@ def _outputs(
     extra_pages: list[Page],
     memo: "_PageCache | None" = None,
     search_known: Callable[[Post], Sequence[str]] | None = None,
+    staging: Path | None = None,
 ) -> list[OutputFile]:
     from .assemble import assemble_pages
     from .markup import pygments_css
@@ -121,7 +122,7 @@ def _outputs(
     asset_files, asset_urls = collect_assets(site.path("static"), {"highlight.css": pygments_css("xcode", "github-dark").encode()})
     renderer = Renderer(site, site.path("templates"), asset_urls, bytecode_dir=_cache_dir(site) if memo else None)
     pages = assemble_pages(site, posts) + extra_pages
-    files = _render_pages(renderer, pages, memo)
+    files = _render_pages(renderer, pages, memo, staging)
     files += _reused_feeds(memo, site, posts) or _remember(memo, "site_feeds", site_feeds(site, posts, renderer.absolute))
     files += search_files(posts, renderer, search_known)
     modified = {p.url: p.article.updated or p.date for p in posts}
@@ -146,10 +147,10 @@ class _PageCache:
     rendered: int = 0
 
 
-def _render_pages(renderer: Renderer, pages: Sequence[Page], cache: _PageCache | None) -> list:
+def _render_pages(renderer: Renderer, pages: Sequence[Page], cache: _PageCache | None, staging: Path | None = None) -> list:
     """Render every page, except those the cache vouches for (kept on disk as they are)."""
     if cache is None:
-        return render_many(renderer, list(pages), None)
+        return render_many(renderer, list(pages), None, staging)
     files: list[OutputFile | KeptFile | None] = []
     todo: list[int] = []
     if cache.memo:  # the static files as pages see them: their fingerprinted URLs
@@ -164,7 +165,7 @@ def _render_pages(renderer: Renderer, pages: Sequence[Page], cache: _PageCache |
         else:
             todo.append(len(files))
             files.append(None)
-    for i, rendered in zip(todo, render_many(renderer, [pages[i] for i in todo], cache.progress)):
+    for i, rendered in zip(todo, render_many(renderer, [pages[i] for i in todo], cache.progress, staging)):
         files[i] = rendered
     cache.rendered = len(todo)
     return files
@@ -307,14 +308,15 @@ def _build(site, options, report, out_dir, cache, manifest, rows, page_digest, b
         report.rendered = sum(1 for a in articles if a.path not in sources.cached)
     with _stage(report, "assemble"):
         posts = make_posts(site, articles, rendered, feeds, states, reading_times=minutes)
-    with _stage(report, "render"):
-        report.page_cache = None
-        if manifest is not None:
-            memo = cachelib.PageMemo(page_digest, posts, sources.shas, Post)
-            report.page_cache = _PageCache(memo, manifest, out_dir, progress=bar("render", len(posts)) if bar else None)
-        files = _outputs(site, posts, options, [health], report.page_cache, _cached_search_fields(cache, sources))
-    with _stage(report, "publish"):
-        report.published = publish(files, out_dir, manifest.files if manifest and manifest.files else None)
+    with Staging(out_dir) as staging:  # pages rendered by workers go straight to disk
+        with _stage(report, "render"):
+            report.page_cache = None
+            if manifest is not None:
+                memo = cachelib.PageMemo(page_digest, posts, sources.shas, Post)
+                report.page_cache = _PageCache(memo, manifest, out_dir, progress=bar("render", len(posts)) if bar else None)
+            files = _outputs(site, posts, options, [health], report.page_cache, _cached_search_fields(cache, sources), staging.path)
+        with _stage(report, "publish"):
+            report.published = publish(files, out_dir, manifest.files if manifest and manifest.files else None, staging.path)
     report.articles = len(articles)
     report.pages = len(files)
 

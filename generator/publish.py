@@ -13,6 +13,10 @@
   atomically, instead of staging a whole new tree (for 5,000 pages that costs more
   than the build). With ``known``, files in the output folder that no build wrote are
   left alone; ``build --clean`` removes them.
+- Pages rendered by worker processes are written by the workers straight into the
+  staging folder (:class:`Staging`, beside the output) and reach ``publish`` as a
+  :class:`StagedFile` (path and sha1, no bytes): the build never holds every page in
+  memory. Whatever is left in the staging folder when the build ends is removed.
 """
 
 from __future__ import annotations
@@ -22,13 +26,13 @@ import os
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import Mapping, Sequence
+from typing import Callable, Mapping, Sequence
 
 from .errors import BuildError
 from .files import atomic_write
 from .models import OutputFile
 
-__all__ = ["collect_assets", "publish", "PublishReport", "fingerprint", "KeptFile"]
+__all__ = ["collect_assets", "publish", "PublishReport", "fingerprint", "KeptFile", "StagedFile", "Staging", "write_staged"]
 
 FINGERPRINTED = {".css", ".js"}
 IN_PLACE_LIMIT = 500  # up to this many changed files are replaced in place rather than staged
@@ -40,6 +44,44 @@ class KeptFile:
 
     path: str
     sha: str
+
+
+@dataclass(frozen=True)
+class StagedFile:
+    """An output a worker already wrote into the staging folder (its bytes stay on disk)."""
+
+    path: str
+    sha: str
+
+
+class Staging:
+    """The staging folder beside ``out_dir`` (``.public.staging``), for one build.
+
+    Made empty on entry (a crashed build may have left one) and removed on exit, so a
+    failed build leaves nothing behind; a successful ``publish`` renames it into place.
+    """
+
+    def __init__(self, out_dir: Path):
+        out_dir = out_dir.resolve()
+        self.path = out_dir.with_name(f".{out_dir.name}.staging")
+
+    def __enter__(self) -> "Staging":
+        shutil.rmtree(self.path, ignore_errors=True)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        shutil.rmtree(self.path, ignore_errors=True)
+
+
+def write_staged(staging: Path, rel: str, data: bytes) -> StagedFile:
+    """Write one output into the staging folder (private to this build: no need for atomicity)."""
+    target = _safe_target(staging, rel)
+    try:
+        target.write_bytes(data)
+    except FileNotFoundError:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(data)
+    return StagedFile(rel, hashlib.sha1(data).hexdigest())
 
 
 @dataclass(frozen=True)
@@ -93,16 +135,20 @@ def _existing_files(root: Path) -> set[str]:
     return {p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file() or p.is_symlink()}
 
 
-def _unchanged(path: Path, data: bytes) -> bool:
+def _same_bytes(path: Path, sha: str, size: int) -> bool:
+    """The file at ``path`` holds exactly the bytes with this sha1 and size."""
     try:
-        return path.stat().st_size == len(data) and path.read_bytes() == data
+        if os.stat(path).st_size != size:
+            return False
+        return hashlib.sha1(path.read_bytes()).hexdigest() == sha
     except OSError:
         return False
 
 
-def publish(files: Sequence[OutputFile | KeptFile], out_dir: Path, known: Mapping[str, list] | None = None) -> PublishReport:
-    """Make ``out_dir`` hold exactly ``files``; touch nothing when it already does."""
+def _sort_files(files: Sequence[OutputFile | KeptFile | StagedFile], known, staging: Path | None):
+    """Bytes in memory, files already staged, and kept files, by path; refuse clashes."""
     by_path: dict[str, bytes] = {}
+    staged: dict[str, str] = {}
     kept: dict[str, str] = {}
     for f in files:
         _check_rel(f.path)  # strings only: a Path per file costs 0.2 s for 6,000 files
@@ -111,49 +157,79 @@ def publish(files: Sequence[OutputFile | KeptFile], out_dir: Path, known: Mappin
                 raise BuildError(f"internal: {f.path!r} was kept without a manifest entry")
             kept[f.path] = f.sha
             continue
-        if f.path in by_path and by_path[f.path] != f.data:
+        if isinstance(f, StagedFile):
+            if staging is None:
+                raise BuildError(f"internal: {f.path!r} was staged without a staging folder")
+            clash = f.path in by_path or staged.get(f.path, f.sha) != f.sha
+            staged[f.path] = f.sha
+        else:
+            clash = f.path in staged or (f.path in by_path and by_path[f.path] != f.data)
+            by_path[f.path] = f.data
+        if clash:
             raise BuildError(f"two different pages want the same output file {f.path!r}")
-        by_path[f.path] = f.data
+    return by_path, staged, kept
+
+
+def publish(
+    files: Sequence[OutputFile | KeptFile | StagedFile],
+    out_dir: Path,
+    known: Mapping[str, list] | None = None,
+    staging: Path | None = None,
+) -> PublishReport:
+    """Make ``out_dir`` hold exactly ``files``; touch nothing when it already does.
+
+    ``staging`` is the folder (see :class:`Staging`) that holds the :class:`StagedFile` s.
+    """
+    by_path, staged, kept = _sort_files(files, known, staging)
     hashes = {p: hashlib.sha1(data).hexdigest() for p, data in by_path.items()}
+    hashes.update(staged)
+
+    def size(p: str) -> int:
+        return len(by_path[p]) if p in by_path else os.stat(os.path.join(staging, p)).st_size
+
     if known is None:
         existing = _existing_files(out_dir)
-        changed = {p for p, data in by_path.items() if p not in existing or not _unchanged(out_dir / p, data)}
+        changed = {p for p in hashes if p not in existing or not _same_bytes(out_dir / p, hashes[p], size(p))}
     else:
         existing = set(known)
-        changed = {p for p, data in by_path.items() if not _known_unchanged(out_dir, p, hashes[p], known, data)}
-    removed = existing - set(by_path) - set(kept)
+        changed = {p for p in hashes if not _known_unchanged(out_dir, p, hashes[p], known, size)}
+    removed = existing - set(hashes) - set(kept)
     manifest = {p: list(known[p]) for p in kept} if known is not None else {}
     if changed or removed:
         if known is not None and len(changed) + len(removed) <= IN_PLACE_LIMIT:
-            _replace_in_place(by_path, changed, removed, out_dir)
+            _replace_in_place(by_path, staging, changed, removed, out_dir)
         else:
-            _stage_and_swap(by_path, set(kept), changed, out_dir)
-    for p in by_path:
+            _stage_and_swap(by_path, staged, set(kept), changed, out_dir, staging)
+    for p in hashes:
         row = known.get(p) if known is not None and p not in changed else None
         if row is None or row[0] != hashes[p]:
             st = os.stat(out_dir / p)
             row = [hashes[p], st.st_size, st.st_mtime_ns]
         manifest[p] = list(row)
-    return PublishReport(len(changed), len(removed), len(by_path) + len(kept), manifest)
+    return PublishReport(len(changed), len(removed), len(hashes) + len(kept), manifest)
 
 
-def _known_unchanged(out_dir: Path, rel: str, sha: str, known: Mapping[str, list], data: bytes) -> bool:
+def _known_unchanged(out_dir: Path, rel: str, sha: str, known: Mapping[str, list], size: Callable[[str], int]) -> bool:
     row = known.get(rel)
-    if row is None:
-        return _unchanged(out_dir / rel, data)
-    try:
-        st = os.stat(out_dir / rel)
-    except OSError:
-        return False
-    if st.st_size == row[1] and st.st_mtime_ns == row[2]:
-        return row[0] == sha
-    return _unchanged(out_dir / rel, data)  # touched since: compare the bytes themselves
+    if row is not None:
+        try:
+            st = os.stat(out_dir / rel)
+        except OSError:
+            return False
+        if st.st_size == row[1] and st.st_mtime_ns == row[2]:
+            return row[0] == sha
+    return _same_bytes(out_dir / rel, sha, size(rel))  # unknown, or touched since: compare the bytes
 
 
-def _replace_in_place(by_path: dict[str, bytes], changed: set[str], removed: set[str], out_dir: Path) -> None:
-    """Few changes: write each changed file atomically, delete the gone ones."""
+def _replace_in_place(by_path: dict[str, bytes], staging: Path | None, changed: set[str], removed: set[str], out_dir: Path) -> None:
+    """Few changes: write (or move from staging) each changed file atomically, delete the gone ones."""
     for rel in sorted(changed):
-        atomic_write(_safe_target(out_dir, rel), by_path[rel])
+        target = _safe_target(out_dir, rel)
+        if rel in by_path:
+            atomic_write(target, by_path[rel])
+        else:  # staged: a rename within one file system is atomic
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(_safe_target(staging, rel), target)
     for rel in sorted(removed):
         target = _safe_target(out_dir, rel)
         target.unlink(missing_ok=True)
@@ -169,20 +245,29 @@ def _prune_empty_parents(folder: Path, root: Path) -> None:
         folder = folder.parent
 
 
-def _stage_and_swap(by_path: dict[str, bytes], kept: set[str], changed: set[str], out_dir: Path) -> None:
+def _stage_and_swap(by_path: dict[str, bytes], staged: dict[str, str], kept: set[str], changed: set[str], out_dir: Path, staging: Path | None) -> None:
+    """Many changes: complete the staging folder (unchanged files hard-linked, so they
+    keep their modification time), then swap it in with two renames."""
     out_dir = out_dir.resolve()
-    staging = out_dir.with_name(f".{out_dir.name}.staging")
     old = out_dir.with_name(f".{out_dir.name}.old")
-    for leftover in (staging, old):
-        shutil.rmtree(leftover, ignore_errors=True)
+    shutil.rmtree(old, ignore_errors=True)
+    if staging is None:
+        staging = Staging(out_dir).path
+        shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir(parents=True, exist_ok=True)
     try:
-        for rel in sorted(set(by_path) | kept):
+        for rel in sorted(set(by_path) | set(staged) | kept):
             target = _safe_target(staging, rel)
-            target.parent.mkdir(parents=True, exist_ok=True)
             if rel in changed:
-                target.write_bytes(by_path[rel])
+                if rel in by_path:
+                    target.parent.mkdir(parents=True, exist_ok=True)
+                    target.write_bytes(by_path[rel])
+                continue  # a changed staged file is in place already
+            if rel in staged:
+                target.unlink()  # same bytes as the old file: keep the old one (and its mtime)
             else:
-                _link_or_copy(out_dir / rel, target)
+                target.parent.mkdir(parents=True, exist_ok=True)
+            _link_or_copy(out_dir / rel, target)
         if out_dir.exists():
             os.rename(out_dir, old)
         os.rename(staging, out_dir)

@@ -1,0 +1,107 @@
+"""Publishing: files staged by workers, kept files, in-place and staged swaps.
+
+Each test publishes real bytes into a real folder and checks the folder afterwards:
+its files, their bytes, which modification times moved, and that nothing is left
+beside it (no staging folder, no old tree).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+import generator.publish as publishing
+from generator.errors import BuildError
+from generator.models import OutputFile
+from generator.publish import KeptFile, Staging, publish, write_staged
+
+
+def tree(root: Path) -> dict[str, bytes]:
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def mtimes(root: Path) -> dict[str, int]:
+    return {p.relative_to(root).as_posix(): p.stat().st_mtime_ns for p in root.rglob("*") if p.is_file()}
+
+
+def leftovers(out: Path) -> list[str]:
+    return sorted(p.name for p in out.parent.iterdir() if p.name.startswith(f".{out.name}."))
+
+
+def stage(staging: Staging, pages: dict[str, bytes]) -> list:
+    """What forked page workers do: write pages into the staging folder."""
+    return [write_staged(staging.path, rel, data) for rel, data in pages.items()]
+
+
+def test_staged_pages_land_in_the_output_and_the_staging_folder_goes(tmp_path):
+    out = tmp_path / "public"
+    with Staging(out) as staging:
+        staged = stage(staging, {"index.html": b"<p>home</p>", "posts/a/index.html": b"<p>a</p>"})
+        report = publish([*staged, OutputFile("robots.txt", b"User-agent: *\n")], out, None, staging.path)
+    assert tree(out) == {"index.html": b"<p>home</p>", "posts/a/index.html": b"<p>a</p>", "robots.txt": b"User-agent: *\n"}
+    assert report.written == 3 and leftovers(out) == []
+    assert report.manifest["posts/a/index.html"][0] == staged[1].sha
+
+
+@pytest.mark.parametrize("in_place_limit", [0, 500], ids=["staged-swap", "in-place"])
+def test_restaged_unchanged_pages_keep_their_mtime(tmp_path, monkeypatch, in_place_limit):
+    monkeypatch.setattr(publishing, "IN_PLACE_LIMIT", in_place_limit)
+    out = tmp_path / "public"
+    pages = {f"posts/p{i}/index.html": f"<p>{i}</p>".encode() for i in range(5)}
+    with Staging(out) as staging:
+        staged = stage(staging, pages)
+        first = publish(staged, out, {}, staging.path)
+    before = mtimes(out)
+    os.utime(out / "posts/p0/index.html", ns=(1, 1))  # an old mtime, so a rewrite would show
+    first.manifest["posts/p0/index.html"][2] = 1
+    before["posts/p0/index.html"] = 1
+
+    changed = dict(pages, **{"posts/p3/index.html": b"<p>three, edited</p>"})
+    del changed["posts/p4/index.html"]
+    with Staging(out) as staging:
+        staged = stage(staging, changed)
+        report = publish(staged, out, first.manifest, staging.path)
+    assert tree(out) == changed
+    assert (report.written, report.removed) == (1, 1)
+    after = mtimes(out)
+    assert {p for p in after if after[p] != before[p]} == {"posts/p3/index.html"}
+    assert leftovers(out) == []
+
+
+def test_a_failed_build_after_staging_leaves_the_output_as_it_was(tmp_path):
+    out = tmp_path / "public"
+    out.mkdir()
+    (out / "index.html").write_bytes(b"old")
+    with pytest.raises(RuntimeError), Staging(out) as staging:
+        stage(staging, {"index.html": b"new", "posts/x/index.html": b"x"})
+        if (staging.path / "posts/x/index.html").exists():
+            raise RuntimeError("a template failed after some pages were staged")
+    assert tree(out) == {"index.html": b"old"} and leftovers(out) == []
+
+
+def test_two_staged_pages_with_different_bytes_for_one_path_are_refused(tmp_path):
+    out = tmp_path / "public"
+    with Staging(out) as staging:
+        one = write_staged(staging.path, "index.html", b"one")
+        two = write_staged(staging.path, "index.html", b"two")
+        with pytest.raises(BuildError, match="index.html"):
+            publish([one, two], out, None, staging.path)
+        with pytest.raises(BuildError, match="index.html"):
+            publish([one, OutputFile("index.html", b"one")], out, None, staging.path)
+    assert not out.exists()
+
+
+def test_kept_and_staged_files_need_what_vouches_for_them(tmp_path):
+    out = tmp_path / "public"
+    with pytest.raises(BuildError, match="without a manifest entry"):
+        publish([KeptFile("a.html", "0" * 40)], out, {})
+    with pytest.raises(BuildError, match="without a staging folder"):
+        publish([publishing.StagedFile("a.html", "0" * 40)], out, None)
+
+
+def test_staging_refuses_paths_outside_it(tmp_path):
+    with Staging(tmp_path / "public") as staging, pytest.raises(BuildError, match="not a safe relative path"):
+        write_staged(staging.path, "../escape.html", b"x")
+    assert not (tmp_path / "escape.html").exists()
