@@ -20,8 +20,7 @@ from itertools import groupby
 from typing import Iterable, Mapping, Sequence
 
 from .content import slugify
-from .markup import Rendered
-from .models import Article, FeedSource, FeedState, Page, SiteConfig
+from .models import Article, FeedSource, FeedState, Page, Rendered, SiteConfig
 
 __all__ = ["Tag", "Source", "Post", "make_posts", "assemble_pages", "plain_summary", "reading_time"]
 
@@ -63,12 +62,19 @@ class Post:
 
     article: Article
     slug: str
-    html: str
+    rendered: Rendered = field(repr=False, compare=False)  # HTML and toc; from a build cache, read when asked for
     summary: str
     reading_time: int
     tags: tuple[Tag, ...]
     source: Source | None = None
-    toc: list = field(default_factory=list, hash=False, compare=False)
+
+    @property
+    def html(self) -> str:
+        return self.rendered.html
+
+    @property
+    def toc(self) -> list:
+        return self.rendered.toc
 
     @property
     def url(self) -> str:
@@ -134,29 +140,33 @@ def make_posts(
     feeds: Mapping[str, FeedSource] | None = None,
     states: Mapping[str, FeedState] | None = None,
     reading_times: Sequence[int | None] | None = None,
+    summaries: Sequence[str | None] | None = None,
 ) -> list[Post]:
     """Pair articles with their HTML; newest first (ties broken by slug, for determinism).
 
-    ``reading_times`` (one per article, None where unknown) lets a build cache skip
-    counting the words of HTML it has counted before.
+    ``reading_times`` and ``summaries`` (automatic ones; one per article, None where
+    unknown) let a build cache skip reading HTML it has measured before.
     """
     feeds, states = feeds or {}, states or {}
     slugs = _unique_slugs(articles)
     tag_slugs = _tag_slugs(articles)
     known_times = reading_times or [None] * len(articles)
+    known_summaries = summaries or [None] * len(articles)
+    sources: dict[tuple[str, str], Source] = {}  # one per feed, not one per post
     posts = []
-    for article, result, slug, minutes in zip(articles, rendered, slugs, known_times):
-        source = _make_source(article.source, article.platform, feeds, states) if article.source else None
+    for article, result, slug, minutes, summary in zip(articles, rendered, slugs, known_times, known_summaries):
+        key = (article.source, article.platform)
+        if article.source and key not in sources:
+            sources[key] = _make_source(article.source, article.platform, feeds, states)
         posts.append(
             Post(
                 article=article,
                 slug=slug,
-                html=result.html,
-                toc=result.toc,
-                summary=article.summary or plain_summary(result.html, site.summary_length),
+                rendered=result,
+                summary=article.summary or (summary if summary is not None else plain_summary(result.html, site.summary_length)),
                 reading_time=minutes or reading_time(result.html),
                 tags=tuple(Tag(t, tag_slugs[t]) for t in article.tags),
-                source=source,
+                source=sources.get(key),
             )
         )
     posts.sort(key=lambda p: (-p.date.timestamp(), p.slug))

@@ -11,13 +11,17 @@ pack of text; never pickle, so a cache can be read, diffed and thrown away safel
     is known without reading it. A stamp is trusted only when the file was last
     modified more than :data:`RACY_NS` before the build that recorded it started (a
     later edit within the same clock tick would otherwise go unseen).
-    ``articles``: file sha1 -> the parsed front matter (JSON), the table of contents,
-    the reading time, and where the body and rendered HTML sit in ``pack.bin``
-    (and, once a build made it, the post's search-index text, tagged with a hash of
-    ``search.py`` so that new search code recomputes it).
+    ``articles``: file sha1 -> the parsed front matter (JSON), the reading time, the
+    automatic summary (with the length it was cut at), and where the body, the
+    rendered HTML and the table of contents sit in ``pack.bin`` (and, once a build
+    made it, the post's search-index text, tagged with a hash of ``search.py`` so that
+    new search code recomputes it).
 ``pack.bin``
-    UTF-8 bodies and HTML, appended to; each entry carries a CRC-32 checked on read.
-    Rewritten whole when more than half of it is dead.
+    UTF-8 texts, appended to; each entry carries a CRC-32 checked on read.
+    Rewritten whole when more than half of it is dead. Texts are read when a build
+    needs them (:class:`StoredRendered`), so a rebuild reads few of them; a damaged one
+    is made again from its file, and leaves a ``damaged`` mark so that the next build
+    checks every entry before trusting any.
 ``out-<hash>.json`` (one per output folder and set of options)
     ``signature``: a hash of every input of the last build (code, config, options,
     theme, content, and which articles were published); ``pages``: output path ->
@@ -43,12 +47,15 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence
 from zoneinfo import ZoneInfo
 
+import orjson
+
 from .files import atomic_write
-from .models import Article
+from .models import Article, Rendered
 
 __all__ = [
     "BuildCache",
     "CachedArticle",
+    "StoredRendered",
     "OutputManifest",
     "Stamp",
     "sha1",
@@ -62,8 +69,9 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-CACHE_FORMAT = 1
+CACHE_FORMAT = 2
 RACY_NS = 2_000_000_000  # a stamp this close to its build's start is re-checked by hashing
+DAMAGE_MARK = "damaged"  # left in the cache folder when a build met a damaged text
 
 Stamp = tuple[int, int, int, int]  # size, mtime_ns, ctime_ns, inode
 
@@ -118,9 +126,8 @@ def article_to_json(article: Article) -> dict | None:
             value = [list(v) if isinstance(v, tuple) else v for v in value]
         data[f.name] = value
     try:
-        text = json.dumps(data, ensure_ascii=False, sort_keys=True)
-        back = article_from_json(json.loads(text), article.body, article.path)
-    except (TypeError, ValueError):
+        back = article_from_json(orjson.loads(orjson.dumps(data)), article.body, article.path)
+    except (TypeError, ValueError):  # orjson's errors are both
         return None
     return data if _same_article(back, article) else None
 
@@ -147,12 +154,51 @@ def article_from_json(data: dict, body: str, path: str) -> Article:
 
 @dataclass(frozen=True)
 class CachedArticle:
-    """One article as the cache remembers it: parsed, rendered (unless it never was), measured."""
+    """One article as the cache remembers it.
+
+    ``rendered`` is None when it never was rendered (an unpublished draft): its body is
+    then read, since it will need rendering. Otherwise the body stays on disk and
+    ``article.body`` is '' (a build renders only Markdown it has not rendered before).
+    """
 
     article: Article
-    html: str | None
-    toc: list
+    rendered: "StoredRendered | None"
     reading_time: int
+    summary: tuple[int, str] | None = None  # (length limit, automatic summary), once a build made it
+
+
+class StoredRendered:
+    """An article's HTML and table of contents in ``pack.bin``, read each time asked for.
+
+    A damaged text (CRC mismatch) is never used: ``remake`` renders the article again
+    from its file, and the cache is marked so that its next opening checks every entry.
+    """
+
+    __slots__ = ("_cache", "_html", "_toc", "_remake", "_remade")
+
+    def __init__(self, cache: "BuildCache", html: list[int], toc: list[int], remake: Callable[[], Rendered] | None):
+        self._cache, self._html, self._toc, self._remake, self._remade = cache, html, toc, remake, None
+
+    @property
+    def html(self) -> str:
+        return self._texts().html
+
+    @property
+    def toc(self) -> list:
+        return self._texts().toc
+
+    def _texts(self) -> Rendered:
+        if self._remade is not None:
+            return self._remade
+        try:
+            return Rendered(self._cache._text(self._html), orjson.loads(self._cache._text(self._toc)))
+        except ValueError as exc:
+            if self._remake is None:
+                raise
+            log.warning("build cache: %s; rendering the article again", exc)
+            self._cache.note_damage()
+            self._remade = self._remake()
+            return self._remade
 
 
 # ---------------------------------------------------------------- output manifest
@@ -183,7 +229,7 @@ class OutputManifest:
 
     def save(self) -> None:
         data = {"format": CACHE_FORMAT, "signature": self.signature, "pages": self.pages, "files": self.files}
-        atomic_write(self.path, json.dumps(data, separators=(",", ":")).encode())
+        atomic_write(self.path, orjson.dumps(data))
 
     @classmethod
     def load(cls, path: Path) -> "OutputManifest":
@@ -191,7 +237,7 @@ class OutputManifest:
         if not path.exists():
             return empty
         try:
-            data = json.loads(path.read_bytes())
+            data = orjson.loads(path.read_bytes())
             ok = (
                 data.get("format") == CACHE_FORMAT
                 and isinstance(data.get("signature"), str)
@@ -200,7 +246,7 @@ class OutputManifest:
                 and isinstance(data.get("files"), dict)
                 and all(_valid_file_row(v) for v in data["files"].values())
             )
-        except (ValueError, OSError, AttributeError) as exc:
+        except (ValueError, OSError, AttributeError) as exc:  # orjson.JSONDecodeError is a ValueError
             log.warning("build cache %s is unreadable (%s); rebuilding it", path.name, exc)
             return empty
         if not ok:
@@ -247,14 +293,40 @@ class BuildCache:
         if clean or not index.exists():
             return cache
         try:
-            data = json.loads(index.read_bytes())
+            data = orjson.loads(index.read_bytes())
             problem = cache._adopt(data)
         except (ValueError, OSError, TypeError, KeyError, AttributeError) as exc:
             problem = f"unreadable ({exc})"
         if problem:
             log.warning("build cache %s: %s; rebuilding it", index, problem)
             cache._stamps, cache._articles, cache._pack_size = {}, {}, 0
+        elif (folder / DAMAGE_MARK).exists():
+            cache._drop_damaged()
         return cache
+
+    def _drop_damaged(self) -> None:
+        """A build found a damaged text: check every entry's texts, keep only sound ones."""
+        def sound(entry: dict) -> bool:
+            try:
+                for where in (entry["body"], entry["html"], entry["toc"], (entry.get("search") or [None])[1:] or None):
+                    if where:
+                        self._text(where)
+            except ValueError:
+                return False
+            return True
+
+        before = len(self._articles)
+        self._articles = {d: e for d, e in self._articles.items() if sound(e)}
+        log.warning("build cache: %d damaged entries dropped", before - len(self._articles))
+        (self.folder / DAMAGE_MARK).unlink(missing_ok=True)
+        self.dirty = True
+
+    def note_damage(self) -> None:
+        """Leave a mark (from any process, a forked worker too) for the next opening."""
+        try:
+            (self.folder / DAMAGE_MARK).touch()
+        except OSError:
+            pass
 
     def _adopt(self, data: dict) -> str:
         """Take the index's content after checking its shape; return a problem or ''."""
@@ -319,52 +391,75 @@ class BuildCache:
         entry = self._articles.get(digest)
         return entry["meta"] if entry else None
 
-    def article(self, digest: str, path: str) -> CachedArticle | None:
-        """The cached parse and render of the file with this sha1, or None."""
+    def article(self, digest: str, path: str, remake: Callable[[], Rendered] | None = None) -> CachedArticle | None:
+        """The cached parse and render of the file with this sha1, or None.
+
+        ``remake`` renders the article again should its cached HTML turn out damaged.
+        """
         entry = self._articles.get(digest)
         if entry is None or entry["meta"] is None:
             return None
-        try:
-            body = self._text(entry["body"])
-            html = self._text(entry["html"]) if entry["html"] else None
-        except ValueError as exc:
-            log.warning("build cache: %s (%s); rendering it again", exc, path)
-            self._articles.pop(digest, None)
-            self.dirty = True
-            return None
+        body = ""
+        if entry["html"] is None:  # never rendered: the build may need to render it now
+            try:
+                body = self._text(entry["body"])
+            except ValueError as exc:
+                log.warning("build cache: %s (%s); reading it again", exc, path)
+                self._articles.pop(digest, None)
+                self.dirty = True
+                return None
         self._used.add(digest)
-        return CachedArticle(article_from_json(entry["meta"], body, path), html, entry["toc"], entry["reading_time"])
+        return CachedArticle(article_from_json(entry["meta"], body, path), self._stored(entry, remake), entry["reading_time"], self._summary(entry))
 
-    def rendered(self, digest: str) -> tuple[str, list, int] | None:
-        """Just the HTML, toc and reading time (for front matter the cache could not hold)."""
+    def rendered(self, digest: str, remake: Callable[[], Rendered] | None = None) -> tuple[StoredRendered, int] | None:
+        """Just the HTML and toc (lazily) and reading time, for front matter the cache could not hold."""
         entry = self._articles.get(digest)
         if entry is None or entry["html"] is None:
             return None
-        try:
-            html = self._text(entry["html"])
-        except ValueError:
-            self._articles.pop(digest, None)
-            return None
         self._used.add(digest)
-        return html, entry["toc"], entry["reading_time"]
+        return self._stored(entry, remake), entry["reading_time"]
 
-    def put(self, digest: str, article: Article, html: str | None, toc: list, reading_time: int) -> None:
-        """Remember a parsed article and its HTML (None: parsed only, e.g. an unpublished draft)."""
+    def _stored(self, entry: dict, remake: Callable[[], Rendered] | None) -> StoredRendered | None:
+        return StoredRendered(self, entry["html"], entry["toc"], remake) if entry["html"] else None
+
+    @staticmethod
+    def _summary(entry: dict) -> tuple[int, str] | None:
+        summary = entry.get("summary")
+        return (summary[0], summary[1]) if summary else None
+
+    def put(self, digest: str, article: Article, rendered: Rendered | None, reading_time: int) -> StoredRendered | None:
+        """Remember a parsed article and its HTML (None: parsed only, e.g. an unpublished draft).
+
+        Returns the HTML as stored, so the caller need not keep the text in memory.
+        """
         old = self._articles.get(digest)
-        if html is None and old is not None:
+        if rendered is None and old is not None:
             self._used.add(digest)
-            return
-        meta = article_to_json(article)
+            return None
         entry = {
-            "meta": meta,
-            "toc": json.loads(json.dumps(toc)),
+            "meta": article_to_json(article),
+            "toc": self._append(orjson.dumps(rendered.toc if rendered else []).decode()),
             "reading_time": reading_time,
             "body": self._append(article.body),
-            "html": self._append(html) if html is not None else None,
+            "html": self._append(rendered.html) if rendered is not None else None,
         }
         self._articles[digest] = entry
         self.dirty = True
         self._used.add(digest)
+        return self._stored(entry, None)
+
+    def remember_summary(self, digest: str, limit: int, text: str) -> None:
+        """Keep an automatic summary (cut at ``limit`` characters) made from the entry's HTML."""
+        entry = self._articles.get(digest)
+        if entry is not None and entry.get("summary") != [limit, text]:
+            entry["summary"] = [limit, text]
+            self.dirty = True
+
+    def flush(self) -> None:
+        """Push appended texts to the file: forked workers read the pack through their own
+        descriptors, and must never inherit (and write out again) a half-full buffer."""
+        if self._writer is not None:
+            self._writer.flush()
 
     def search_fields(self, digest: str | None, version: str, compute: Callable[[], Sequence[str]]) -> list[str]:
         """A post's search-index text (``search.encoded_text_fields``: strings without a
@@ -425,7 +520,7 @@ class BuildCache:
             return  # exactly what is on disk already
         self.folder.mkdir(parents=True, exist_ok=True)
         live = {d: e for d, e in self._articles.items() if d in self._used}
-        live_bytes = sum(e["body"][1] + (e["html"][1] if e["html"] else 0) + (e["search"][2] if e.get("search") else 0) for e in live.values())
+        live_bytes = sum(e["body"][1] + e["toc"][1] + (e["html"][1] if e["html"] else 0) + (e["search"][2] if e.get("search") else 0) for e in live.values())
         size = self._pack_size + self._appended
         if size > 2 * live_bytes + (1 << 20):
             size = self._compact(live)
@@ -438,7 +533,7 @@ class BuildCache:
             "stamps": self._new_stamps,
             "articles": live,
         }
-        atomic_write(self.folder / "index.json", json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode())
+        atomic_write(self.folder / "index.json", orjson.dumps(data))
 
     def _compact(self, live: dict[str, dict]) -> int:
         """Copy the live texts, one at a time, into a new pack.bin; return its size."""
@@ -447,7 +542,7 @@ class BuildCache:
         offset = 0
         with tmp.open("wb") as out:
             for entry in live.values():
-                for part in ("body", "html"):
+                for part in ("body", "html", "toc"):
                     if entry[part] is not None:
                         old = entry[part]
                         out.write(self._read(old[0], old[1]))
@@ -479,9 +574,12 @@ class BuildCache:
 def _valid_entry(entry: Any, pack_size: int) -> bool:
     if not isinstance(entry, dict) or not isinstance(entry.get("meta"), (dict, type(None))):
         return False
-    if not isinstance(entry.get("toc"), list) or not isinstance(entry.get("reading_time"), int):
+    if not isinstance(entry.get("reading_time"), int):
         return False
-    for part in ("body", "html"):
+    summary = entry.get("summary")
+    if summary is not None and not (isinstance(summary, list) and len(summary) == 2 and isinstance(summary[0], int) and isinstance(summary[1], str)):
+        return False
+    for part in ("body", "html", "toc"):
         where = entry.get(part)
         if where is None and part == "html":
             continue

@@ -1,7 +1,8 @@
 """Reading ``content/`` for a build, through the build cache.
 
 Unchanged files (same stamp, same hash) are neither read nor parsed again: their
-front matter, HTML, reading time and search text come from the cache. New and changed
+front matter, HTML, reading time and search text come from the cache (the HTML is
+read from disk only if a page needs it). New and changed
 files are parsed here, or, when there are many, parsed and rendered on all cores.
 Every bad file is reported at once.
 """
@@ -11,6 +12,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -18,13 +20,23 @@ from . import cache as cachelib
 from . import parallel
 from .errors import ContentError, ContentErrors
 from .files import article_files
-from .models import Article, SiteConfig
+from .models import Article, Rendered, SiteConfig
 
 if TYPE_CHECKING:
     from .pipeline import BuildOptions
 
-__all__ = ["Sources", "published", "scan_content", "read_content"]
+__all__ = ["Known", "Sources", "published", "scan_content", "read_content"]
 
+
+
+@dataclass(frozen=True)
+class Known:
+    """An article's rendering as this build knows it: HTML and toc (``cache.StoredRendered``
+    when they are still on disk), reading time, and the cached automatic summary."""
+
+    rendered: Rendered
+    reading_time: int
+    summary: tuple[int, str] | None = None  # (length limit, text)
 
 
 @dataclass
@@ -33,8 +45,8 @@ class Sources:
 
     shas: dict[str, str] = field(default_factory=dict)  # rel path -> sha1
     articles: list[Article] = field(default_factory=list)
-    cached: dict[str, tuple[str, list, int]] = field(default_factory=dict)  # rel path -> html, toc, reading time
-    fresh: dict[str, tuple[str, list, int]] = field(default_factory=dict)  # rel path -> html, toc, reading time made while loading
+    cached: dict[str, Known] = field(default_factory=dict)  # rel path -> rendering from the cache
+    fresh: dict[str, Known] = field(default_factory=dict)  # rel path -> rendering made while loading
     search: dict[str, tuple[str, str]] = field(default_factory=dict)  # rel path -> search.encoded_text_fields, made while loading
 
 
@@ -72,13 +84,13 @@ def read_content(site: SiteConfig, cache: cachelib.BuildCache | None, rows: list
     misses: list[tuple[int, str, str, bytes | None]] = []
     for rel, file, sha, data in rows:
         sources.shas[rel] = sha
-        hit = cache.article(sha, rel) if cache is not None else None
+        hit = cache.article(sha, rel, partial(remake, file, rel, site.timezone)) if cache is not None else None
         if hit is not None:
             slots.append(hit.article)
-            if hit.html is not None:
-                sources.cached[rel] = (hit.html, hit.toc, hit.reading_time)
+            if hit.rendered is not None:
+                sources.cached[rel] = Known(hit.rendered, hit.reading_time, hit.summary)
             else:
-                cache.put(sha, hit.article, None, [], 0)  # still in use: keep it
+                cache.put(sha, hit.article, None, 0)  # still in use: keep it
         else:
             misses.append((len(slots), rel, file, data))
             slots.append(None)
@@ -104,9 +116,9 @@ def parse_here(site, cache, misses, slots, sources: Sources, errors: list) -> No
         except ContentError as exc:
             errors.append(exc)
             continue
-        rendered = cache.rendered(sources.shas[rel]) if cache is not None else None
-        if rendered is not None:
-            sources.cached[rel] = rendered
+        known = cache.rendered(sources.shas[rel], partial(remake, file, rel, site.timezone)) if cache is not None else None
+        if known is not None:
+            sources.cached[rel] = Known(*known)
 
 
 def parse_in_pool(site, cache, misses, slots, sources: Sources, errors: list, workers, progress) -> None:
@@ -117,7 +129,18 @@ def parse_in_pool(site, cache, misses, slots, sources: Sources, errors: list, wo
             continue
         _, article, html, toc, minutes, words = result
         slots[index] = article
-        sources.fresh[rel] = (html, toc, minutes)
+        sources.fresh[rel] = Known(Rendered(html, toc), minutes)
         sources.search[rel] = words
+
+
+def remake(file: str, rel: str, zone: str) -> Rendered:
+    """Parse and render one file again (its cached HTML turned out damaged)."""
+    from zoneinfo import ZoneInfo
+
+    from .content import parse_article_bytes
+    from .markup import MarkdownRenderer
+
+    article = parse_article_bytes(Path(file).read_bytes(), rel, ZoneInfo(zone))
+    return MarkdownRenderer().render(article.body)
 
 

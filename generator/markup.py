@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import html
 import re
-from dataclasses import dataclass, field
 from functools import lru_cache
 
 import markdown
@@ -30,6 +29,8 @@ from pygments.lexer import Lexer
 from pygments.lexers import get_lexer_by_name
 from pygments.util import ClassNotFound
 
+from .models import Rendered
+
 __all__ = ["MarkdownRenderer", "Rendered", "highlight_code", "pygments_css", "RENDERER_VERSION"]
 
 # Bump when the HTML this module produces changes, so build caches are invalidated.
@@ -40,14 +41,6 @@ _TOKEN = "\x1bFENCE{}\x1b"  # survives Python-Markdown's whitespace normalisatio
 _TOKEN_LINE = re.compile(r"^\x1bFENCE(\d+)\x1b$")
 _LANG_ALIASES = {"sh": "bash", "shell": "bash", "py": "python", "js": "javascript", "yml": "yaml", "ts": "typescript"}
 _FORMATTER = HtmlFormatter(nowrap=True)  # shared: building one per block costs as much as highlighting
-
-
-@dataclass(frozen=True)
-class Rendered:
-    """The HTML of one article and the headings found in it (for a table of contents)."""
-
-    html: str
-    toc: list[dict] = field(default_factory=list, hash=False, compare=False)
 
 
 @lru_cache(maxsize=256)

@@ -1,6 +1,7 @@
 """The frozen dataclasses that flow between the pipeline's stages.
 
     FeedSource --fetch--> FetchResult --parse--> Entry --normalise--> Article
+    Article --markup--> Rendered
     Article (content/**/*.md) --assemble--> Page --render--> OutputFile --publish--> public/
 
 Nothing here does any work: a stage takes some of these and returns others, so each
@@ -21,6 +22,7 @@ __all__ = [
     "FetchResult",
     "Entry",
     "Article",
+    "Rendered",
     "Page",
     "OutputFile",
 ]
@@ -163,6 +165,18 @@ class Article:
     @property
     def imported(self) -> bool:
         return bool(self.source)
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """The HTML of one article and the headings found in it (for a table of contents).
+
+    The build cache hands out an equivalent (``cache.StoredRendered``) whose ``html``
+    and ``toc`` are read from disk only when asked for: a rebuild reads few of them.
+    """
+
+    html: str
+    toc: list[dict] = field(default_factory=list, hash=False, compare=False)
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ from .errors import ContentError
 from .models import Article, OutputFile, Page
 
 if TYPE_CHECKING:
-    from .markup import Rendered
+    from .models import Rendered
     from .publish import StagedFile
     from .render import Renderer
 
@@ -30,7 +30,7 @@ POOL_THRESHOLD = 64  # fewer posts to render than this: one process is faster th
 
 def render_articles(articles: list[Article], workers: int | None = 1, progress: Callable[[int], None] | None = None) -> list[Rendered]:
     """Markdown -> HTML for every article: one shared renderer, or a pool of processes for many."""
-    from .markup import Rendered
+    from .models import Rendered
 
     results = map_chunks(render_chunk, [a.body for a in articles], workers, progress)
     return [Rendered(html, toc) for html, toc in results]

@@ -40,7 +40,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterator, Sequence
 from . import cache as cachelib
 from .config import load_feed_sources
 from .models import Article, OutputFile, Page, SiteConfig
-from .loading import Sources, published, read_content, scan_content
+from .loading import Known, Sources, published, read_content, scan_content
 from .parallel import render_articles, render_many
 from .publish import KeptFile, PublishReport, Staging, collect_assets, publish
 from .signature import build_signature, site_digests
@@ -48,7 +48,7 @@ from .state import load_state, state_path
 
 if TYPE_CHECKING:
     from .assemble import Post
-    from .markup import Rendered
+    from .models import Rendered
     from .render import Renderer
 
 # The stages' own modules (Markdown, Pygments, Jinja2, YAML: 0.2 s of imports) are
@@ -304,10 +304,13 @@ def _build(site, options, report, out_dir, cache, manifest, rows, page_digest, b
         states = load_state(state_path(site.path("feeds")))
         health = status_page(feed_health(feed_sources, states, sources.articles))
     with _stage(report, "markdown"):
-        rendered, minutes = _render_missing(articles, sources, cache, options, bar)
+        known = _render_missing(articles, sources, cache, options, bar)
         report.rendered = sum(1 for a in articles if a.path not in sources.cached)
     with _stage(report, "assemble"):
-        posts = make_posts(site, articles, rendered, feeds, states, reading_times=minutes)
+        rendered, minutes = [k.rendered for k in known], [k.reading_time for k in known]
+        posts = make_posts(site, articles, rendered, feeds, states, reading_times=minutes, summaries=_summaries(site, known))
+        if cache is not None:
+            _remember_summaries(site, cache, posts, sources, {a.path: k for a, k in zip(articles, known)})
     with Staging(out_dir) as staging:  # pages rendered by workers go straight to disk
         with _stage(report, "render"):
             report.page_cache = None
@@ -351,36 +354,50 @@ def _cached_search_fields(cache: cachelib.BuildCache | None, sources: Sources) -
     return lambda post: cache.search_fields(sources.shas.get(post.article.path), version, lambda: compute(post))
 
 
-def _render_missing(articles: list[Article], sources: Sources, cache, options: BuildOptions, bar) -> tuple[list[Rendered], list[int]]:
-    """Rendered HTML and reading time for every article: from the cache, or rendered now (and cached)."""
+def _render_missing(articles: list[Article], sources: Sources, cache, options: BuildOptions, bar) -> list[Known]:
+    """HTML, toc and reading time for every article: from the cache, or rendered now (and
+    cached; what the cache stored is then read back from disk when needed, not held)."""
     from .assemble import reading_time
-    from .markup import Rendered
 
     missing = [a for a in articles if a.path not in sources.cached and a.path not in sources.fresh]
     progress = bar("markdown", len(missing)) if bar and missing else None
-    fresh = {a.path: (r, reading_time(r.html)) for a, r in zip(missing, render_articles(missing, options.workers, progress))}
-    fresh.update((path, (Rendered(html, toc), minutes)) for path, (html, toc, minutes) in sources.fresh.items())
+    fresh = {a.path: Known(r, reading_time(r.html)) for a, r in zip(missing, render_articles(missing, options.workers, progress))}
+    fresh.update(sources.fresh)
+    sources.fresh.clear()
 
     shown = {a.path for a in articles}
     for article in sources.articles:  # drafts and future posts too, so a later no-op check knows them
         if cache is None or article.path in sources.cached or article.path in shown:
             continue
-        r, known = fresh.get(article.path, (None, 0))
-        cache.put(sources.shas[article.path], article, r.html if r else None, r.toc if r else [], known)
-    result, minutes = [], []
+        known = fresh.get(article.path)
+        cache.put(sources.shas[article.path], article, known.rendered if known else None, known.reading_time if known else 0)
+    result = []
     for article in articles:
-        if article.path in fresh:
-            r, known = fresh[article.path]
-            minutes.append(known)
-            if cache is not None:
-                cache.put(sources.shas[article.path], article, r.html, r.toc, minutes[-1])
-                _store_search_fields(cache, sources, article.path)
-            result.append(r)
-        else:
-            html, toc, known = sources.cached[article.path]
-            result.append(Rendered(html, toc))
-            minutes.append(known)
-    return result, minutes
+        known = fresh.pop(article.path, None)
+        if known is None:
+            result.append(sources.cached[article.path])
+            continue
+        if cache is not None:
+            stored = cache.put(sources.shas[article.path], article, known.rendered, known.reading_time)
+            _store_search_fields(cache, sources, article.path)
+            known = Known(stored or known.rendered, known.reading_time)
+        result.append(known)
+    if cache is not None:
+        cache.flush()  # forked page workers read the pack through their own descriptors
+    return result
+
+
+def _summaries(site: SiteConfig, known: list[Known]) -> list[str | None]:
+    """Automatic summaries the cache made at this site's length (None: make it)."""
+    return [k.summary[1] if k.summary and k.summary[0] == site.summary_length else None for k in known]
+
+
+def _remember_summaries(site: SiteConfig, cache, posts: list[Post], sources: Sources, known: dict[str, Known]) -> None:
+    """Cache the automatic summaries this build made, so the next one reads no HTML for them."""
+    for post in posts:
+        k = known[post.article.path]
+        if not post.article.summary and (k.summary is None or k.summary != (site.summary_length, post.summary)):
+            cache.remember_summary(sources.shas[post.article.path], site.summary_length, post.summary)
 
 
 def _save(cache: cachelib.BuildCache, manifest: cachelib.OutputManifest, report: BuildReport, signature: str | None) -> None:

@@ -84,14 +84,23 @@ def test_corrupt_index_is_rebuilt_with_a_warning(site, damage, caplog):
 def test_damaged_pack_is_detected_by_crc(site, caplog):
     pack = site / ".cache/build/pack.bin"
     data = bytearray(pack.read_bytes())
-    at = data.find(b"Beta body")
-    data[at : at + 4] = b"Evil"
+    at = data.find(b"<p>Beta body")  # the cached HTML, read only when a page needs it
+    data[at + 3 : at + 7] = b"Evil"
     pack.write_bytes(bytes(data))
     (site / "templates/base.html").write_text((site / "templates/base.html").read_text() + "\n")  # force rendering
     with caplog.at_level(logging.WARNING):
-        build(site)
-    assert "damaged" in caplog.text
+        report = build(site)
+    assert "a cached text is damaged; rendering the article again" in caplog.text
     assert b"Evil" not in (site / "public/posts/beta/index.html").read_bytes()
+    assert files(site / "public") == clean(site)
+    assert (site / ".cache/build/damaged").exists() and report.rendered == 0
+
+    caplog.clear()
+    (site / "content/posts/a.md").write_text(post("Alpha", "2024-01-01", tags="[python]", body="Alpha, edited.\n"))
+    with caplog.at_level(logging.WARNING):
+        report = build(site)  # the mark makes this build check every entry first
+    assert "1 damaged entries dropped" in caplog.text and report.rendered == 2
+    assert not (site / ".cache/build/damaged").exists()
     assert files(site / "public") == clean(site)
 
 
