@@ -1,13 +1,27 @@
-"""Full-text search on a static host: an index built at build time, and the search page.
+"""Full-text search on a static host: a sharded index built at build time, and the search page.
 
-``search_files`` returns two outputs: ``/search-index.json`` and ``/search/``. The page's
-script (``static/search.js``) downloads the index once and matches in the browser, so
-no server is needed. Without JavaScript the page says so and links the archive.
+``search_files`` returns the index shards, the manifest ``/search-index.json`` and the
+page ``/search/``. The page's script (``static/search.js``) reads the manifest, downloads
+every shard at once and matches in the browser, so no server is needed. Without
+JavaScript the page says so and links the archive.
 
-The index is a JSON list, newest article first, one compact object per article::
+Why shards: one 18 MB index (5,000 posts) was rewritten, and re-uploaded, whenever any
+post changed. Posts go to ``shard_count(n)`` shards by a hash of their URL path, so a
+post stays in its shard as others come and go: editing or adding one post changes one
+shard (until the number of shards changes, at 250, 500, 1,000 ... posts). Each shard's
+file name is a hash of its bytes (``search/shards/<hash>.json``), so hosts may cache it
+forever; the manifest, a few hundred bytes, is the only file that changes every time::
+
+    {"count": 5000, "shards": ["/search/shards/0a1b2c3d4e5f6a7b.json", ...], "version": 2}
+
+A shard is a JSON list, newest article first, one compact object per article::
 
     {"t": title, "u": URL path, "s": "source (platform)", "d": "14 February 2025",
-     "x": plain text (the first MAX_TEXT characters), "k": "rest words"}
+     "x": plain text (the first MAX_TEXT characters), "k": "rest words", "o": order key}
+
+``o`` puts the entries of all shards back in the site's order (newest first, then by
+slug) by plain string comparison, ascending; it depends on the post's own date and slug
+only, so a new post does not change the other posts' entries (a rank would).
 
 ``k`` keeps full-text recall for long articles at a fraction of the size: it lists,
 sorted, the distinct words of the text beyond ``MAX_TEXT`` (plus the tags) that the
@@ -17,18 +31,31 @@ Output is deterministic: same posts, same bytes.
 
 from __future__ import annotations
 
+import hashlib
 import html
 import io
 import json
 import re
-from typing import Callable, Protocol, Sequence
+from datetime import datetime, timedelta, timezone
+from typing import Callable, Iterable, Protocol, Sequence
 
 from .assemble import Post
 from .models import OutputFile, Page
 
-__all__ = ["MAX_TEXT", "plain_text", "text_fields", "encoded_text_fields", "search_entry", "search_index", "search_files", "SEARCH_PAGE"]
+__all__ = [
+    "MAX_TEXT", "POSTS_PER_SHARD", "MAX_SHARDS", "INDEX_PATH", "SHARD_DIR", "SEARCH_PAGE",
+    "plain_text", "text_fields", "encoded_text_fields", "order_key", "search_entry", "search_index",
+    "shard_count", "shard_of", "assign_shards", "shard_file", "manifest_file", "search_files",
+]
 
 MAX_TEXT = 6000
+POSTS_PER_SHARD = 250  # about 1 MB of index per shard at the typical article length
+MAX_SHARDS = 64  # more would cost more requests than it saves bytes per edit
+INDEX_PATH = "search-index.json"  # the manifest; the search page's data-index
+SHARD_DIR = "search/shards"
+INDEX_VERSION = 2  # 1 was a plain list of entries, the whole index in one file
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+_KEY_OFFSET = 10**18  # microseconds; keeps every year 1-9999 positive and 19 digits wide
 SEARCH_PAGE = Page(url="/search/", template="search.html", context={}, output="search/index.html")
 _TAG = re.compile(r"""<(?:[^>"']|"[^"]*"|'[^']*')*>""")
 _DROP = re.compile(r"<(script|style|template)\b.*?</\1>", re.DOTALL | re.IGNORECASE)
@@ -86,7 +113,15 @@ def _source(post: Post) -> str:
     return post.source.title if post.source else ""
 
 
+def order_key(post: Post) -> str:
+    """The entry's ``o``: ascending string order is the site's order (``assemble``:
+    newest first, then by slug). Fixed-width inverted microseconds since 1970, then the slug."""
+    micros = (post.date - _EPOCH) // timedelta(microseconds=1)
+    return f"{_KEY_OFFSET - micros:019d} {post.slug}"
+
+
 def search_entry(post: Post, renderer: _Renderer) -> dict[str, str]:
+    """One post's index entry (see the module docstring for the keys)."""
     head, words = text_fields(post.html, [t.name for t in post.tags])
     return {
         "t": post.title,
@@ -95,19 +130,21 @@ def search_entry(post: Post, renderer: _Renderer) -> dict[str, str]:
         "d": renderer.human_date(post.date),
         "x": head or post.summary,
         "k": words,
+        "o": order_key(post),
     }
 
 
 def _entry_json(post: Post, renderer: _Renderer, fields: Sequence[str]) -> str:
     """``search_entry`` as compact JSON with sorted keys, from ``encoded_text_fields``."""
     head, words = fields
-    d, s, t, u = (_json(v) for v in (renderer.human_date(post.date), _source(post), post.title, renderer.url(post.url)))
-    return f'{{"d":{d},"k":{words},"s":{s},"t":{t},"u":{u},"x":{head or _json(post.summary)}}}'
+    values = (renderer.human_date(post.date), order_key(post), _source(post), post.title, renderer.url(post.url))
+    d, o, s, t, u = (_json(v) for v in values)
+    return f'{{"d":{d},"k":{words},"o":{o},"s":{s},"t":{t},"u":{u},"x":{head or _json(post.summary)}}}'
 
 
 def search_index(posts: list[Post], renderer: _Renderer, known: Callable[[Post], Sequence[str]] | None = None) -> bytes:
-    """``/search-index.json``: one entry per post, in the order given (newest first); the
-    bytes of ``json.dumps([search_entry(...)], separators=(",", ":"), sort_keys=True, ensure_ascii=False)``.
+    """One shard's bytes: one entry per post, in the order given (newest first); the bytes
+    of ``json.dumps([search_entry(...)], separators=(",", ":"), sort_keys=True, ensure_ascii=False)``.
 
     ``known(post)`` may give a post's ``encoded_text_fields`` from a cache.
     """
@@ -120,6 +157,55 @@ def search_index(posts: list[Post], renderer: _Renderer, known: Callable[[Post],
     return out.getvalue()
 
 
+def shard_count(n_posts: int) -> int:
+    """How many shards ``n_posts`` posts go in: the smallest power of two that keeps them
+    at ``POSTS_PER_SHARD`` or fewer per shard (1 up to 250 posts, 2 up to 500, 4 up to
+    1,000 ...), at most ``MAX_SHARDS``."""
+    count = 1
+    while count < MAX_SHARDS and count * POSTS_PER_SHARD < n_posts:
+        count *= 2
+    return count
+
+
+def shard_of(post: Post, count: int) -> int:
+    """The post's shard among ``count``: the SHA-1 of its URL path (without the site's
+    base path, so moving the site moves no post) modulo ``count``."""
+    return int.from_bytes(hashlib.sha1(post.url.encode("utf-8")).digest(), "big") % count
+
+
+def assign_shards(posts: list[Post]) -> list[list[Post]]:
+    """``posts`` (newest first, as the build orders them) in ``shard_count(len(posts))``
+    lists, each keeping that order. A post's shard depends on its URL and the count only."""
+    count = shard_count(len(posts))
+    shards: list[list[Post]] = [[] for _ in range(count)]
+    for post in posts:
+        shards[shard_of(post, count)].append(post)
+    return shards
+
+
+def shard_file(shard_posts: list[Post], renderer: _Renderer, known: Callable[[Post], Sequence[str]] | None = None) -> OutputFile:
+    """One shard, ready to publish at ``search/shards/<hash>.json``: the name is the first
+    16 hex digits of the SHA-256 of its bytes, so a changed shard gets a new URL and an
+    unchanged one keeps its old (cacheable forever) one. ``known`` as in ``search_index``."""
+    data = search_index(shard_posts, renderer, known)
+    return OutputFile(f"{SHARD_DIR}/{hashlib.sha256(data).hexdigest()[:16]}.json", data)
+
+
+class _HasPath(Protocol):
+    path: str
+
+
+def manifest_file(shard_files: Iterable[_HasPath], n_posts: int, renderer: _Renderer) -> OutputFile:
+    """``/search-index.json``: the shards' URLs (under the site's base path), in the order
+    given, and the number of posts. Takes anything with a ``.path`` (an ``OutputFile``,
+    or a cached record of one); a path listed twice is listed once."""
+    urls = list(dict.fromkeys(renderer.url(f.path) for f in shard_files))
+    manifest = {"version": INDEX_VERSION, "shards": urls, "count": n_posts}
+    return OutputFile(INDEX_PATH, json.dumps(manifest, separators=(",", ":"), sort_keys=True).encode("utf-8"))
+
+
 def search_files(posts: list[Post], renderer: _Renderer, known: Callable[[Post], Sequence[str]] | None = None) -> list[OutputFile]:
-    """The search index and the search page, ready to publish."""
-    return [OutputFile("search-index.json", search_index(posts, renderer, known)), renderer.render(SEARCH_PAGE)]
+    """The index shards (empty ones left out), the manifest and the search page, ready to
+    publish. ``posts`` newest first; ``known`` as in ``search_index``."""
+    shards = [shard_file(shard, renderer, known) for shard in assign_shards(posts) if shard]
+    return [*shards, manifest_file(shards, len(posts), renderer), renderer.render(SEARCH_PAGE)]

@@ -8,7 +8,9 @@ Checked: axe-core finds no violations on the index, an article of each platform,
 page, the archive, search and 404, in light and dark mode; no console errors (the
 pages' own Content-Security-Policy meta tag is enforced, so an inline script or style
 would show up here); the copy button copies the exact code; search finds an article by
-a word of its body; nothing scrolls sideways at 360 px; pages work with JavaScript off.
+a word of its body, and on a site of 260 posts (two index shards) lists results in the
+site's order, or says so when a shard is missing; nothing scrolls sideways at 360 px;
+pages work with JavaScript off.
 Screenshots of the index and an article at 360 and 1280 px go to
 test-artifacts/screenshots/, and the axe results to test-artifacts/axe-results.json.
 
@@ -18,18 +20,25 @@ axe-core is installed from the npm registry at a pinned version into .cache/npm/
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
+import re
 import shutil
 import subprocess
 import threading
+from datetime import datetime, timezone
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Iterator
 
 import pytest
-from conftest import REPO
+from conftest import REPO, install_theme, post, write_files
 from theme_site import ARTICLES, AUTHORED, SITE_DIR, build_theme_site
+
+from generator.config import load_site_config
+from generator.pipeline import BuildOptions, build_site
+from generator.search import POSTS_PER_SHARD
 
 pytestmark = pytest.mark.browser
 
@@ -87,18 +96,43 @@ class _Handler(SimpleHTTPRequestHandler):
         super().do_GET()
 
 
+@contextlib.contextmanager
+def _serve(public: Path, axe: Path | None = None) -> Iterator[str]:
+    """``public`` over HTTP on 127.0.0.1 (a thread), as the site's URL."""
+    handler = type("Handler", (_Handler,), {"axe": axe})
+    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(handler, directory=str(public)))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
 @pytest.fixture(scope="module")
 def site_url(tmp_path_factory) -> Iterator[str]:
     if not SITE_DIR.is_dir():
         pytest.skip("tests/browser/site is missing")
     public = build_theme_site(tmp_path_factory.mktemp("browser"))
-    handler = type("Handler", (_Handler,), {"axe": _axe_file()})
-    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(handler, directory=str(public)))
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
+    with _serve(public, _axe_file()) as url:
+        yield url
+
+
+BIG_POSTS = POSTS_PER_SHARD + 10  # two index shards
+
+
+@pytest.fixture(scope="module")
+def big_public(tmp_path_factory) -> Path:
+    """A site of ``BIG_POSTS`` short posts, many on the same day, built once."""
+    root = tmp_path_factory.mktemp("big-search")
+    files = {"site.toml": 'title = "Many"\nbase_url = "https://example.org/"\n'}
+    for i in range(BIG_POSTS):
+        files[f"content/posts/p{i:03d}.md"] = post(f"Entry {i}", f"2024-{1 + i % 12:02d}-{1 + i % 3:02d}", body=f"Common text of entry {i}.\n")
+    write_files(root, files)
+    install_theme(root)
+    build_site(load_site_config(root), BuildOptions(now=datetime(2025, 6, 1, tzinfo=timezone.utc)))
+    return root / "public"
 
 
 
@@ -208,6 +242,36 @@ def test_search_finds_an_article_by_a_word_of_its_body(contexts, site_url):
     assert page.locator("#search-results li").count() == 0
     assert not errors
     page.close()
+
+
+def test_search_merges_every_shard_in_the_sites_order(browser, big_public):
+    archive = re.findall(r'<a href="(/posts/[^"]+)">', (big_public / "archive/index.html").read_text(encoding="utf-8"))
+    with _serve(big_public) as url:
+        context = _context(browser, url)
+        shards: list[str] = []
+        context.on("request", lambda r: shards.append(r.url) if "/search/shards/" in r.url else None)
+        page, errors = _open(context, url + "/search/?q=common")
+        page.wait_for_selector("#search-results li")
+        assert len(set(shards)) == len(json.loads((big_public / "search-index.json").read_text())["shards"]) == 2
+        assert f"{BIG_POSTS} articles match" in page.inner_text("#search-status")
+        hrefs = page.eval_on_selector_all("#search-results h2 a", "links => links.map(a => a.getAttribute('href'))")
+        assert hrefs == archive[:50]  # equal scores: newest first, as the archive lists them
+        page.fill("#search-input", f"entry {BIG_POSTS - 1}")
+        page.wait_for_selector("#search-status:has-text('1 article matches')")
+        assert not errors
+        context.close()
+
+
+def test_search_says_so_when_a_shard_is_missing(browser, big_public, tmp_path):
+    broken = tmp_path / "public"
+    shutil.copytree(big_public, broken)
+    next((broken / "search/shards").iterdir()).unlink()
+    with _serve(broken) as url:
+        context = _context(browser, url)
+        page, _ = _open(context, url + "/search/?q=common")
+        page.wait_for_selector("#search-status:has-text('could not be loaded')")
+        assert page.locator("#search-results li").count() == 0
+        context.close()
 
 
 def test_pages_work_with_javascript_off(browser, site_url):

@@ -1,6 +1,7 @@
-/* The search page: download /search-index.json once, match every word of the query
-   in the browser, show title, source, date and a snippet. Built with DOM calls and
-   textContent only, so no article text is ever parsed as HTML. */
+/* The search page: read the manifest /search-index.json, download every shard it lists
+   at once, put their entries back in the site's order (newest first: ascending "o"),
+   match every word of the query in the browser, show title, source, date and a snippet.
+   Built with DOM calls and textContent only, so no article text is ever parsed as HTML. */
 (function () {
   "use strict";
   var form = document.getElementById("search-form");
@@ -25,17 +26,25 @@
     }
     return out;
   }
+  function getJSON(url) {
+    return fetch(url).then(function (r) {
+      if (!r.ok) throw new Error("HTTP " + r.status + " for " + url);
+      return r.json();
+    });
+  }
   function load() {
     if (!loading) {
-      loading = fetch(form.getAttribute("data-index")).then(function (r) {
-        if (!r.ok) throw new Error("HTTP " + r.status);
-        return r.json();
-      }).then(function (entries) {
+      loading = getJSON(form.getAttribute("data-index")).then(function (manifest) {
+        return Promise.all(manifest.shards.map(getJSON));
+      }).then(function (shards) {
+        var entries = [].concat.apply([], shards);
+        entries.sort(function (a, b) { return a.o < b.o ? -1 : a.o > b.o ? 1 : 0; });
         docs = entries.map(function (e) {
           return { e: e, title: fold(e.t), text: fold(e.x), rest: fold(e.k + " " + e.s) };
         });
         return docs;
       });
+      loading.catch(function () { loading = null; });  // a later search tries again
     }
     return loading;
   }
