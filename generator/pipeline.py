@@ -115,7 +115,6 @@ def _outputs(
     from .assemble import assemble_pages
     from .markup import pygments_css
     from .render import Renderer
-    from .search import search_files
     from .syndication import preview_headers, robots, site_feeds, sitemap
 
     # Code colours with AA contrast in both schemes.
@@ -124,7 +123,7 @@ def _outputs(
     pages = assemble_pages(site, posts) + extra_pages
     files = _render_pages(renderer, pages, memo, staging)
     files += _reused_feeds(memo, site, posts) or _remember(memo, "site_feeds", site_feeds(site, posts, renderer.absolute))
-    files += search_files(posts, renderer, search_known)
+    files += _search_files(memo, posts, renderer, search_known)
     modified = {p.url: p.article.updated or p.date for p in posts}
     entries = [(pg.url, modified.get(pg.url)) for pg in pages if pg.url != "/404.html"]
     files.append(_reused(memo, "sitemap.xml", entries) or sitemap(entries, renderer.absolute))
@@ -204,12 +203,41 @@ def _reused_feeds(cache: "_PageCache | None", site: SiteConfig, posts: list[Post
         digest = cache.group_digests["site_feeds"] = _feeds_digest(cache, site, posts)
     except KeyError:  # a post the memo has no digest for: make the feeds
         return None
+    return _kept_group(cache, digest)
+
+
+def _kept_group(cache: "_PageCache", digest: str) -> list[KeptFile] | None:
+    """The files the last build made from inputs with this digest, if still intact."""
     manifest = cache.manifest
     outputs = sorted(p for p, d in manifest.pages.items() if d == digest) if manifest else []
     if not outputs or not all(manifest.intact(cache.out_dir, p) for p in outputs):
         return None
     cache.digests.update(dict.fromkeys(outputs, digest))
     return [KeptFile(p, manifest.files[p][0]) for p in outputs]
+
+
+def _search_files(cache: "_PageCache | None", posts: list[Post], renderer: Renderer, known) -> list:
+    """The search page, index and shards; a shard none of whose posts changed is kept as
+    it is (its name is a hash of its bytes, so the last build's file is found by digest)."""
+    from . import search
+
+    if cache is None or cache.memo is None:
+        return search.search_files(posts, renderer, known)
+    shards = []
+    for number, shard in enumerate(search.assign_shards(posts)):
+        if not shard:
+            continue
+        try:
+            digest = cachelib.digest_parts([cache.memo.globals_key, "search", str(number), str(len(posts)), *cache.memo.post_keys(shard)])
+        except KeyError:  # a post the memo has no digest for
+            shards.append(search.shard_file(shard, renderer, known))
+            continue
+        kept = _kept_group(cache, digest)
+        if kept is None:
+            kept = [search.shard_file(shard, renderer, known)]
+            cache.digests[kept[0].path] = digest
+        shards += kept
+    return [*shards, search.manifest_file(shards, len(posts), renderer), renderer.render(search.SEARCH_PAGE)]
 
 
 def _remember(cache: "_PageCache | None", group: str, files: list[OutputFile]) -> list[OutputFile]:

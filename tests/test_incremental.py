@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import shutil
 import tempfile
+from unittest import mock
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -19,6 +20,7 @@ from conftest import install_theme, post, write_files
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from generator import search
 from generator.config import load_site_config
 from generator.pipeline import BuildOptions, build_site
 
@@ -133,13 +135,31 @@ def new_site(folder: Path) -> Path:
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(EDITS, min_size=1, max_size=6))
 def test_incremental_equals_clean_after_any_edits(edits):
-    with tempfile.TemporaryDirectory() as tmp:
+    # Two posts per search shard, so that edits move posts between several shards and
+    # adding or deleting a post changes how many there are.
+    with tempfile.TemporaryDirectory() as tmp, mock.patch.object(search, "POSTS_PER_SHARD", 2):
         root = new_site(Path(tmp))
         incremental(root)
         for edit in edits:
             apply_edit(root, edit)
             incremental(root)
             assert files(root / "public") == clean_tree(root, Path(tmp) / "clean"), f"after {edit}"
+
+
+def test_a_body_edit_remakes_only_its_search_shard(tmp_path, monkeypatch):
+    monkeypatch.setattr(search, "POSTS_PER_SHARD", 1)  # a shard per post (up to 64)
+    made = []
+    real = search.shard_file
+    monkeypatch.setattr(search, "shard_file", lambda posts, *a, **kw: made.append([p.slug for p in posts]) or real(posts, *a, **kw))
+    root = new_site(tmp_path)
+    incremental(root)
+    first = made[:]
+    assert len(first) > 1 and sorted(s for shard in first for s in shard) == ["alpha", "beta", "epsilon", "gamma"]  # no draft
+    made.clear()
+    apply_edit(root, ("body", "b", "A new word: zanzibar.\n"))
+    incremental(root)
+    assert made == [next(shard for shard in first if "beta" in shard)]
+    assert files(root / "public") == clean_tree(root, tmp_path / "clean")
 
 
 def test_second_build_writes_nothing_and_says_so(tmp_path):
