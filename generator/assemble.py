@@ -17,7 +17,7 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from itertools import groupby
-from typing import Iterable, Mapping, Sequence
+from typing import ClassVar, Iterable, Mapping, Sequence
 
 from .content import slugify
 from .models import Article, FeedSource, FeedState, Page, Rendered, SiteConfig
@@ -67,6 +67,15 @@ class Post:
     reading_time: int
     tags: tuple[Tag, ...]
     source: Source | None = None
+
+    # What a page reads of a post "in full": its HTML and the whole article. A page that
+    # reads none of these from a post shows it as a listing entry, and depends only on
+    # listing_fields(): a body edit does not make the archive or tag pages again.
+    DEEP: ClassVar[frozenset[str]] = frozenset({"article", "rendered", "html", "toc"})
+
+    def listing_fields(self) -> tuple:
+        """Everything but DEEP that a template can read of a post (``url`` comes from the slug)."""
+        return (self.slug, self.summary, self.reading_time, self.tags, self.source, self.title, self.date, self.author)
 
     @property
     def html(self) -> str:

@@ -212,6 +212,7 @@ class OutputManifest:
     signature: str = ""
     pages: dict[str, str] = dataclasses.field(default_factory=dict)
     files: dict[str, list] = dataclasses.field(default_factory=dict)  # path -> [sha1, size, mtime_ns]
+    read_in_full: dict[str, list] = dataclasses.field(default_factory=dict)  # page -> article paths it read in full
 
     def intact(self, out_dir: Path, rel: str) -> bool:
         """The file is on disk exactly as the last build left it (same size and mtime)."""
@@ -228,7 +229,7 @@ class OutputManifest:
         return bool(self.files) and all(self.intact(out_dir, rel) for rel in self.files)
 
     def save(self) -> None:
-        data = {"format": CACHE_FORMAT, "signature": self.signature, "pages": self.pages, "files": self.files}
+        data = {"format": CACHE_FORMAT, "signature": self.signature, "pages": self.pages, "files": self.files, "read_in_full": self.read_in_full}
         atomic_write(self.path, orjson.dumps(data))
 
     @classmethod
@@ -238,9 +239,13 @@ class OutputManifest:
             return empty
         try:
             data = orjson.loads(path.read_bytes())
+            if isinstance(data, dict) and data.get("format") not in (CACHE_FORMAT, None):
+                return empty  # made by another version of this module: start afresh, quietly
             ok = (
                 data.get("format") == CACHE_FORMAT
                 and isinstance(data.get("signature"), str)
+                and isinstance(data.get("read_in_full"), dict)
+                and all(isinstance(v, list) and all(isinstance(p, str) for p in v) for v in data["read_in_full"].values())
                 and isinstance(data.get("pages"), dict)
                 and all(isinstance(k, str) and isinstance(v, str) for k, v in data["pages"].items())
                 and isinstance(data.get("files"), dict)
@@ -252,7 +257,7 @@ class OutputManifest:
         if not ok:
             log.warning("build cache %s is not in the expected shape; rebuilding it", path.name)
             return empty
-        return cls(path, data["signature"], data["pages"], data["files"])
+        return cls(path, data["signature"], data["pages"], data["files"], data["read_in_full"])
 
 
 def _valid_file_row(row: Any) -> bool:
@@ -614,17 +619,30 @@ class PageMemo:
 
     A page's digest covers the templates, config, code and assets (``globals_key``), the
     page's URL, template and output path, and its context serialised to JSON, where
-    each post stands for the digest of its source file (which fixes its front matter
-    and HTML) plus everything assembled around it (slug, summary, tags, source). A
-    context holding anything else unknown gets no digest, so that page is always rendered.
+    each post stands for one of two keys:
+
+    - its *full* key, for a post the page read in full (``Post.DEEP``: its HTML or
+      article): the digest of its source file (which fixes its front matter and HTML)
+      plus everything assembled around it (slug, summary, tags, source);
+    - its *listing* key otherwise: a digest of ``Post.listing_fields()`` only.
+
+    Which posts a page read in full is what its last rendering read (``Renderer.reads``,
+    kept in the manifest as article paths); a page never rendered before counts every
+    post as read in full. This is exact: a template's output, and so what it reads,
+    changes only when something it read changed. A context holding anything else
+    unknown gets no digest, so that page is always rendered.
     """
 
     def __init__(self, globals_key: str, posts: Iterable[Any], file_shas: dict[str, str], post_type: type):
         self.globals_key = globals_key
         self._post_type = post_type
         self._posts: dict[int, str] = {}
-        self._shared: dict[int, str] = {}
+        self._light: dict[int, str] = {}
+        self._ids: dict[str, int] = {}  # article path -> id of its post
+        self._paths: dict[int, str] = {}
+        self._shared: dict[tuple[int, frozenset | None], str] = {}
         self._keys: dict[Any, str] = {}
+        self._deep: frozenset[int] | None = None  # posts the page being digested read in full (None: all)
         self._encoder = json.JSONEncoder(default=self._default, ensure_ascii=False, check_circular=False, separators=(",", ":"))
         for post in posts:
             sha = file_shas.get(post.article.path)
@@ -634,17 +652,36 @@ class PageMemo:
                 # from other files: its unique slug, its tags' slugs, its feed's details.
                 own = f"{post.slug}\0{[t.slug for t in post.tags]!r}\0{post.source!r}"
                 self._posts[id(post)] = digest_parts([sha, post.article.path, own])
+                self._light[id(post)] = digest_parts([post.article.path, repr(post.listing_fields())])
+                self._ids[post.article.path] = id(post)
+                self._paths[id(post)] = post.article.path
 
     def post_keys(self, posts: Iterable[Any]) -> list[str]:
-        """Each post's digest (its file and what was assembled around it); KeyError if unknown."""
+        """Each post's full digest (its file and what was assembled around it); KeyError if unknown."""
         return [self._posts[id(p)] for p in posts]
+
+    def read_in_full(self, paths: Iterable[str] | None) -> frozenset[int] | None:
+        """The posts (ids) with these article paths; None (every post) when not known."""
+        if paths is None:
+            return None
+        return frozenset(self._ids[p] for p in paths if p in self._ids)
+
+    def paths_of(self, ids: Iterable[int]) -> list[str]:
+        """Article paths of the posts with these ids, sorted (for the manifest)."""
+        return sorted(self._paths[i] for i in ids if i in self._paths)
+
+    def _post_key(self, post: Any) -> str:
+        pid = id(post)
+        if self._deep is None or pid in self._deep:
+            return self._posts[pid]
+        return "L" + self._light[pid]
 
     def _encode(self, value: Any) -> str:
         """JSON of a context, with posts, dicts, lists and strings written here rather than
         through the encoder's ``default`` hook (a tenth of a one-edit build); a big list
-        shared by many pages (pagination) is encoded once."""
+        shared by many pages (pagination) is encoded once per set of posts read in full."""
         if isinstance(value, self._post_type):
-            return '{"@post":"%s"}' % self._posts[id(value)]
+            return '{"@post":"%s"}' % self._post_key(value)
         if isinstance(value, str):
             return _encode_str(value)
         if isinstance(value, dict):
@@ -653,9 +690,10 @@ class PageMemo:
             if len(value) <= 32:
                 return "[" + ",".join(map(self._encode, value)) + "]"
             # Keyed by id: safe because every page (so every list) lives until the build ends.
-            hit = self._shared.get(id(value))
+            shared = (id(value), self._deep)
+            hit = self._shared.get(shared)
             if hit is None:
-                hit = self._shared[id(value)] = "[" + ",".join(map(self._encode, value)) + "]"
+                hit = self._shared[shared] = "[" + ",".join(map(self._encode, value)) + "]"
             return hit
         return self._encoder.encode(value)
 
@@ -667,16 +705,20 @@ class PageMemo:
 
     def _default(self, value: Any) -> Any:
         if isinstance(value, self._post_type):
-            return {"@post": self._posts[id(value)]}
+            return {"@post": self._post_key(value)}
         if isinstance(value, datetime):
             return {"@dt": _date_to_json(value)}
         if dataclasses.is_dataclass(value) and not isinstance(value, type):
             return {"@" + type(value).__name__: [getattr(value, f.name) for f in dataclasses.fields(value)]}
         raise TypeError(f"no digest for {type(value).__name__}")
 
-    def digest(self, page: Any) -> str | None:
+    def digest(self, page: Any, read_in_full: frozenset[int] | None = None) -> str | None:
+        """The page's digest, given which posts it reads in full (None: all of them)."""
+        self._deep = read_in_full
         try:
             text = self._encode(page.context)
         except (TypeError, KeyError, ValueError):
             return None
+        finally:
+            self._deep = None
         return digest_parts([self.globals_key, page.url, page.template, page.output, text])

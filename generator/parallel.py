@@ -104,9 +104,10 @@ PAGE_POOL_THRESHOLD = 600  # fewer pages than this: forking workers costs more t
 _FORKED: tuple | None = None  # (renderer, pages, staging) handed to forked page workers; set only during a pool
 
 
-def render_many(renderer: Renderer, pages: list[Page], progress: Callable[[int], None] | None, staging: Path | None = None) -> list[OutputFile | StagedFile]:
-    """Render pages in order; many pages on all cores, by forked workers that inherit the
-    renderer and the pages (pickling 6,000 contexts would cost more than rendering them).
+def render_many(renderer: Renderer, pages: list[Page], progress: Callable[[int], None] | None, staging: Path | None = None) -> list[tuple[OutputFile | StagedFile, frozenset[int]]]:
+    """Render pages in order, each with what it read (``Renderer.reads``); many pages on
+    all cores, by forked workers that inherit the renderer and the pages (pickling 6,000
+    contexts would cost more than rendering them).
 
     With ``staging`` (see ``publish.Staging``), workers write their pages there and send
     back only path and sha1: 140 MB of pages at 5,000 posts never pass through a pipe
@@ -117,7 +118,7 @@ def render_many(renderer: Renderer, pages: list[Page], progress: Callable[[int],
     if jobs <= 1 or threading.active_count() > 1 or "fork" not in multiprocessing.get_all_start_methods():
         result = []
         for page in pages:
-            result.append(renderer.render(page))
+            result.append((renderer.render(page), renderer.reads))
             if progress:
                 progress(1)
         return result
@@ -136,12 +137,14 @@ def render_many(renderer: Renderer, pages: list[Page], progress: Callable[[int],
         _FORKED = None
 
 
-def render_page_range(start: int, count: int) -> list[OutputFile | StagedFile]:
-    """In a forked worker: render ``count`` pages, staged on disk when there is a staging folder."""
+def render_page_range(start: int, count: int) -> list[tuple[OutputFile | StagedFile, frozenset[int]]]:
+    """In a forked worker: render ``count`` pages, staged on disk when there is a staging
+    folder. The ids in ``reads`` are the parent's too: a forked child shares its objects."""
     from .publish import write_staged
 
     renderer, pages, staging = _FORKED
-    files = map(renderer.render, pages[start : start + count])
-    if staging is None:
-        return list(files)
-    return [write_staged(staging, f.path, f.data) for f in files]
+    out = []
+    for page in pages[start : start + count]:
+        file = renderer.render(page)
+        out.append((write_staged(staging, file.path, file.data) if staging else file, renderer.reads))
+    return out

@@ -112,14 +112,14 @@ def _outputs(
     search_known: Callable[[Post], Sequence[str]] | None = None,
     staging: Path | None = None,
 ) -> list[OutputFile]:
-    from .assemble import assemble_pages
+    from .assemble import Post, assemble_pages
     from .markup import pygments_css
     from .render import Renderer
     from .syndication import preview_headers, robots, site_feeds, sitemap
 
     # Code colours with AA contrast in both schemes.
     asset_files, asset_urls = collect_assets(site.path("static"), {"highlight.css": pygments_css("xcode", "github-dark").encode()})
-    renderer = Renderer(site, site.path("templates"), asset_urls, bytecode_dir=_cache_dir(site) if memo else None)
+    renderer = Renderer(site, site.path("templates"), asset_urls, bytecode_dir=_cache_dir(site) if memo else None, watch=(Post, Post.DEEP))
     pages = assemble_pages(site, posts) + extra_pages
     files = _render_pages(renderer, pages, memo, staging)
     files += _reused_feeds(memo, site, posts) or _remember(memo, "site_feeds", site_feeds(site, posts, renderer.absolute))
@@ -142,6 +142,7 @@ class _PageCache:
     out_dir: Path
     digests: dict[str, str] = field(default_factory=dict)  # output path -> digest (this build)
     group_digests: dict[str, str] = field(default_factory=dict)  # e.g. "site_feeds" -> digest of what they show
+    read_in_full: dict[str, list[str]] = field(default_factory=dict)  # page -> article paths it read in full (this build)
     progress: Callable[[int], None] | None = None
     rendered: int = 0
 
@@ -149,25 +150,36 @@ class _PageCache:
 def _render_pages(renderer: Renderer, pages: Sequence[Page], cache: _PageCache | None, staging: Path | None = None) -> list:
     """Render every page, except those the cache vouches for (kept on disk as they are)."""
     if cache is None:
-        return render_many(renderer, list(pages), None, staging)
+        return [file for file, _ in render_many(renderer, list(pages), None, staging)]
     files: list[OutputFile | KeptFile | None] = []
     todo: list[int] = []
-    if cache.memo:  # the static files as pages see them: their fingerprinted URLs
-        cache.memo.globals_key = cachelib.digest_parts([cache.memo.globals_key, repr(sorted(renderer.assets.items()))])
-    manifest = cache.manifest
+    memo, manifest = cache.memo, cache.manifest
+    if memo:  # the static files as pages see them: their fingerprinted URLs
+        memo.globals_key = cachelib.digest_parts([memo.globals_key, repr(sorted(renderer.assets.items()))])
     for page in pages:
-        digest = cache.memo.digest(page) if cache.memo else None
-        if digest:
-            cache.digests[page.output] = digest
-        if digest and manifest and manifest.pages.get(page.output) == digest and manifest.intact(cache.out_dir, page.output):
+        known = manifest.pages.get(page.output) if manifest else None
+        read = manifest.read_in_full.get(page.output, []) if known else None
+        digest = memo.digest(page, memo.read_in_full(read)) if memo else None
+        if digest and digest == known and manifest.intact(cache.out_dir, page.output):
+            _note(cache, page.output, digest, read)
             files.append(KeptFile(page.output, manifest.files[page.output][0]))
         else:
             todo.append(len(files))
             files.append(None)
-    for i, rendered in zip(todo, render_many(renderer, [pages[i] for i in todo], cache.progress, staging)):
+    for i, (rendered, reads) in zip(todo, render_many(renderer, [pages[i] for i in todo], cache.progress, staging)):
         files[i] = rendered
+        digest = memo.digest(pages[i], reads) if memo else None
+        if digest:
+            _note(cache, rendered.path, digest, memo.paths_of(reads))
     cache.rendered = len(todo)
     return files
+
+
+def _note(cache: _PageCache, output: str, digest: str, read_in_full: list[str]) -> None:
+    """Remember a page's digest and the posts it read in full, for the next build."""
+    cache.digests[output] = digest
+    if read_in_full:
+        cache.read_in_full[output] = read_in_full
 
 
 def _reused(cache: "_PageCache | None", output: str, inputs: Any) -> KeptFile | None:
@@ -434,6 +446,7 @@ def _save(cache: cachelib.BuildCache, manifest: cachelib.OutputManifest, report:
     cache.save()
     manifest.files = dict(report.published.manifest) if report.published else {}
     manifest.pages = {p: d for p, d in (pages.digests.items() if pages else ()) if p in manifest.files}
+    manifest.read_in_full = {p: r for p, r in (pages.read_in_full.items() if pages else ()) if p in manifest.pages}
     manifest.signature = signature or ""
     manifest.save()
 

@@ -10,6 +10,10 @@ page's own context, and these helpers:
   ``article_html`` (an article body as its page shows it, see decorate.py) and ``toc_size``.
 
 With ``bytecode_dir`` (the build cache's folder), compiled templates are kept there.
+
+With ``watch`` (a type and attribute names), the renderer notes which objects of that
+type each page read those attributes of (``Renderer.reads``, reset per page): the
+build learns which posts a page shows in full (HTML) rather than as a listing entry.
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ import hashlib
 import shutil
 from datetime import datetime
 from pathlib import Path
-from typing import Mapping
+from typing import Any, Mapping
 from urllib.parse import urljoin, urlsplit
 from zoneinfo import ZoneInfo
 
@@ -31,6 +35,27 @@ from .models import OutputFile, Page, SiteConfig
 __all__ = ["Renderer"]
 
 
+class _ReadNotingEnvironment(jinja2.Environment):
+    """Notes the ids of watched objects whose watched attributes a template reads.
+
+    Templates reach attributes only through ``getattr`` (``post.html``) and ``getitem``
+    (``post['html']``, and the ``attribute=`` of filters such as ``map`` and ``sort``).
+    """
+
+    watched: tuple[type | None, frozenset[str]] = (None, frozenset())
+    reads: set[int]
+
+    def getattr(self, obj: Any, attribute: str) -> Any:
+        if type(obj) is self.watched[0] and attribute in self.watched[1]:
+            self.reads.add(id(obj))
+        return super().getattr(obj, attribute)
+
+    def getitem(self, obj: Any, argument: Any) -> Any:
+        if type(obj) is self.watched[0] and argument in self.watched[1]:
+            self.reads.add(id(obj))
+        return super().getitem(obj, argument)
+
+
 class Renderer:
     """Turns :class:`Page` values into :class:`OutputFile` bytes."""
 
@@ -41,12 +66,13 @@ class Renderer:
         assets: Mapping[str, str],
         extra_globals: Mapping | None = None,
         bytecode_dir: Path | None = None,
+        watch: tuple[type, frozenset[str]] | None = None,
     ):
         self.site = site
         self.assets = dict(assets)
         self.base_path = urlsplit(site.base_url).path or "/"
         self.tz = ZoneInfo(site.timezone)
-        self.env = jinja2.Environment(
+        self.env = _ReadNotingEnvironment(
             loader=jinja2.FileSystemLoader(str(templates_dir)),
             autoescape=True,
             undefined=jinja2.StrictUndefined,
@@ -55,6 +81,9 @@ class Renderer:
             keep_trailing_newline=True,
             bytecode_cache=_bytecode_cache(bytecode_dir) if bytecode_dir else None,
         )
+        self.env.reads = set()
+        if watch:
+            self.env.watched = watch
         self.env.globals.update(site=site, url=self.url, absolute=self.absolute, asset=self.asset, **(extra_globals or {}))
         self.env.filters.update(isodate=self.isodate, human_date=self.human_date, article_html=decorate_article, toc_size=toc_size)
 
@@ -77,7 +106,13 @@ class Renderer:
         local = value.astimezone(self.tz)
         return f"{local.day} {local.strftime('%B %Y')}"
 
+    @property
+    def reads(self) -> frozenset[int]:
+        """Ids of the watched objects the last page rendered read watched attributes of."""
+        return frozenset(self.env.reads)
+
     def render(self, page: Page) -> OutputFile:
+        self.env.reads.clear()
         try:
             template = self.env.get_template(page.template)
             text = template.render(page=page, **page.context)

@@ -183,6 +183,53 @@ def test_one_edit_renders_one_post_and_rewrites_only_what_shows_it(tmp_path):
     assert changed == {"posts/gamma/index.html"}  # c has its own summary: no listing shows its body
 
 
+@pytest.fixture
+def rendered_pages(monkeypatch) -> list[str]:
+    """The output path of every page rendered from now on."""
+    from generator.render import Renderer
+
+    seen: list[str] = []
+    real = Renderer.render
+    monkeypatch.setattr(Renderer, "render", lambda self, page: seen.append(page.output) or real(self, page))
+    return seen
+
+
+def test_a_body_edit_renders_only_pages_that_show_the_body(tmp_path, rendered_pages):
+    root = new_site(tmp_path)
+    incremental(root)
+    rendered_pages.clear()
+    apply_edit(root, ("body", "c", "Changed body.\n"))  # c has its own summary
+    incremental(root)
+    # Its neighbours, the index, tag and archive pages show only its title and summary.
+    assert sorted(rendered_pages) == ["posts/gamma/index.html", "search/index.html"]
+
+
+def test_listing_changes_render_the_listings_again(tmp_path, rendered_pages):
+    root = new_site(tmp_path)
+    incremental(root)
+    rendered_pages.clear()
+    apply_edit(root, ("title", "c", "Zeta"))
+    incremental(root)
+    assert {"posts/zeta/index.html", "archive/index.html", "posts/beta/index.html", "tags/news/index.html"} <= set(rendered_pages)
+    rendered_pages.clear()
+    apply_edit(root, ("body", "b", "A new first paragraph.\n"))  # b's summary is its first paragraph
+    incremental(root)
+    assert "posts/beta/index.html" in rendered_pages and "tags/python/index.html" in rendered_pages
+    assert files(root / "public") == clean_tree(root, tmp_path / "clean")
+
+
+def test_every_post_attribute_is_either_read_in_full_or_a_listing_field():
+    """A new Post attribute must be covered by the listing key or count as read in full."""
+    from generator.assemble import Post
+
+    import dataclasses
+
+    properties = {n for n in dir(Post) if isinstance(getattr(Post, n), property)}
+    public = {f.name for f in dataclasses.fields(Post)} | properties
+    listing = {"slug", "summary", "reading_time", "tags", "source", "title", "date", "author", "url"}
+    assert public == Post.DEEP | listing
+
+
 def test_template_change_rerenders_pages_without_markdown(tmp_path):
     root = new_site(tmp_path)
     incremental(root)
