@@ -605,10 +605,10 @@ _encode_str = json.encoder.encode_basestring  # json.dumps(text, ensure_ascii=Fa
 
 
 def digest_parts(parts: Iterable[str]) -> str:
-    h = hashlib.sha1()
-    for part in parts:
-        h.update(part.encode("utf-8", "surrogatepass") + b"\0")
-    return h.hexdigest()
+    """The sha1 of the parts, each followed by a NUL (joined first: one encode, one update)."""
+    parts = parts if isinstance(parts, (list, tuple)) else list(parts)
+    text = "\0".join(parts) + "\0" if parts else ""
+    return hashlib.sha1(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 # ---------------------------------------------------------------- page digests
@@ -680,12 +680,21 @@ class PageMemo:
         """JSON of a context, with posts, dicts, lists and strings written here rather than
         through the encoder's ``default`` hook (a tenth of a one-edit build); a big list
         shared by many pages (pagination) is encoded once per set of posts read in full."""
+        kind = type(value)  # exact types first: this runs 65,000 times in a 5,000-post build
+        if kind is self._post_type:
+            return '{"@post":"%s"}' % self._post_key(value)
+        if kind is str:
+            return _encode_str(value)
+        if value is None:
+            return "null"
+        if kind is dict:
+            return "{" + ",".join([self._key(k) + self._encode(v) for k, v in value.items()]) + "}"
         if isinstance(value, self._post_type):
             return '{"@post":"%s"}' % self._post_key(value)
         if isinstance(value, str):
             return _encode_str(value)
         if isinstance(value, dict):
-            return "{" + ",".join(self._key(k) + self._encode(v) for k, v in value.items()) + "}"
+            return "{" + ",".join([self._key(k) + self._encode(v) for k, v in value.items()]) + "}"
         if isinstance(value, (list, tuple)):
             if len(value) <= 32:
                 return "[" + ",".join(map(self._encode, value)) + "]"
