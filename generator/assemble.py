@@ -210,9 +210,24 @@ def _paginate(posts: list[Post], per_page: int, first_url: str) -> list[tuple[li
             "prev_url": url(n - 1) if n > 1 else None,
             "next_url": url(n + 1) if n < total else None,
             "pages": every_page,
+            "window": _window(every_page, n),
         }
         pages.append((posts[(n - 1) * per_page : n * per_page], info))
     return pages
+
+
+def _window(every_page: list[dict], n: int, around: int = 2) -> list[dict]:
+    """The page links a pager shows: the first, the last, and ``around`` either side of
+    page ``n``, with ``{"gap": True}`` where numbers are left out (1 … 4 5 6 7 8 … 500).
+    Made here, not by looping over every page in the template: at 5,000 posts that loop
+    ran 250,000 times."""
+    shown = sorted({1, len(every_page), *range(max(1, n - around), min(len(every_page), n + around) + 1)})
+    window: list[dict] = []
+    for number in shown:
+        if window and "number" in window[-1] and number > window[-1]["number"] + 1:
+            window.append({"gap": True})
+        window.append(every_page[number - 1])
+    return window
 
 
 def _output_for(url: str) -> str:

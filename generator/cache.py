@@ -25,7 +25,8 @@ pack of text; never pickle, so a cache can be read, diffed and thrown away safel
 ``out-<hash>.json`` (one per output folder and set of options)
     ``signature``: a hash of every input of the last build (code, config, options,
     theme, content, and which articles were published); ``pages``: output path ->
-    digest of the page's template inputs; ``files``: output path -> (sha1, size, mtime).
+    digest of the page's template inputs; ``read_in_full``: page -> the articles it
+    read in full (see :class:`PageMemo`); ``files``: output path -> (sha1, size, mtime).
 
 Every file is validated on load. Anything wrong (bad JSON, a wrong type, a short pack,
 a CRC mismatch) is logged as one warning and that part of the cache is treated as
@@ -213,6 +214,8 @@ class OutputManifest:
     pages: dict[str, str] = dataclasses.field(default_factory=dict)
     files: dict[str, list] = dataclasses.field(default_factory=dict)  # path -> [sha1, size, mtime_ns]
     read_in_full: dict[str, list] = dataclasses.field(default_factory=dict)  # page -> article paths it read in full
+    listings: list[list[str]] = dataclasses.field(default_factory=list)  # [path, listing key, full key] per post, in order
+    globals_key: str = ""  # what every page depended on besides its context (PageMemo.globals_key)
 
     def intact(self, out_dir: Path, rel: str) -> bool:
         """The file is on disk exactly as the last build left it (same size and mtime)."""
@@ -229,7 +232,15 @@ class OutputManifest:
         return bool(self.files) and all(self.intact(out_dir, rel) for rel in self.files)
 
     def save(self) -> None:
-        data = {"format": CACHE_FORMAT, "signature": self.signature, "pages": self.pages, "files": self.files, "read_in_full": self.read_in_full}
+        data = {
+            "format": CACHE_FORMAT,
+            "signature": self.signature,
+            "pages": self.pages,
+            "files": self.files,
+            "read_in_full": self.read_in_full,
+            "listings": self.listings,
+            "globals_key": self.globals_key,
+        }
         atomic_write(self.path, orjson.dumps(data))
 
     @classmethod
@@ -246,6 +257,9 @@ class OutputManifest:
                 and isinstance(data.get("signature"), str)
                 and isinstance(data.get("read_in_full"), dict)
                 and all(isinstance(v, list) and all(isinstance(p, str) for p in v) for v in data["read_in_full"].values())
+                and isinstance(data.get("listings"), list)
+                and all(isinstance(r, list) and len(r) == 3 and all(isinstance(x, str) for x in r) for r in data["listings"])
+                and isinstance(data.get("globals_key"), str)
                 and isinstance(data.get("pages"), dict)
                 and all(isinstance(k, str) and isinstance(v, str) for k, v in data["pages"].items())
                 and isinstance(data.get("files"), dict)
@@ -257,7 +271,7 @@ class OutputManifest:
         if not ok:
             log.warning("build cache %s is not in the expected shape; rebuilding it", path.name)
             return empty
-        return cls(path, data["signature"], data["pages"], data["files"], data["read_in_full"])
+        return cls(path, data["signature"], data["pages"], data["files"], data["read_in_full"], data["listings"], data["globals_key"])
 
 
 def _valid_file_row(row: Any) -> bool:
@@ -639,6 +653,7 @@ class PageMemo:
         self._posts: dict[int, str] = {}
         self._light: dict[int, str] = {}
         self._ids: dict[str, int] = {}  # article path -> id of its post
+        self._listings: list[list[str]] = []
         self._paths: dict[int, str] = {}
         self._shared: dict[tuple[int, frozenset | None], str] = {}
         self._keys: dict[Any, str] = {}
@@ -655,6 +670,11 @@ class PageMemo:
                 self._light[id(post)] = digest_parts([post.article.path, repr(post.listing_fields())])
                 self._ids[post.article.path] = id(post)
                 self._paths[id(post)] = post.article.path
+            self._listings.append([post.article.path, self._light.get(id(post), ""), self._posts.get(id(post), "")])
+
+    def listings(self) -> list[list[str]]:
+        """[article path, listing key, full key] of every post, in order ("" where unknown)."""
+        return self._listings
 
     def post_keys(self, posts: Iterable[Any]) -> list[str]:
         """Each post's full digest (its file and what was assembled around it); KeyError if unknown."""

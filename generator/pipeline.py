@@ -2,8 +2,9 @@
 
     load -> markdown -> assemble -> render -> publish
 
-Everything is gathered and rendered in memory before anything is written, so a bad
-article or template stops the build with the previous ``public/`` exactly as it was.
+Pages are rendered into a staging folder beside the output (``publish.Staging``) and
+published only when every page is made, so a bad article or template stops the build
+with the previous ``public/`` exactly as it was.
 
 The rooms it calls on: ``loading.py`` reads content/ through the cache, ``parallel.py``
 runs Markdown and page rendering on all cores, ``signature.py`` hashes every input for
@@ -14,7 +15,8 @@ Builds are incremental through the cache in ``.cache/build/`` (see ``cache.py``)
 - an unchanged content file is neither parsed nor rendered again (its front matter,
   HTML and reading time come from the cache);
 - a page whose template inputs did not change is not rendered again, when its file is
-  still on disk as the last build left it;
+  still on disk as the last build left it; a post the page showed only as a listing
+  entry counts by its listing fields, so a body edit leaves the listings alone;
 - when every input is the same as last time (code, config, options, templates, static,
   feeds, content, and which posts are published *now*), nothing is done at all.
 
@@ -121,7 +123,7 @@ def _outputs(
     asset_files, asset_urls = collect_assets(site.path("static"), {"highlight.css": pygments_css("xcode", "github-dark").encode()})
     renderer = Renderer(site, site.path("templates"), asset_urls, bytecode_dir=_cache_dir(site) if memo else None, watch=(Post, Post.DEEP))
     pages = assemble_pages(site, posts) + extra_pages
-    files = _render_pages(renderer, pages, memo, staging)
+    files = _render_pages(renderer, pages, memo, staging, assembled=len(pages) - len(extra_pages))
     files += _reused_feeds(memo, site, posts) or _remember(memo, "site_feeds", site_feeds(site, posts, renderer.absolute))
     files += _search_files(memo, posts, renderer, search_known)
     modified = {p.url: p.article.updated or p.date for p in posts}
@@ -143,12 +145,19 @@ class _PageCache:
     digests: dict[str, str] = field(default_factory=dict)  # output path -> digest (this build)
     group_digests: dict[str, str] = field(default_factory=dict)  # e.g. "site_feeds" -> digest of what they show
     read_in_full: dict[str, list[str]] = field(default_factory=dict)  # page -> article paths it read in full (this build)
+    listings: list[list[str]] = field(default_factory=list)  # [article path, listing key, full key] per post, in order
+    globals_key: str = ""
     progress: Callable[[int], None] | None = None
     rendered: int = 0
 
 
-def _render_pages(renderer: Renderer, pages: Sequence[Page], cache: _PageCache | None, staging: Path | None = None) -> list:
-    """Render every page, except those the cache vouches for (kept on disk as they are)."""
+def _render_pages(renderer: Renderer, pages: Sequence[Page], cache: _PageCache | None, staging: Path | None = None, assembled: int = 0) -> list:
+    """Render every page, except those the cache vouches for (kept on disk as they are).
+
+    The first ``assembled`` pages come from ``assemble_pages``: when no post's listing
+    key moved (see ``_same_listings``), only those that read a changed post in full
+    need their digest checked.
+    """
     if cache is None:
         return [file for file, _ in render_many(renderer, list(pages), None, staging)]
     files: list[OutputFile | KeptFile | None] = []
@@ -156,10 +165,14 @@ def _render_pages(renderer: Renderer, pages: Sequence[Page], cache: _PageCache |
     memo, manifest = cache.memo, cache.manifest
     if memo:  # the static files as pages see them: their fingerprinted URLs
         memo.globals_key = cachelib.digest_parts([memo.globals_key, repr(sorted(renderer.assets.items()))])
-    for page in pages:
+    suspects = _same_listings(memo, manifest)
+    for number, page in enumerate(pages):
         known = manifest.pages.get(page.output) if manifest else None
         read = manifest.read_in_full.get(page.output, []) if known else None
-        digest = memo.digest(page, memo.read_in_full(read)) if memo else None
+        if suspects is not None and number < assembled and known and page.output not in suspects:
+            digest = known  # same context as last time, up to posts it does not read in full
+        else:
+            digest = memo.digest(page, memo.read_in_full(read)) if memo else None
         if digest and digest == known and manifest.intact(cache.out_dir, page.output):
             _note(cache, page.output, digest, read)
             files.append(KeptFile(page.output, manifest.files[page.output][0]))
@@ -172,7 +185,24 @@ def _render_pages(renderer: Renderer, pages: Sequence[Page], cache: _PageCache |
         if digest:
             _note(cache, rendered.path, digest, memo.paths_of(reads))
     cache.rendered = len(todo)
+    if memo:
+        cache.listings, cache.globals_key = memo.listings(), memo.globals_key
     return files
+
+
+def _same_listings(memo: cachelib.PageMemo | None, manifest: cachelib.OutputManifest | None) -> set[str] | None:
+    """When every post shows in listings as it did last build (same posts, same order,
+    same listing keys, same templates and config), every assembled page's context is
+    as it was, except for the posts it reads in full: return the pages that read a
+    post whose full key changed. None when anything else moved (check every page).
+    """
+    if memo is None or manifest is None or manifest.globals_key != memo.globals_key:
+        return None
+    now, before = memo.listings(), manifest.listings
+    if len(now) != len(before) or any(a[:2] != b[:2] or not a[1] for a, b in zip(now, before)):
+        return None
+    changed = {a[0] for a, b in zip(now, before) if a[2] != b[2]}
+    return {page for page, paths in manifest.read_in_full.items() if changed.intersection(paths)}
 
 
 def _note(cache: _PageCache, output: str, digest: str, read_in_full: list[str]) -> None:
@@ -447,6 +477,8 @@ def _save(cache: cachelib.BuildCache, manifest: cachelib.OutputManifest, report:
     manifest.files = dict(report.published.manifest) if report.published else {}
     manifest.pages = {p: d for p, d in (pages.digests.items() if pages else ()) if p in manifest.files}
     manifest.read_in_full = {p: r for p, r in (pages.read_in_full.items() if pages else ()) if p in manifest.pages}
+    manifest.listings = pages.listings if pages else []
+    manifest.globals_key = pages.globals_key if pages else ""
     manifest.signature = signature or ""
     manifest.save()
 

@@ -204,6 +204,27 @@ def test_a_body_edit_renders_only_pages_that_show_the_body(tmp_path, rendered_pa
     assert sorted(rendered_pages) == ["posts/gamma/index.html", "search/index.html"]
 
 
+def test_when_no_listing_moved_only_pages_reading_the_post_in_full_are_digested(tmp_path, monkeypatch):
+    from generator.cache import PageMemo
+
+    digested: list[str] = []
+    real = PageMemo.digest
+    monkeypatch.setattr(PageMemo, "digest", lambda self, page, *a: digested.append(page.output) or real(self, page, *a))
+    root = new_site(tmp_path)
+    incremental(root)
+    every_page = len(set(digested))
+    digested.clear()
+    apply_edit(root, ("body", "c", "Changed body.\n"))  # c has its own summary: its listing key stays
+    incremental(root)
+    # its own page (checked, then digested again once rendered) and the status page
+    assert sorted(digested) == ["posts/gamma/index.html", "posts/gamma/index.html", "status/index.html"]
+    digested.clear()
+    apply_edit(root, ("tags", "c", "[web]"))  # a listing field: every page is checked
+    incremental(root)
+    assert len(set(digested)) >= every_page - 1  # the tag page that went is not digested
+    assert files(root / "public") == clean_tree(root, tmp_path / "clean")
+
+
 def test_listing_changes_render_the_listings_again(tmp_path, rendered_pages):
     root = new_site(tmp_path)
     incremental(root)
