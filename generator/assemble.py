@@ -16,13 +16,14 @@ import math
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
+from functools import lru_cache
 from itertools import groupby
 from typing import ClassVar, Iterable, Mapping, Sequence
 
 from .content import slugify
 from .models import Article, FeedSource, FeedState, Page, Rendered, SiteConfig
 
-__all__ = ["Tag", "Source", "Post", "make_posts", "assemble_pages", "plain_summary", "reading_time"]
+__all__ = ["Tag", "Source", "Post", "make_posts", "make_post", "make_source", "tag_slug", "post_page", "assemble_pages", "plain_summary", "reading_time"]
 
 WORDS_PER_MINUTE = 220
 PLATFORM_NAMES = {"forem": "Forem (dev.to)", "ghost": "Ghost", "gridsome": "Gridsome", "generic": "Blog"}
@@ -158,7 +159,6 @@ def make_posts(
     """
     feeds, states = feeds or {}, states or {}
     slugs = _unique_slugs(articles)
-    tag_slugs = _tag_slugs(articles)
     known_times = reading_times or [None] * len(articles)
     known_summaries = summaries or [None] * len(articles)
     sources: dict[tuple[str, str], Source] = {}  # one per feed, not one per post
@@ -167,27 +167,42 @@ def make_posts(
         key = (article.source, article.platform)
         if article.source and key not in sources:
             sources[key] = _make_source(article.source, article.platform, feeds, states)
-        posts.append(
-            Post(
-                article=article,
-                slug=slug,
-                rendered=result,
-                summary=article.summary or (summary if summary is not None else plain_summary(result.html, site.summary_length)),
-                reading_time=minutes or reading_time(result.html),
-                tags=tuple(Tag(t, tag_slugs[t]) for t in article.tags),
-                source=sources.get(key),
-            )
-        )
+        posts.append(make_post(site, article, result, slug, sources.get(key), minutes, summary))
     posts.sort(key=lambda p: (-p.date.timestamp(), p.slug))
     return posts
 
 
-def _tag_slugs(articles: Iterable[Article]) -> dict[str, str]:
-    """Each tag name gets a slug; names that differ only in case share one tag page."""
-    slugs: dict[str, str] = {}
-    for name in sorted({t for a in articles for t in a.tags}):
-        slugs[name] = slugify(name.lower(), name)
-    return slugs
+def make_post(
+    site: SiteConfig,
+    article: Article,
+    rendered: Rendered,
+    slug: str,
+    source: Source | None,
+    minutes: int | None = None,
+    summary: str | None = None,
+) -> Post:
+    """One post, given its unique slug and its source (see ``make_posts``, and
+    ``delta.py``, which remakes a few posts without the others)."""
+    return Post(
+        article=article,
+        slug=slug,
+        rendered=rendered,
+        summary=article.summary or (summary if summary is not None else plain_summary(rendered.html, site.summary_length)),
+        reading_time=minutes or reading_time(rendered.html),
+        tags=tuple(Tag(t, tag_slug(t)) for t in article.tags),
+        source=source,
+    )
+
+
+def make_source(article: Article, feeds: Mapping[str, FeedSource], states: Mapping[str, FeedState]) -> Source | None:
+    """The source a post credits, or None for the site's own posts."""
+    return _make_source(article.source, article.platform, feeds, states) if article.source else None
+
+
+@lru_cache(maxsize=4096)
+def tag_slug(name: str) -> str:
+    """A tag name's slug; names that differ only in case share one tag page."""
+    return slugify(name.lower(), name)
 
 
 # ---------------------------------------------------------------- pages
@@ -247,9 +262,14 @@ def _post_pages(posts: list[Post]) -> list[Page]:
     for i, post in enumerate(posts):
         newer = posts[i - 1] if i > 0 else None
         older = posts[i + 1] if i + 1 < len(posts) else None
-        ctx = {"post": post, "newer": newer, "older": older}
-        pages.append(Page(url=post.url, template="post.html", context=ctx, output=_output_for(post.url)))
+        pages.append(post_page(post, newer, older))
     return pages
+
+
+def post_page(post: Post, newer: Post | None, older: Post | None) -> Page:
+    """A post's own page, between its newer and older neighbours."""
+    ctx = {"post": post, "newer": newer, "older": older}
+    return Page(url=post.url, template="post.html", context=ctx, output=_output_for(post.url))
 
 
 def group_by_tag(posts: list[Post]) -> dict[Tag, list[Post]]:

@@ -66,6 +66,7 @@ __all__ = [
     "RACY_NS",
     "PageMemo",
     "digest_parts",
+    "shard_digest",
 ]
 
 log = logging.getLogger(__name__)
@@ -214,8 +215,10 @@ class OutputManifest:
     pages: dict[str, str] = dataclasses.field(default_factory=dict)
     files: dict[str, list] = dataclasses.field(default_factory=dict)  # path -> [sha1, size, mtime_ns]
     read_in_full: dict[str, list] = dataclasses.field(default_factory=dict)  # page -> article paths it read in full
-    listings: list[list[str]] = dataclasses.field(default_factory=list)  # [path, listing key, full key] per post, in order
+    listings: list[list[str]] = dataclasses.field(default_factory=list)  # [path, listing key, full key, slug] per post, in order
     globals_key: str = ""  # what every page depended on besides its context (PageMemo.globals_key)
+    inputs: str = ""  # a hash of config, code, theme, feeds and options (not content): see delta.py
+    in_feeds: list[str] = dataclasses.field(default_factory=list)  # articles some feed shows in full
 
     def intact(self, out_dir: Path, rel: str) -> bool:
         """The file is on disk exactly as the last build left it (same size and mtime)."""
@@ -240,6 +243,8 @@ class OutputManifest:
             "read_in_full": self.read_in_full,
             "listings": self.listings,
             "globals_key": self.globals_key,
+            "inputs": self.inputs,
+            "in_feeds": self.in_feeds,
         }
         atomic_write(self.path, orjson.dumps(data))
 
@@ -258,8 +263,11 @@ class OutputManifest:
                 and isinstance(data.get("read_in_full"), dict)
                 and all(isinstance(v, list) and all(isinstance(p, str) for p in v) for v in data["read_in_full"].values())
                 and isinstance(data.get("listings"), list)
-                and all(isinstance(r, list) and len(r) == 3 and all(isinstance(x, str) for x in r) for r in data["listings"])
+                and all(isinstance(r, list) and len(r) == 4 and all(isinstance(x, str) for x in r) for r in data["listings"])
                 and isinstance(data.get("globals_key"), str)
+                and isinstance(data.get("inputs"), str)
+                and isinstance(data.get("in_feeds"), list)
+                and all(isinstance(p, str) for p in data["in_feeds"])
                 and isinstance(data.get("pages"), dict)
                 and all(isinstance(k, str) and isinstance(v, str) for k, v in data["pages"].items())
                 and isinstance(data.get("files"), dict)
@@ -271,7 +279,9 @@ class OutputManifest:
         if not ok:
             log.warning("build cache %s is not in the expected shape; rebuilding it", path.name)
             return empty
-        return cls(path, data["signature"], data["pages"], data["files"], data["read_in_full"], data["listings"], data["globals_key"])
+        return cls(
+            path, data["signature"], data["pages"], data["files"], data["read_in_full"], data["listings"], data["globals_key"], data["inputs"], data["in_feeds"]
+        )
 
 
 def _valid_file_row(row: Any) -> bool:
@@ -399,6 +409,10 @@ class BuildCache:
         if not known or known != self._new_stamps[rel]:
             self.dirty = True
         return digest, data
+
+    def previous_shas(self) -> dict[str, str]:
+        """Content file -> sha1, as the last build saw them."""
+        return {rel: row[4] for rel, row in self._stamps.items()}
 
     # ---- articles
 
@@ -625,6 +639,12 @@ def digest_parts(parts: Iterable[str]) -> str:
     return hashlib.sha1(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 
+def shard_digest(globals_key: str, number: int, total: int, post_keys: Sequence[str]) -> str:
+    """What a search shard shows: shard ``number`` of a site of ``total`` posts, made of
+    the posts with these (full) keys, by the same code and config."""
+    return digest_parts([globals_key, "search", str(number), str(total), *post_keys])
+
+
 # ---------------------------------------------------------------- page digests
 
 
@@ -670,10 +690,10 @@ class PageMemo:
                 self._light[id(post)] = digest_parts([post.article.path, repr(post.listing_fields())])
                 self._ids[post.article.path] = id(post)
                 self._paths[id(post)] = post.article.path
-            self._listings.append([post.article.path, self._light.get(id(post), ""), self._posts.get(id(post), "")])
+            self._listings.append([post.article.path, self._light.get(id(post), ""), self._posts.get(id(post), ""), post.slug])
 
     def listings(self) -> list[list[str]]:
-        """[article path, listing key, full key] of every post, in order ("" where unknown)."""
+        """[article path, listing key, full key, slug] of every post, in order ("" where unknown)."""
         return self._listings
 
     def post_keys(self, posts: Iterable[Any]) -> list[str]:

@@ -34,18 +34,18 @@ import sys
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
-from functools import lru_cache
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterator, Sequence
 
 from . import cache as cachelib
 from .config import load_feed_sources
+from .delta import quick_build
 from .models import Article, OutputFile, Page, SiteConfig
-from .loading import Known, Sources, published, read_content, scan_content
+from .loading import Known, Sources, cached_search_fields, published, read_content, scan_content, store_search_fields
 from .parallel import render_articles, render_many
 from .publish import KeptFile, PublishReport, Staging, collect_assets, publish
-from .signature import build_signature, site_digests
+from .signature import build_signature, inputs_key, site_digests
 from .state import load_state, state_path
 
 if TYPE_CHECKING:
@@ -83,6 +83,7 @@ class BuildReport:
     articles: int = 0
     rendered: int = 0  # articles whose Markdown was rendered (not taken from the cache)
     noop: bool = False  # every input was as the last build left it: nothing was done
+    quick: bool = False  # only a few bodies changed: made by delta.py
     page_cache: Any = field(default=None, repr=False)  # what the render stage learnt, for the cache
     stage_log_level: int = field(default=logging.INFO, repr=False)  # DEBUG under a progress bar
     published: PublishReport | None = None
@@ -124,6 +125,8 @@ def _outputs(
     renderer = Renderer(site, site.path("templates"), asset_urls, bytecode_dir=_cache_dir(site) if memo else None, watch=(Post, Post.DEEP))
     pages = assemble_pages(site, posts) + extra_pages
     files = _render_pages(renderer, pages, memo, staging, assembled=len(pages) - len(extra_pages))
+    if memo is not None:
+        memo.in_feeds = _in_feeds(site, posts)
     files += _reused_feeds(memo, site, posts) or _remember(memo, "site_feeds", site_feeds(site, posts, renderer.absolute))
     files += _search_files(memo, posts, renderer, search_known)
     modified = {p.url: p.article.updated or p.date for p in posts}
@@ -145,7 +148,8 @@ class _PageCache:
     digests: dict[str, str] = field(default_factory=dict)  # output path -> digest (this build)
     group_digests: dict[str, str] = field(default_factory=dict)  # e.g. "site_feeds" -> digest of what they show
     read_in_full: dict[str, list[str]] = field(default_factory=dict)  # page -> article paths it read in full (this build)
-    listings: list[list[str]] = field(default_factory=list)  # [article path, listing key, full key] per post, in order
+    listings: list[list[str]] = field(default_factory=list)  # [article path, listing key, full key, slug] per post, in order
+    in_feeds: list[str] = field(default_factory=list)  # articles some feed shows in full
     globals_key: str = ""
     progress: Callable[[int], None] | None = None
     rendered: int = 0
@@ -236,6 +240,16 @@ def _feeds_digest(cache: "_PageCache", site: SiteConfig, posts: list[Post]) -> s
     return cachelib.digest_parts(parts)
 
 
+def _in_feeds(site: SiteConfig, posts: list[Post]) -> list[str]:
+    """The articles some feed of the site (or of a tag) shows, with their whole HTML."""
+    from .assemble import group_by_tag
+
+    shown = {p.article.path for p in posts[: site.feed_items]}
+    for tagged in group_by_tag(posts).values():
+        shown.update(p.article.path for p in tagged[: site.feed_items])
+    return sorted(shown)
+
+
 def _reused_feeds(cache: "_PageCache | None", site: SiteConfig, posts: list[Post]) -> list[KeptFile] | None:
     """The site's and tags' feeds kept as they are when no post they show changed
     (the files are those the last build made from the same inputs)."""
@@ -270,7 +284,7 @@ def _search_files(cache: "_PageCache | None", posts: list[Post], renderer: Rende
         if not shard:
             continue
         try:
-            digest = cachelib.digest_parts([cache.memo.globals_key, "search", str(number), str(len(posts)), *cache.memo.post_keys(shard)])
+            digest = cachelib.shard_digest(cache.memo.globals_key, number, len(posts), cache.memo.post_keys(shard))
         except KeyError:  # a post the memo has no digest for
             shards.append(search.shard_file(shard, renderer, known))
             continue
@@ -352,9 +366,16 @@ def build_site(site: SiteConfig, options: BuildOptions = BuildOptions()) -> Buil
                 cache.keep(sha for _, _, sha, _ in rows)
                 cache.save()  # only if stamps changed: the next build reads fewer files
                 return report
+        if manifest is not None and manifest.listings:
+            with _stage(report, "quick"):
+                quick = quick_build(site, options, out_dir, cache, manifest, rows, site_digest, page_digest, _cache_key(site))
+            if quick is not None:
+                report.quick, report.published, report.pages = True, quick.published, quick.pages
+                report.articles, report.rendered = quick.articles, quick.rendered
+                return report
         _build(site, options, report, out_dir, cache, manifest, rows, page_digest, bar)
     if cache is not None and manifest is not None:
-        _save(cache, manifest, report, build_signature(site_digest, rows, options, cache))  # with this build's entries
+        _save(cache, manifest, report, build_signature(site_digest, rows, options, cache), inputs_key(site_digest, options))  # with this build's entries
     return report
 
 
@@ -387,41 +408,11 @@ def _build(site, options, report, out_dir, cache, manifest, rows, page_digest, b
             if manifest is not None:
                 memo = cachelib.PageMemo(page_digest, posts, sources.shas, Post)
                 report.page_cache = _PageCache(memo, manifest, out_dir, progress=bar("render", len(posts)) if bar else None)
-            files = _outputs(site, posts, options, [health], report.page_cache, _cached_search_fields(cache, sources), staging.path)
+            files = _outputs(site, posts, options, [health], report.page_cache, cached_search_fields(cache, sources), staging.path)
         with _stage(report, "publish"):
             report.published = publish(files, out_dir, manifest.files if manifest and manifest.files else None, staging.path)
     report.articles = len(articles)
     report.pages = len(files)
-
-
-@lru_cache(maxsize=1)
-def _search_version() -> str:
-    """search.py's hash: cached search text made by other search code is made again."""
-    from . import search
-
-    return cachelib.sha1(Path(search.__file__).read_bytes())[:16]
-
-
-def _store_search_fields(cache: cachelib.BuildCache, sources: Sources, path: str) -> None:
-    """Move search text a pool made from memory to the cache's pack (18 MB at 5,000 posts:
-    held until the search index is made, it would push a clean build's peak past 300 MB)."""
-    words = sources.search.pop(path, None)
-    if words is not None:
-        cache.search_fields(sources.shas[path], _search_version(), lambda: words)
-
-
-def _cached_search_fields(cache: cachelib.BuildCache | None, sources: Sources) -> Callable[[Post], Sequence[str]]:
-    """Each post's search-index text: from the cache, from the pool that rendered it,
-    or made now (and cached): only an edited post's HTML is turned into words again."""
-    from . import search
-
-    def compute(post: Post) -> Sequence[str]:
-        return sources.search.get(post.article.path) or search.encoded_text_fields(post.html, [t.name for t in post.tags])
-
-    if cache is None:
-        return compute
-    version = _search_version()
-    return lambda post: cache.search_fields(sources.shas.get(post.article.path), version, lambda: compute(post))
 
 
 def _render_missing(articles: list[Article], sources: Sources, cache, options: BuildOptions, bar) -> list[Known]:
@@ -449,7 +440,7 @@ def _render_missing(articles: list[Article], sources: Sources, cache, options: B
             continue
         if cache is not None:
             stored = cache.put(sources.shas[article.path], article, known.rendered, known.reading_time)
-            _store_search_fields(cache, sources, article.path)
+            store_search_fields(cache, sources, article.path)
             known = Known(stored or known.rendered, known.reading_time)
         result.append(known)
     if cache is not None:
@@ -470,7 +461,7 @@ def _remember_summaries(site: SiteConfig, cache, posts: list[Post], sources: Sou
             cache.remember_summary(sources.shas[post.article.path], site.summary_length, post.summary)
 
 
-def _save(cache: cachelib.BuildCache, manifest: cachelib.OutputManifest, report: BuildReport, signature: str | None) -> None:
+def _save(cache: cachelib.BuildCache, manifest: cachelib.OutputManifest, report: BuildReport, signature: str | None, inputs: str) -> None:
     """Remember this build: the article cache, and what was written where."""
     pages = report.page_cache
     cache.save()
@@ -479,6 +470,8 @@ def _save(cache: cachelib.BuildCache, manifest: cachelib.OutputManifest, report:
     manifest.read_in_full = {p: r for p, r in (pages.read_in_full.items() if pages else ()) if p in manifest.pages}
     manifest.listings = pages.listings if pages else []
     manifest.globals_key = pages.globals_key if pages else ""
+    manifest.in_feeds = pages.in_feeds if pages else []
+    manifest.inputs = inputs
     manifest.signature = signature or ""
     manifest.save()
 

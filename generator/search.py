@@ -45,7 +45,7 @@ from .models import OutputFile, Page
 __all__ = [
     "MAX_TEXT", "POSTS_PER_SHARD", "MAX_SHARDS", "INDEX_PATH", "SHARD_DIR", "SEARCH_PAGE",
     "plain_text", "text_fields", "encoded_text_fields", "order_key", "search_entry", "search_index",
-    "shard_count", "shard_of", "assign_shards", "shard_file", "manifest_file", "search_files",
+    "shard_count", "shard_of", "shard_of_url", "assign_shards", "shard_file", "manifest_file", "search_files",
 ]
 
 MAX_TEXT = 6000
@@ -170,7 +170,12 @@ def shard_count(n_posts: int) -> int:
 def shard_of(post: Post, count: int) -> int:
     """The post's shard among ``count``: the SHA-1 of its URL path (without the site's
     base path, so moving the site moves no post) modulo ``count``."""
-    return int.from_bytes(hashlib.sha1(post.url.encode("utf-8")).digest(), "big") % count
+    return shard_of_url(post.url, count)
+
+
+def shard_of_url(url: str, count: int) -> int:
+    """``shard_of`` for a post's URL path."""
+    return int.from_bytes(hashlib.sha1(url.encode("utf-8")).digest(), "big") % count
 
 
 def assign_shards(posts: list[Post]) -> list[list[Post]]:

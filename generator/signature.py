@@ -18,7 +18,7 @@ from .models import SiteConfig
 if TYPE_CHECKING:
     from .pipeline import BuildOptions
 
-__all__ = ["site_digests", "build_signature"]
+__all__ = ["site_digests", "inputs_key", "build_signature", "shown_now"]
 
 CODE_DIR = Path(__file__).resolve().parent
 
@@ -51,6 +51,12 @@ def site_digests(site: SiteConfig) -> tuple[str, str]:
     return everything, pages
 
 
+def inputs_key(site_digest: str, options: BuildOptions) -> str:
+    """Everything a build depends on but content and the clock: config, code, theme,
+    feeds (``site_digests``) and the options that change output."""
+    return cachelib.digest_parts([site_digest, repr((options.drafts, options.future, options.noindex))])
+
+
 def build_signature(site_digest: str, rows: list, options: BuildOptions, cache: cachelib.BuildCache) -> str | None:
     """A hash of every input of a build, including which posts are published now; None if unknown."""
     now = options.now or datetime.now(timezone.utc)
@@ -59,9 +65,12 @@ def build_signature(site_digest: str, rows: list, options: BuildOptions, cache: 
         meta = cache.meta(sha)
         if meta is None:
             return None
-        date = cachelib._date_from_json(meta["date"])
-        shown = (options.drafts or not meta["draft"]) and (options.future or date <= now)
-        parts.append(f"{rel}\0{sha}\0{int(shown)}")
+        parts.append(f"{rel}\0{sha}\0{int(shown_now(meta, options, now))}")
     return cachelib.digest_parts(parts)
+
+
+def shown_now(meta: dict, options: BuildOptions, now: datetime) -> bool:
+    """Whether a post with this cached front matter is published by this build."""
+    return (options.drafts or not meta["draft"]) and (options.future or cachelib._date_from_json(meta["date"]) <= now)
 
 

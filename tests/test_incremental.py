@@ -323,3 +323,97 @@ def test_errors_found_by_pool_workers_name_file_and_line(tmp_path, monkeypatch):
         "posts/latin1.md: not UTF-8 text (byte 14); save the file as UTF-8",
     ]
     assert not (root / "public").exists()
+
+
+# ---------------------------------------------------------------- the quick path (delta.py)
+
+QUICK_POSTS = "abcdefgh"
+QUICK_BASE = {
+    "site.toml": 'title = "Inc"\nbase_url = "https://example.org/blog/"\nper_page = 2\nfeed_items = 1\n',
+    **{
+        f"content/posts/{n}.md": post(
+            f"Post {n.upper()}", f"2024-01-0{i + 1}", body=f"Same first.\n\nBody of {n}.\n\n```python\nx = {i}\n```\n",
+            **({"tags": "[news]"} if n == "h" else {}), **({"summary": "Own summary"} if n == "c" else {}),
+        )
+        for i, n in enumerate(QUICK_POSTS)
+    },
+}
+QUICK_BODIES = st.sampled_from(["Same first.\n\nMore text.\n", "Same first.\n\n```sql\nSELECT 2;\n```\n", "A new first.\n", "Same first.\n"])
+QUICK_EDITS = st.one_of(
+    st.tuples(st.just("body"), st.sampled_from(list(QUICK_POSTS)), QUICK_BODIES),
+    st.tuples(st.just("body"), st.sampled_from(list(QUICK_POSTS)), QUICK_BODIES),
+    st.tuples(st.just("title"), st.sampled_from(list(QUICK_POSTS)), TITLES),
+    st.tuples(st.just("summary"), st.sampled_from(list(QUICK_POSTS)), st.sampled_from(["", "Short one"])),
+    st.tuples(st.just("draft"), st.sampled_from(list(QUICK_POSTS)), st.booleans()),
+    st.tuples(st.just("template"), st.sampled_from(["post.html", "base.html"]), st.integers(0, 3)),
+    st.tuples(st.just("delete"), st.sampled_from(list(QUICK_POSTS)), st.none()),
+)
+
+
+def quick_site(folder: Path) -> Path:
+    root = folder / "site"
+    write_files(root, QUICK_BASE)
+    install_theme(root)
+    return root
+
+
+def mtimes(root: Path) -> dict[str, int]:
+    return {p.relative_to(root).as_posix(): p.stat().st_mtime_ns for p in root.rglob("*") if p.is_file()}
+
+
+def test_a_body_edit_takes_the_quick_path_and_touches_only_its_page_and_shard(tmp_path):
+    root = quick_site(tmp_path)
+    incremental(root)
+    before = mtimes(root / "public")
+    apply_edit(root, ("body", "c", "Same first.\n\nAn added sentence.\n"))  # c: own summary, in no feed
+    report = incremental(root)
+    assert report.quick and report.rendered == 1
+    assert files(root / "public") == clean_tree(root, tmp_path / "clean")
+    after = mtimes(root / "public")
+    touched = {p for p in after if before.get(p) != after[p]}
+    assert "posts/post-c/index.html" in touched and "search-index.json" in touched
+    assert all(p.startswith("search/shards/") for p in touched - {"posts/post-c/index.html", "search-index.json"})
+    assert incremental(root).noop  # and the next build knows it did all that
+
+
+@pytest.mark.parametrize(
+    "edit, quick",
+    [
+        (("body", "d", "Same first.\n\nMore.\n"), True),  # automatic summary unchanged
+        (("body", "d", "A new first.\n"), False),  # automatic summary changed: listings too
+        (("title", "d", "Other"), False),
+        (("body", "h", "Same first.\n\nMore.\n"), False),  # the newest post: the feeds show it
+        (("draft", "d", True), False),
+    ],
+)
+def test_what_takes_the_quick_path(tmp_path, edit, quick):
+    root = quick_site(tmp_path)
+    incremental(root)
+    apply_edit(root, edit)
+    assert incremental(root).quick is quick
+    assert files(root / "public") == clean_tree(root, tmp_path / "clean")
+
+
+def test_the_quick_path_leaves_a_cache_the_normal_build_trusts(tmp_path):
+    root = quick_site(tmp_path)
+    incremental(root)
+    apply_edit(root, ("body", "b", "Same first.\n\nOne.\n"))
+    apply_edit(root, ("body", "e", "Same first.\n\nTwo.\n"))
+    assert incremental(root).quick
+    apply_edit(root, ("template", "post.html", 1))  # every page again, through the normal build
+    assert not incremental(root).quick
+    apply_edit(root, ("body", "b", "Same first.\n\nThree.\n"))
+    assert incremental(root).quick
+    assert files(root / "public") == clean_tree(root, tmp_path / "clean")
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(QUICK_EDITS, min_size=1, max_size=6))
+def test_quick_and_normal_builds_equal_clean_builds(edits):
+    with tempfile.TemporaryDirectory() as tmp, mock.patch.object(search, "POSTS_PER_SHARD", 2):
+        root = quick_site(Path(tmp))
+        incremental(root)
+        for edit in edits:
+            apply_edit(root, edit)
+            incremental(root)
+            assert files(root / "public") == clean_tree(root, Path(tmp) / "clean"), f"after {edit}"
