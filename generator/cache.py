@@ -177,6 +177,7 @@ class StoredRendered:
     """
 
     __slots__ = ("_cache", "_html", "_toc", "_remake", "_remade")
+    blocks = ()  # where code blocks sit: only fresh renders carry them to the cache
 
     def __init__(self, cache: "BuildCache", html: list[int], toc: list[int], remake: Callable[[], Rendered] | None):
         self._cache, self._html, self._toc, self._remake, self._remade = cache, html, toc, remake, None
@@ -334,7 +335,7 @@ class BuildCache:
         """A build found a damaged text: check every entry's texts, keep only sound ones."""
         def sound(entry: dict) -> bool:
             try:
-                for where in (entry["body"], entry["html"], entry["toc"], (entry.get("search") or [None])[1:] or None):
+                for where in (entry["body"], entry["html"], entry["toc"], entry.get("blocks"), (entry.get("search") or [None])[1:] or None):
                     if where:
                         self._text(where)
             except ValueError:
@@ -473,10 +474,24 @@ class BuildCache:
             "body": self._append(article.body),
             "html": self._append(rendered.html) if rendered is not None else None,
         }
+        if rendered is not None and rendered.blocks:
+            entry["blocks"] = self._append(orjson.dumps(rendered.blocks).decode())
         self._articles[digest] = entry
         self.dirty = True
         self._used.add(digest)
         return self._stored(entry, None)
+
+    def highlights(self, digest: str) -> dict[str, str]:
+        """The highlighted code blocks of an entry's HTML, by ``markup.block_key`` (none
+        when unknown or damaged: they are then highlighted again)."""
+        entry = self._articles.get(digest)
+        if not entry or not entry.get("blocks") or not entry["html"]:
+            return {}
+        try:
+            html, blocks = self._text(entry["html"]), orjson.loads(self._text(entry["blocks"]))
+            return {key: html[start : start + length] for key, start, length in blocks}
+        except (ValueError, TypeError):
+            return {}
 
     def remember_summary(self, digest: str, limit: int, text: str) -> None:
         """Keep an automatic summary (cut at ``limit`` characters) made from the entry's HTML."""
@@ -550,7 +565,10 @@ class BuildCache:
             return  # exactly what is on disk already
         self.folder.mkdir(parents=True, exist_ok=True)
         live = {d: e for d, e in self._articles.items() if d in self._used}
-        live_bytes = sum(e["body"][1] + e["toc"][1] + (e["html"][1] if e["html"] else 0) + (e["search"][2] if e.get("search") else 0) for e in live.values())
+        live_bytes = sum(
+            e["body"][1] + e["toc"][1] + (e["html"][1] if e["html"] else 0) + (e["search"][2] if e.get("search") else 0) + (e["blocks"][1] if e.get("blocks") else 0)
+            for e in live.values()
+        )
         size = self._pack_size + self._appended
         if size > 2 * live_bytes + (1 << 20):
             size = self._compact(live)
@@ -572,8 +590,8 @@ class BuildCache:
         offset = 0
         with tmp.open("wb") as out:
             for entry in live.values():
-                for part in ("body", "html", "toc"):
-                    if entry[part] is not None:
+                for part in ("body", "html", "toc", "blocks"):
+                    if entry.get(part) is not None:
                         old = entry[part]
                         out.write(self._read(old[0], old[1]))
                         entry[part] = [offset, old[1], old[2]]
@@ -616,8 +634,10 @@ def _valid_entry(entry: Any, pack_size: int) -> bool:
     summary = entry.get("summary")
     if summary is not None and not (type(summary) is list and len(summary) == 2 and type(summary[0]) is int and type(summary[1]) is str):
         return False
-    html = entry.get("html")
+    html, blocks = entry.get("html"), entry.get("blocks")
     if not (_valid_where(entry.get("body"), pack_size) and _valid_where(entry.get("toc"), pack_size) and (html is None or _valid_where(html, pack_size))):
+        return False
+    if blocks is not None and not _valid_where(blocks, pack_size):
         return False
     search = entry.get("search")  # [version, offset, length, crc] of search.text_fields
     return search is None or (type(search) is list and len(search) == 4 and type(search[0]) is str and _valid_where(search[1:], pack_size))

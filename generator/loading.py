@@ -128,9 +128,9 @@ def parse_in_pool(site, cache, misses, slots, sources: Sources, errors: list, wo
         if result[0] == "error":
             errors.append(ContentError(rel, result[1], result[2]))
             continue
-        _, article, html, toc, minutes, words = result
+        _, article, rendered, minutes, words = result
         slots[index] = article
-        sources.fresh[rel] = Known(Rendered(html, toc), minutes)
+        sources.fresh[rel] = Known(rendered, minutes)
         sources.search[rel] = words
 
 

@@ -16,9 +16,11 @@ HTML blocks, sane lists; fenced code is handled here rather than by ``fenced_cod
 
 from __future__ import annotations
 
+import hashlib
 import html
 import re
 from functools import lru_cache
+from typing import Mapping
 
 import markdown
 from markdown.extensions import Extension
@@ -31,7 +33,7 @@ from pygments.util import ClassNotFound
 
 from .models import Rendered
 
-__all__ = ["MarkdownRenderer", "Rendered", "highlight_code", "pygments_css", "RENDERER_VERSION"]
+__all__ = ["MarkdownRenderer", "Rendered", "block_key", "highlight_code", "pygments_css", "RENDERER_VERSION"]
 
 # Bump when the HTML this module produces changes, so build caches are invalidated.
 RENDERER_VERSION = "1"
@@ -60,6 +62,11 @@ def _language_of(info: str) -> str:
     return re.sub(r"[^\w+#.-]", "", word.lower())
 
 
+def block_key(code: str, lang: str) -> str:
+    """What fixes a highlighted block: its language and code (and this module's version)."""
+    return hashlib.sha1(f"{RENDERER_VERSION}\0{lang}\0{code}".encode("utf-8", "surrogatepass")).hexdigest()[:20]
+
+
 def highlight_code(code: str, lang: str) -> str:
     """One code block as HTML; the text content of ``<code>`` equals ``code`` exactly."""
     lexer = _lexer(lang) if lang else None
@@ -83,9 +90,9 @@ def _find_fence_end(lines: list[str], start: int, fence: str) -> int:
 class _FenceExtractor(Preprocessor):
     """Lift fenced blocks out before whitespace normalisation; leave a token line."""
 
-    def __init__(self, md: markdown.Markdown, store: list[str]):
+    def __init__(self, md: markdown.Markdown, store: list[str], keys: list[str], known: Mapping[str, str]):
         super().__init__(md)
-        self.store = store
+        self.store, self.keys, self.known = store, keys, known
 
     def run(self, lines: list[str]) -> list[str]:
         out: list[str] = []
@@ -98,7 +105,10 @@ class _FenceExtractor(Preprocessor):
                 continue
             end = _find_fence_end(lines, i + 1, match.group("fence"))
             code = self._dedent(lines[i + 1 : end], len(match.group("indent")))
-            self.store.append(highlight_code(code, _language_of(match.group("info"))))
+            lang = _language_of(match.group("info"))
+            key = block_key(code, lang)
+            self.store.append(self.known.get(key) or highlight_code(code, lang))
+            self.keys.append(key)
             out.extend(["", _TOKEN.format(len(self.store) - 1), ""])
             i = end + 1
         return out
@@ -128,21 +138,41 @@ class _FenceRestorer(Preprocessor):
 
 
 class _ExactFencesExtension(Extension):
+    def __init__(self, known: Mapping[str, str]):
+        super().__init__()
+        self.store: list[str] = []  # each block's HTML, in order
+        self.keys: list[str] = []  # each block's block_key
+        self.known = known
+
     def extendMarkdown(self, md: markdown.Markdown) -> None:  # noqa: N802 (Markdown's API)
-        store: list[str] = []
-        md.preprocessors.register(_FenceExtractor(md, store), "exact_fence_extract", 35)
-        md.preprocessors.register(_FenceRestorer(md, store), "exact_fence_restore", 29)
-        self._store = store
+        md.preprocessors.register(_FenceExtractor(md, self.store, self.keys, self.known), "exact_fence_extract", 35)
+        md.preprocessors.register(_FenceRestorer(md, self.store), "exact_fence_restore", 29)
 
     def reset(self) -> None:
-        self._store.clear()
+        self.store.clear()
+        self.keys.clear()
+
+    def positions(self, body: str) -> tuple[tuple[str, int, int], ...]:
+        """Where each block landed in the final HTML (blocks Markdown did not keep are left out)."""
+        found, at = [], 0
+        for key, block in zip(self.keys, self.store):
+            start = body.find(block, at)
+            if start >= 0:
+                found.append((key, start, len(block)))
+                at = start + len(block)
+        return tuple(found)
 
 
 class MarkdownRenderer:
-    """A configured Markdown instance; ``render`` is pure: same text, same HTML."""
+    """A configured Markdown instance; ``render`` is pure: same text, same HTML.
 
-    def __init__(self) -> None:
-        self._fences = _ExactFencesExtension()
+    ``known`` maps ``block_key`` to a block's HTML from an earlier render (see
+    ``Rendered.blocks``): a rebuild of a post whose code did not change needs no lexer
+    (compiling Pygments' lexers costs 0.1 s of a one-post rebuild).
+    """
+
+    def __init__(self, known: Mapping[str, str] | None = None) -> None:
+        self._fences = _ExactFencesExtension(known or {})
         self._md = markdown.Markdown(
             extensions=[
                 self._fences,
@@ -161,7 +191,7 @@ class MarkdownRenderer:
         self._md.reset()
         self._fences.reset()
         body = self._md.convert(text)
-        return Rendered(html=body, toc=list(getattr(self._md, "toc_tokens", [])))
+        return Rendered(html=body, toc=list(getattr(self._md, "toc_tokens", [])), blocks=self._fences.positions(body))
 
 
 def pygments_css(light: str = "default", dark: str = "monokai") -> str:

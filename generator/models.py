@@ -177,6 +177,9 @@ class Rendered:
 
     html: str
     toc: list[dict] = field(default_factory=list, hash=False, compare=False)
+    # Where each highlighted code block sits in ``html``: (key of its language and code,
+    # start, length). A later render of the same code can reuse it without Pygments.
+    blocks: tuple[tuple[str, int, int], ...] = field(default=(), hash=False, compare=False)
 
 
 @dataclass(frozen=True)

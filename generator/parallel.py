@@ -33,7 +33,7 @@ def render_articles(articles: list[Article], workers: int | None = 1, progress: 
     from .models import Rendered
 
     results = map_chunks(render_chunk, [a.body for a in articles], workers, progress)
-    return [Rendered(html, toc) for html, toc in results]
+    return [Rendered(html, toc, blocks) for html, toc, blocks in results]
 
 
 def map_chunks(fn: Callable[[list], list], items: list, workers: int | None, progress: Callable[[int], None] | None) -> list:
@@ -66,12 +66,12 @@ def worker_count(items: int, workers: int | None) -> int:
     return cores if items >= POOL_THRESHOLD else 1
 
 
-def render_chunk(bodies: list[str]) -> list[tuple[str, list]]:
+def render_chunk(bodies: list[str]) -> list[tuple[str, list, tuple]]:
     """In a worker process: one renderer for the whole chunk (building it costs as much as a post)."""
     from .markup import MarkdownRenderer
 
     renderer = MarkdownRenderer()
-    return [(r.html, r.toc) for r in map(renderer.render, bodies)]
+    return [(r.html, r.toc, r.blocks) for r in map(renderer.render, bodies)]
 
 
 def parse_render_chunk(files: list[tuple[str, bytes, str]]) -> list[tuple]:
@@ -96,7 +96,7 @@ def parse_render_chunk(files: list[tuple[str, bytes, str]]) -> list[tuple]:
             continue
         result = renderer.render(article.body)
         words = encoded_text_fields(result.html, list(article.tags))  # the search index's costly part, on all cores too
-        out.append(("ok", article, result.html, result.toc, reading_time(result.html), words))
+        out.append(("ok", article, result, reading_time(result.html), words))
     return out
 
 

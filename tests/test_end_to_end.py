@@ -153,5 +153,11 @@ def test_hostile_item_leaves_nothing_executable_in_the_built_site(tmp_path: Path
     assert "&lt;script&gt;alert(14)&lt;/script&gt;" in article  # code about scripts is kept as text
     for xml in ("feed.xml", "atom.xml"):
         parsed = feedparser.parse(io.BytesIO((public / xml).read_bytes()))
-        content = parsed.entries[0].content[0].value
-        assert "<script" not in content and "javascript:" not in content and "onerror" not in content
+        content = BeautifulSoup(parsed.entries[0].content[0].value, "html.parser")
+        assert not content.find_all(("script", "style", "iframe", "object", "embed")), xml
+        for tag in content.find_all(True):
+            assert not any(attr.lower().startswith("on") for attr in tag.attrs), (xml, tag)
+            for attr in ("href", "src"):
+                assert not re.sub(r"[\x00-\x20]", "", tag.get(attr, "")).lower().startswith(("javascript:", "vbscript:", "data:")), (xml, tag)
+        # Markdown link syntax written as prose stays prose: text, never a link.
+        assert "[md](javascript:alert(13))" in content.get_text() and not content.find("a", string="md")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from bs4 import BeautifulSoup
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -69,3 +70,22 @@ def test_any_code_survives_exactly(code):
     code = code if code.endswith("\n") or not code else code + "\n"
     soup = render(f"```text\n{code}```\n")
     assert soup.find("code").get_text() == code
+
+
+def test_blocks_rendered_before_are_reused_without_pygments(monkeypatch):
+    import generator.markup as markup
+
+    text = "Intro.\n\n```python\nx = 1\n```\n\n<pre class=\"highlight\">raw</pre>\n\n```\nplain <text>\n```\n"
+    first = MarkdownRenderer().render(text)
+    assert len(first.blocks) == 2
+    known = {key: first.html[start : start + length] for key, start, length in first.blocks}
+    assert known[markup.block_key("x = 1\n", "python")].startswith('<pre class="highlight"><code class="language-python">')
+
+    def no_pygments(code, lang):
+        raise AssertionError(f"highlighted {lang!r} again")
+
+    monkeypatch.setattr(markup, "highlight_code", no_pygments)
+    again = MarkdownRenderer(known).render(text + "\nAn added sentence.\n")
+    assert again.html.startswith(first.html) and again.blocks == first.blocks
+    with pytest.raises(AssertionError, match="'sql'"):
+        MarkdownRenderer(known).render("```sql\nSELECT 1;\n```\n")  # new code: highlighted

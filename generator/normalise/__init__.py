@@ -34,7 +34,8 @@ CLEANERS: dict[str, Callable[[BeautifulSoup, str], None]] = {
     "ghost": clean_ghost,
     "gridsome": clean_gridsome,
 }
-LINK_TARGET = re.compile(r"(\]\(\s*<?)([^)\s>]*)|((?:href|src|poster|cite)\s*=\s*[\"']?\s*)([^\"'\s>]*)", re.I)
+# "](" opens a link target unless its "]" is escaped (an odd number of backslashes).
+LINK_TARGET = re.compile(r"((?<!\\)(?:\\\\)*\]\(\s*<?)([^)\s>]*)|((?:href|src|poster|cite)\s*=\s*[\"']?\s*)([^\"'\s>]*)", re.I)
 
 
 def body_to_html(content: str, content_type: str) -> str:

@@ -46,7 +46,7 @@ def escape_text(text: str) -> str:
     text = re.sub(r"([*`\[\]|])", r"\\\1", text)
     # "_" between letters or digits (snake_case) is never emphasis; anywhere else it may be.
     text = re.sub(r"(?<![^\W_])_|_(?![^\W_])", r"\\_", text)
-    text = re.sub(r"\{(?=[:#.])", r"\\{", text)
+    text = text.replace("{", "\\{")  # attr_list reads {a}, {.x}, {#y} and {: z} after text
     text = re.sub(r"&(?=#?\w+;)", "&amp;", text)
     return text.replace("<", "&lt;")
 
