@@ -23,10 +23,8 @@ pack of text; never pickle, so a cache can be read, diffed and thrown away safel
     is made again from its file, and leaves a ``damaged`` mark so that the next build
     checks every entry before trusting any.
 ``out-<hash>.json`` (one per output folder and set of options)
-    ``signature``: a hash of every input of the last build (code, config, options,
-    theme, content, and which articles were published); ``pages``: output path ->
-    digest of the page's template inputs; ``read_in_full``: page -> the articles it
-    read in full (see :class:`PageMemo`); ``files``: output path -> (sha1, size, mtime).
+    what the last build into that folder wrote, and from what: see ``manifest.py``.
+    Page digests are made by ``pagememo.py``, hashes of inputs by ``digests.py``.
 
 Every file is validated on load. Anything wrong (bad JSON, a wrong type, a short pack,
 a CRC mismatch) is logged as one warning and that part of the cache is treated as
@@ -36,8 +34,6 @@ empty: a bad cache costs time, never correctness.
 from __future__ import annotations
 
 import dataclasses
-import hashlib
-import json
 import logging
 import os
 import time
@@ -51,23 +47,20 @@ from zoneinfo import ZoneInfo
 
 import orjson
 
+from .digests import sha1
 from .files import atomic_write
+from .manifest import OutputManifest
 from .models import Article, Rendered
 
 __all__ = [
     "BuildCache",
     "CachedArticle",
     "StoredRendered",
-    "OutputManifest",
     "Stamp",
-    "sha1",
-    "tree_digest",
     "article_to_json",
     "article_from_json",
+    "date_to_json",
     "RACY_NS",
-    "PageMemo",
-    "digest_parts",
-    "shard_digest",
 ]
 
 log = logging.getLogger(__name__)
@@ -79,21 +72,8 @@ DAMAGE_MARK = "damaged"  # left in the cache folder when a build met a damaged t
 Stamp = tuple[int, int, int, int]  # size, mtime_ns, ctime_ns, inode
 
 
-def sha1(data: bytes) -> str:
-    return hashlib.sha1(data).hexdigest()
-
-
 def stamp_of(st: os.stat_result) -> Stamp:
     return (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
-
-
-def tree_digest(folder: Path) -> str:
-    """A hash of every file's path and bytes under ``folder`` (templates, static, feeds)."""
-    h = hashlib.sha1()
-    if folder.is_dir():
-        for file in sorted(p for p in folder.rglob("*") if p.is_file()):
-            h.update(file.relative_to(folder).as_posix().encode() + b"\0" + file.read_bytes() + b"\0")
-    return h.hexdigest()
 
 
 # ---------------------------------------------------------------- articles as JSON
@@ -101,7 +81,7 @@ def tree_digest(folder: Path) -> str:
 _DATE_FIELDS = ("date", "updated")
 
 
-def _date_to_json(value: datetime | None) -> list | None:
+def date_to_json(value: datetime | None) -> list | None:
     if value is None:
         return None
     zone = value.tzinfo.key if isinstance(value.tzinfo, ZoneInfo) else None
@@ -130,7 +110,7 @@ def article_to_json(article: Article) -> dict | None:
             continue
         value = getattr(article, f.name)
         if f.name in _DATE_FIELDS:
-            value = _date_to_json(value)
+            value = date_to_json(value)
         elif isinstance(value, tuple):
             value = [list(v) if isinstance(v, tuple) else v for v in value]
         data[f.name] = value
@@ -209,91 +189,6 @@ class StoredRendered:
             self._cache.note_damage()
             self._remade = self._remake()
             return self._remade
-
-
-# ---------------------------------------------------------------- output manifest
-
-
-@dataclass
-class OutputManifest:
-    """What the last build into one output folder wrote (see the module docstring)."""
-
-    path: Path
-    signature: str = ""
-    pages: dict[str, str] = dataclasses.field(default_factory=dict)
-    files: dict[str, list] = dataclasses.field(default_factory=dict)  # path -> [sha1, size, mtime_ns]
-    read_in_full: dict[str, list] = dataclasses.field(default_factory=dict)  # page -> article paths it read in full
-    listings: list[list[str]] = dataclasses.field(default_factory=list)  # [path, listing key, full key, slug] per post, in order
-    globals_key: str = ""  # what every page depended on besides its context (PageMemo.globals_key)
-    inputs: str = ""  # a hash of config, code, theme, feeds and options (not content): see delta.py
-    in_feeds: list[str] = dataclasses.field(default_factory=list)  # articles some feed shows in full
-
-    def intact(self, out_dir: Path, rel: str) -> bool:
-        """The file is on disk exactly as the last build left it (same size and mtime)."""
-        known = self.files.get(rel)
-        if not known:
-            return False
-        try:
-            st = os.stat(os.path.join(out_dir, rel))  # not pathlib: 6,800 of these in a no-op build
-        except OSError:
-            return False
-        return st.st_size == known[1] and st.st_mtime_ns == known[2]
-
-    def all_intact(self, out_dir: Path) -> bool:
-        return bool(self.files) and all(self.intact(out_dir, rel) for rel in self.files)
-
-    def save(self) -> None:
-        data = {
-            "format": CACHE_FORMAT,
-            "signature": self.signature,
-            "pages": self.pages,
-            "files": self.files,
-            "read_in_full": self.read_in_full,
-            "listings": self.listings,
-            "globals_key": self.globals_key,
-            "inputs": self.inputs,
-            "in_feeds": self.in_feeds,
-        }
-        atomic_write(self.path, orjson.dumps(data))
-
-    @classmethod
-    def load(cls, path: Path) -> "OutputManifest":
-        empty = cls(path)
-        if not path.exists():
-            return empty
-        try:
-            data = orjson.loads(path.read_bytes())
-            if isinstance(data, dict) and data.get("format") not in (CACHE_FORMAT, None):
-                return empty  # made by another version of this module: start afresh, quietly
-            ok = (
-                data.get("format") == CACHE_FORMAT
-                and isinstance(data.get("signature"), str)
-                and isinstance(data.get("read_in_full"), dict)
-                and all(isinstance(v, list) and all(isinstance(p, str) for p in v) for v in data["read_in_full"].values())
-                and isinstance(data.get("listings"), list)
-                and all(isinstance(r, list) and len(r) == 4 and all(isinstance(x, str) for x in r) for r in data["listings"])
-                and isinstance(data.get("globals_key"), str)
-                and isinstance(data.get("inputs"), str)
-                and isinstance(data.get("in_feeds"), list)
-                and all(isinstance(p, str) for p in data["in_feeds"])
-                and isinstance(data.get("pages"), dict)
-                and all(isinstance(k, str) and isinstance(v, str) for k, v in data["pages"].items())
-                and isinstance(data.get("files"), dict)
-                and all(_valid_file_row(v) for v in data["files"].values())
-            )
-        except (ValueError, OSError, AttributeError) as exc:  # orjson.JSONDecodeError is a ValueError
-            log.warning("build cache %s is unreadable (%s); rebuilding it", path.name, exc)
-            return empty
-        if not ok:
-            log.warning("build cache %s is not in the expected shape; rebuilding it", path.name)
-            return empty
-        return cls(
-            path, data["signature"], data["pages"], data["files"], data["read_in_full"], data["listings"], data["globals_key"], data["inputs"], data["in_feeds"]
-        )
-
-
-def _valid_file_row(row: Any) -> bool:
-    return type(row) is list and len(row) == 3 and type(row[0]) is str and len(row[0]) == 40 and type(row[1]) is int and type(row[2]) is int
 
 
 # ---------------------------------------------------------------- the cache
@@ -650,145 +545,3 @@ def _valid_entry(entry: Any, pack_size: int) -> bool:
     return search is None or (type(search) is list and len(search) == 4 and type(search[0]) is str and _valid_where(search[1:], pack_size))
 
 
-_encode_str = json.encoder.encode_basestring  # json.dumps(text, ensure_ascii=False), without an encoder per call
-
-
-def digest_parts(parts: Iterable[str]) -> str:
-    """The sha1 of the parts, each followed by a NUL (joined first: one encode, one update)."""
-    parts = parts if isinstance(parts, (list, tuple)) else list(parts)
-    text = "\0".join(parts) + "\0" if parts else ""
-    return hashlib.sha1(text.encode("utf-8", "surrogatepass")).hexdigest()
-
-
-def shard_digest(globals_key: str, number: int, total: int, post_keys: Sequence[str]) -> str:
-    """What a search shard shows: shard ``number`` of a site of ``total`` posts, made of
-    the posts with these (full) keys, by the same code and config."""
-    return digest_parts([globals_key, "search", str(number), str(total), *post_keys])
-
-
-# ---------------------------------------------------------------- page digests
-
-
-class PageMemo:
-    """Digests of what each page's template sees, to skip pages whose inputs did not change.
-
-    A page's digest covers the templates, config, code and assets (``globals_key``), the
-    page's URL, template and output path, and its context serialised to JSON, where
-    each post stands for one of two keys:
-
-    - its *full* key, for a post the page read in full (``Post.DEEP``: its HTML or
-      article): the digest of its source file (which fixes its front matter and HTML)
-      plus everything assembled around it (slug, summary, tags, source);
-    - its *listing* key otherwise: a digest of ``Post.listing_fields()`` only.
-
-    Which posts a page read in full is what its last rendering read (``Renderer.reads``,
-    kept in the manifest as article paths); a page never rendered before counts every
-    post as read in full. This is exact: a template's output, and so what it reads,
-    changes only when something it read changed. A context holding anything else
-    unknown gets no digest, so that page is always rendered.
-    """
-
-    def __init__(self, globals_key: str, posts: Iterable[Any], file_shas: dict[str, str], post_type: type):
-        self.globals_key = globals_key
-        self._post_type = post_type
-        self._posts: dict[int, str] = {}
-        self._light: dict[int, str] = {}
-        self._ids: dict[str, int] = {}  # article path -> id of its post
-        self._listings: list[list[str]] = []
-        self._paths: dict[int, str] = {}
-        self._shared: dict[tuple[int, frozenset | None], str] = {}
-        self._keys: dict[Any, str] = {}
-        self._deep: frozenset[int] | None = None  # posts the page being digested read in full (None: all)
-        self._encoder = json.JSONEncoder(default=self._default, ensure_ascii=False, check_circular=False, separators=(",", ":"))
-        for post in posts:
-            sha = file_shas.get(post.article.path)
-            if sha:
-                # The file (sha) fixes the front matter, HTML, toc, reading time and the
-                # summary (with the config, in globals_key); what else a post shows comes
-                # from other files: its unique slug, its tags' slugs, its feed's details.
-                own = f"{post.slug}\0{[t.slug for t in post.tags]!r}\0{post.source!r}"
-                self._posts[id(post)] = digest_parts([sha, post.article.path, own])
-                self._light[id(post)] = digest_parts([post.article.path, repr(post.listing_fields())])
-                self._ids[post.article.path] = id(post)
-                self._paths[id(post)] = post.article.path
-            self._listings.append([post.article.path, self._light.get(id(post), ""), self._posts.get(id(post), ""), post.slug])
-
-    def listings(self) -> list[list[str]]:
-        """[article path, listing key, full key, slug] of every post, in order ("" where unknown)."""
-        return self._listings
-
-    def post_keys(self, posts: Iterable[Any]) -> list[str]:
-        """Each post's full digest (its file and what was assembled around it); KeyError if unknown."""
-        return [self._posts[id(p)] for p in posts]
-
-    def read_in_full(self, paths: Iterable[str] | None) -> frozenset[int] | None:
-        """The posts (ids) with these article paths; None (every post) when not known."""
-        if paths is None:
-            return None
-        return frozenset(self._ids[p] for p in paths if p in self._ids)
-
-    def paths_of(self, ids: Iterable[int]) -> list[str]:
-        """Article paths of the posts with these ids, sorted (for the manifest)."""
-        return sorted(self._paths[i] for i in ids if i in self._paths)
-
-    def _post_key(self, post: Any) -> str:
-        pid = id(post)
-        if self._deep is None or pid in self._deep:
-            return self._posts[pid]
-        return "L" + self._light[pid]
-
-    def _encode(self, value: Any) -> str:
-        """JSON of a context, with posts, dicts, lists and strings written here rather than
-        through the encoder's ``default`` hook (a tenth of a one-edit build); a big list
-        shared by many pages (pagination) is encoded once per set of posts read in full."""
-        kind = type(value)  # exact types first: this runs 65,000 times in a 5,000-post build
-        if kind is self._post_type:
-            return '{"@post":"%s"}' % self._post_key(value)
-        if kind is str:
-            return _encode_str(value)
-        if value is None:
-            return "null"
-        if kind is dict:
-            return "{" + ",".join([self._key(k) + self._encode(v) for k, v in value.items()]) + "}"
-        if isinstance(value, self._post_type):
-            return '{"@post":"%s"}' % self._post_key(value)
-        if isinstance(value, str):
-            return _encode_str(value)
-        if isinstance(value, dict):
-            return "{" + ",".join([self._key(k) + self._encode(v) for k, v in value.items()]) + "}"
-        if isinstance(value, (list, tuple)):
-            if len(value) <= 32:
-                return "[" + ",".join(map(self._encode, value)) + "]"
-            # Keyed by id: safe because every page (so every list) lives until the build ends.
-            shared = (id(value), self._deep)
-            hit = self._shared.get(shared)
-            if hit is None:
-                hit = self._shared[shared] = "[" + ",".join(map(self._encode, value)) + "]"
-            return hit
-        return self._encoder.encode(value)
-
-    def _key(self, key: Any) -> str:
-        text = self._keys.get(key)
-        if text is None:
-            text = self._keys[key] = json.dumps(str(key)) + ":"
-        return text
-
-    def _default(self, value: Any) -> Any:
-        if isinstance(value, self._post_type):
-            return {"@post": self._post_key(value)}
-        if isinstance(value, datetime):
-            return {"@dt": _date_to_json(value)}
-        if dataclasses.is_dataclass(value) and not isinstance(value, type):
-            return {"@" + type(value).__name__: [getattr(value, f.name) for f in dataclasses.fields(value)]}
-        raise TypeError(f"no digest for {type(value).__name__}")
-
-    def digest(self, page: Any, read_in_full: frozenset[int] | None = None) -> str | None:
-        """The page's digest, given which posts it reads in full (None: all of them)."""
-        self._deep = read_in_full
-        try:
-            text = self._encode(page.context)
-        except (TypeError, KeyError, ValueError):
-            return None
-        finally:
-            self._deep = None
-        return digest_parts([self.globals_key, page.url, page.template, page.output, text])

@@ -35,6 +35,9 @@ from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from . import cache as cachelib
+from .digests import digest_parts, shard_digest
+from .manifest import OutputManifest
+from .pagememo import PageMemo
 from .errors import ContentError
 from .models import Article, OutputFile, Rendered, SiteConfig
 from .publish import KeptFile, PublishReport, collect_assets, publish
@@ -72,7 +75,7 @@ class QuickResult:
     timings: dict[str, float] = field(default_factory=dict)
 
 
-def quick_build(site: SiteConfig, options: BuildOptions, out_dir: Path, cache: cachelib.BuildCache, manifest: cachelib.OutputManifest,
+def quick_build(site: SiteConfig, options: BuildOptions, out_dir: Path, cache: cachelib.BuildCache, manifest: OutputManifest,
                 rows: list, site_digest: str, page_digest: str, cache_key: str) -> QuickResult | None:
     """Make just what a few body edits change; None (having written nothing) when the
     build is not of that kind."""
@@ -155,7 +158,7 @@ def _same_posts_shown(options, cache, manifest, rows, changed: dict[str, _Change
     return shown == {row[0] for row in manifest.listings}
 
 
-def _only_own_page_reads_it(manifest: cachelib.OutputManifest, item: _Changed) -> bool:
+def _only_own_page_reads_it(manifest: OutputManifest, item: _Changed) -> bool:
     own = _post_output(manifest.listings[item.index][3])
     return all(page == own for page, paths in manifest.read_in_full.items() if item.rel in paths)
 
@@ -186,7 +189,7 @@ class _Remake:
         if not self.manifest.all_intact(self.out_dir):
             return _refuse("an output file was changed by hand")
         assets, urls = collect_assets(self.site.path("static"), {"highlight.css": pygments_css("xcode", "github-dark").encode()})
-        globals_key = cachelib.digest_parts([self.page_digest, repr(sorted(urls.items()))])
+        globals_key = digest_parts([self.page_digest, repr(sorted(urls.items()))])
         if globals_key != self.manifest.globals_key:
             return _refuse("the assets pages name changed")
         renderer = Renderer(self.site, self.site.path("templates"), urls, bytecode_dir=self.cache.folder, watch=(Post, Post.DEEP))
@@ -224,7 +227,7 @@ class _Remake:
         self.feeds = {f.name: f for f in load_feed_sources(self.site.path("feeds"))}
         self.states = load_state(state_path(self.site.path("feeds")))
 
-    def _make_posts(self, places: list[int], globals_key: str) -> cachelib.PageMemo | None:
+    def _make_posts(self, places: list[int], globals_key: str) -> PageMemo | None:
         """The posts at these places, made from the cache (or the edit), and a memo whose
         keys must equal the last build's: proof they are the posts it showed."""
         from .assemble import Post, make_post, make_source
@@ -243,7 +246,7 @@ class _Remake:
                     return None  # its summary would need its HTML: not worth it here
                 post = make_post(self.site, hit.article, hit.rendered, slug, make_source(hit.article, self.feeds, self.states), hit.reading_time, summary)
             self.posts[i] = post
-        memo = cachelib.PageMemo(globals_key, [self.posts[i] for i in places], self.shas, Post)
+        memo = PageMemo(globals_key, [self.posts[i] for i in places], self.shas, Post)
         for i, row in zip(places, memo.listings()):
             before = self.manifest.listings[i]
             if row[0] != before[0] or row[1] != before[1] or row[3] != before[3]:
@@ -304,12 +307,12 @@ class _Remake:
         for n in range(count):
             if not members[n]:
                 continue
-            old = by_digest.get(cachelib.shard_digest(globals_key, n, len(listing), [old_keys[i] for i in members[n]]))
+            old = by_digest.get(shard_digest(globals_key, n, len(listing), [old_keys[i] for i in members[n]]))
             if old is None:
                 return _refuse(f"search shard {n} is not the last build's")
             if n in shard_files:
                 gone.add(old)
-                new_digests[shard_files[n].path] = cachelib.shard_digest(globals_key, n, len(listing), [new_keys[i] for i in members[n]])
+                new_digests[shard_files[n].path] = shard_digest(globals_key, n, len(listing), [new_keys[i] for i in members[n]])
                 shard_paths.append(shard_files[n])
             else:
                 shard_paths.append(KeptFile(old, manifest.files[old][0]))

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Sequence
 
 from . import cache as cachelib
+from .digests import sha1
 from . import parallel
 from .errors import ContentError, ContentErrors
 from .files import article_files
@@ -69,7 +70,7 @@ def scan_content(site: SiteConfig, cache: cachelib.BuildCache | None) -> list[tu
         else:
             with open(file, "rb") as fh:
                 data = fh.read()
-            sha = cachelib.sha1(data)
+            sha = sha1(data)
         rows.append((rel, file, sha, data))
     return rows
 
@@ -150,7 +151,7 @@ def search_version() -> str:
     """search.py's hash: cached search text made by other search code is made again."""
     from . import search
 
-    return cachelib.sha1(Path(search.__file__).read_bytes())[:16]
+    return sha1(Path(search.__file__).read_bytes())[:16]
 
 
 def store_search_fields(cache: cachelib.BuildCache, sources: Sources, path: str) -> None:

@@ -39,6 +39,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterator, Sequence
 
 from . import cache as cachelib
+from .digests import digest_parts, shard_digest
+from .manifest import OutputManifest
+from .pagememo import PageMemo
 from .config import load_feed_sources
 from .delta import quick_build
 from .models import Article, OutputFile, Page, SiteConfig
@@ -50,7 +53,6 @@ from .state import load_state, state_path
 
 if TYPE_CHECKING:
     from .assemble import Post
-    from .models import Rendered
     from .render import Renderer
 
 # The stages' own modules (Markdown, Pygments, Jinja2, YAML: 0.2 s of imports) are
@@ -142,8 +144,8 @@ def _outputs(
 class _PageCache:
     """What ``_render_pages`` needs to skip unchanged pages, and what it learns for next time."""
 
-    memo: cachelib.PageMemo | None
-    manifest: cachelib.OutputManifest | None
+    memo: PageMemo | None
+    manifest: OutputManifest | None
     out_dir: Path
     digests: dict[str, str] = field(default_factory=dict)  # output path -> digest (this build)
     group_digests: dict[str, str] = field(default_factory=dict)  # e.g. "site_feeds" -> digest of what they show
@@ -168,7 +170,7 @@ def _render_pages(renderer: Renderer, pages: Sequence[Page], cache: _PageCache |
     todo: list[int] = []
     memo, manifest = cache.memo, cache.manifest
     if memo:  # the static files as pages see them: their fingerprinted URLs
-        memo.globals_key = cachelib.digest_parts([memo.globals_key, repr(sorted(renderer.assets.items()))])
+        memo.globals_key = digest_parts([memo.globals_key, repr(sorted(renderer.assets.items()))])
     suspects = _same_listings(memo, manifest)
     for number, page in enumerate(pages):
         known = manifest.pages.get(page.output) if manifest else None
@@ -194,7 +196,7 @@ def _render_pages(renderer: Renderer, pages: Sequence[Page], cache: _PageCache |
     return files
 
 
-def _same_listings(memo: cachelib.PageMemo | None, manifest: cachelib.OutputManifest | None) -> set[str] | None:
+def _same_listings(memo: PageMemo | None, manifest: OutputManifest | None) -> set[str] | None:
     """When every post shows in listings as it did last build (same posts, same order,
     same listing keys, same templates and config), every assembled page's context is
     as it was, except for the posts it reads in full: return the pages that read a
@@ -220,7 +222,7 @@ def _reused(cache: "_PageCache | None", output: str, inputs: Any) -> KeptFile | 
     """A non-page output (e.g. the sitemap) kept as it is when its inputs did not change."""
     if cache is None or cache.memo is None:
         return None
-    digest = cachelib.digest_parts([cache.memo.globals_key, output, repr(inputs)])
+    digest = digest_parts([cache.memo.globals_key, output, repr(inputs)])
     cache.digests[output] = digest
     manifest = cache.manifest
     if manifest and manifest.pages.get(output) == digest and manifest.intact(cache.out_dir, output):
@@ -237,7 +239,7 @@ def _feeds_digest(cache: "_PageCache", site: SiteConfig, posts: list[Post]) -> s
     parts = [cache.memo.globals_key, "site_feeds", *(keys(posts[: site.feed_items]))]
     for tag, tagged in group_by_tag(posts).items():
         parts += [f"{tag.name}\0{tag.slug}", *keys(tagged[: site.feed_items])]
-    return cachelib.digest_parts(parts)
+    return digest_parts(parts)
 
 
 def _in_feeds(site: SiteConfig, posts: list[Post]) -> list[str]:
@@ -284,7 +286,7 @@ def _search_files(cache: "_PageCache | None", posts: list[Post], renderer: Rende
         if not shard:
             continue
         try:
-            digest = cachelib.shard_digest(cache.memo.globals_key, number, len(posts), cache.memo.post_keys(shard))
+            digest = shard_digest(cache.memo.globals_key, number, len(posts), cache.memo.post_keys(shard))
         except KeyError:  # a post the memo has no digest for
             shards.append(search.shard_file(shard, renderer, known))
             continue
@@ -311,7 +313,7 @@ def _cache_dir(site: SiteConfig) -> Path:
 
 
 def _out_key(out_dir: Path, options: BuildOptions) -> str:
-    return cachelib.digest_parts([str(out_dir.resolve()), repr((options.drafts, options.future))])[:16]
+    return digest_parts([str(out_dir.resolve()), repr((options.drafts, options.future))])[:16]
 
 
 def _cache_key(site: SiteConfig) -> str:
@@ -321,7 +323,7 @@ def _cache_key(site: SiteConfig) -> str:
 
     from .markup import RENDERER_VERSION
 
-    return cachelib.digest_parts([str(cachelib.CACHE_FORMAT), RENDERER_VERSION, markdown.__version__, pygments.__version__, site.timezone])
+    return digest_parts([str(cachelib.CACHE_FORMAT), RENDERER_VERSION, markdown.__version__, pygments.__version__, site.timezone])
 
 
 @contextmanager
@@ -375,7 +377,8 @@ def build_site(site: SiteConfig, options: BuildOptions = BuildOptions()) -> Buil
                 return report
         _build(site, options, report, out_dir, cache, manifest, rows, page_digest, bar)
     if cache is not None and manifest is not None:
-        _save(cache, manifest, report, build_signature(site_digest, rows, options, cache), inputs_key(site_digest, options))  # with this build's entries
+        with _stage(report, "save"):  # with this build's entries
+            _save(cache, manifest, report, build_signature(site_digest, rows, options, cache), inputs_key(site_digest, options))
     return report
 
 
@@ -406,7 +409,7 @@ def _build(site, options, report, out_dir, cache, manifest, rows, page_digest, b
         with _stage(report, "render"):
             report.page_cache = None
             if manifest is not None:
-                memo = cachelib.PageMemo(page_digest, posts, sources.shas, Post)
+                memo = PageMemo(page_digest, posts, sources.shas, Post)
                 report.page_cache = _PageCache(memo, manifest, out_dir, progress=bar("render", len(posts)) if bar else None)
             files = _outputs(site, posts, options, [health], report.page_cache, cached_search_fields(cache, sources), staging.path)
         with _stage(report, "publish"):
@@ -461,7 +464,7 @@ def _remember_summaries(site: SiteConfig, cache, posts: list[Post], sources: Sou
             cache.remember_summary(sources.shas[post.article.path], site.summary_length, post.summary)
 
 
-def _save(cache: cachelib.BuildCache, manifest: cachelib.OutputManifest, report: BuildReport, signature: str | None, inputs: str) -> None:
+def _save(cache: cachelib.BuildCache, manifest: OutputManifest, report: BuildReport, signature: str | None, inputs: str) -> None:
     """Remember this build: the article cache, and what was written where."""
     pages = report.page_cache
     cache.save()

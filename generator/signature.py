@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from . import cache as cachelib
+from .digests import digest_parts, tree_digest
 from .models import SiteConfig
 
 if TYPE_CHECKING:
@@ -26,7 +27,7 @@ CODE_DIR = Path(__file__).resolve().parent
 
 def code_digest() -> str:
     """The generator's own source: a new version of the code invalidates every cached page."""
-    return cachelib.digest_parts(
+    return digest_parts(
         f"{p.relative_to(CODE_DIR).as_posix()}:{hashlib.sha1(p.read_bytes()).hexdigest()}" for p in sorted(CODE_DIR.rglob("*.py"))
     )
 
@@ -46,15 +47,15 @@ def site_digests(site: SiteConfig) -> tuple[str, str]:
     through asset URLs and post sources (both in each page's own digest), so an image
     change re-renders no page.
     """
-    pages = cachelib.digest_parts([repr(astuple(site)), library_versions(), code_digest(), cachelib.tree_digest(site.path("templates"))])
-    everything = cachelib.digest_parts([pages, cachelib.tree_digest(site.path("static")), cachelib.tree_digest(site.path("feeds"))])
+    pages = digest_parts([repr(astuple(site)), library_versions(), code_digest(), tree_digest(site.path("templates"))])
+    everything = digest_parts([pages, tree_digest(site.path("static")), tree_digest(site.path("feeds"))])
     return everything, pages
 
 
 def inputs_key(site_digest: str, options: BuildOptions) -> str:
     """Everything a build depends on but content and the clock: config, code, theme,
     feeds (``site_digests``) and the options that change output."""
-    return cachelib.digest_parts([site_digest, repr((options.drafts, options.future, options.noindex))])
+    return digest_parts([site_digest, repr((options.drafts, options.future, options.noindex))])
 
 
 def build_signature(site_digest: str, rows: list, options: BuildOptions, cache: cachelib.BuildCache) -> str | None:
@@ -66,7 +67,7 @@ def build_signature(site_digest: str, rows: list, options: BuildOptions, cache: 
         if meta is None:
             return None
         parts.append(f"{rel}\0{sha}\0{int(shown_now(meta, options, now))}")
-    return cachelib.digest_parts(parts)
+    return digest_parts(parts)
 
 
 def shown_now(meta: dict, options: BuildOptions, now: datetime) -> bool:

@@ -13,7 +13,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from conftest import install_theme, post, write_files
 
-from generator.cache import CACHE_FORMAT, BuildCache, OutputManifest, article_from_json, article_to_json
+from generator.cache import BuildCache, article_from_json, article_to_json
+from generator.manifest import MANIFEST_FORMAT, OutputManifest
 from generator.config import load_site_config
 from generator.models import Article
 from generator.pipeline import BuildOptions, build_site
@@ -116,7 +117,7 @@ def test_short_pack_discards_the_index(site, caplog):
 
 def test_corrupt_output_manifest_is_rebuilt(site, caplog):
     manifest = next((site / ".cache/build").glob("out-*.json"))
-    manifest.write_text(json.dumps({"format": CACHE_FORMAT, "signature": 3}))
+    manifest.write_text(json.dumps({"format": MANIFEST_FORMAT, "signature": 3}))
     with caplog.at_level(logging.WARNING):
         report = build(site)
     assert "not in the expected shape" in caplog.text
@@ -178,7 +179,7 @@ def test_front_matter_json_cannot_hold_is_not_cached():
 
 def test_manifest_load_rejects_bad_rows(tmp_path):
     path = tmp_path / "m.json"
-    path.write_text(json.dumps({"format": CACHE_FORMAT, "signature": "", "pages": {}, "files": {"a": ["short", 1, 2]}, "read_in_full": {}}))
+    path.write_text(json.dumps({"format": MANIFEST_FORMAT, "signature": "", "pages": {}, "files": {"a": ["short", 1, 2]}, "read_in_full": {}}))
     assert OutputManifest.load(path).files == {}
 
 

@@ -205,7 +205,7 @@ def test_a_body_edit_renders_only_pages_that_show_the_body(tmp_path, rendered_pa
 
 
 def test_when_no_listing_moved_only_pages_reading_the_post_in_full_are_digested(tmp_path, monkeypatch):
-    from generator.cache import PageMemo
+    from generator.pagememo import PageMemo
 
     digested: list[str] = []
     real = PageMemo.digest

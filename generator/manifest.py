@@ -1,0 +1,113 @@
+"""The output manifest: what the last build into one output folder wrote, and from what.
+
+One JSON file per output folder and set of options, ``.cache/build/out-<hash>.json``
+(see ``cache.py`` for the folder): ``signature`` (a hash of every input of the last
+build), ``pages`` (output path -> digest of what its template saw), ``read_in_full``
+(page -> the articles it read in full), ``listings`` (every post shown, in order, with
+its keys and slug), ``globals_key``, ``inputs`` and ``in_feeds`` (what the quick path
+of ``delta.py`` checks), and ``files`` (output path -> sha1, size, mtime).
+
+A file that does not load, or is not in the expected shape, is one warning and an empty
+manifest: a bad manifest costs time, never correctness.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from .files import atomic_write
+
+__all__ = ["MANIFEST_FORMAT", "OutputManifest"]
+
+log = logging.getLogger(__name__)
+
+MANIFEST_FORMAT = 2
+
+
+@dataclass
+class OutputManifest:
+    """What the last build into one output folder wrote (see the module docstring)."""
+
+    path: Path
+    signature: str = ""
+    pages: dict[str, str] = dataclasses.field(default_factory=dict)
+    files: dict[str, list] = dataclasses.field(default_factory=dict)  # path -> [sha1, size, mtime_ns]
+    read_in_full: dict[str, list] = dataclasses.field(default_factory=dict)  # page -> article paths it read in full
+    listings: list[list[str]] = dataclasses.field(default_factory=list)  # [path, listing key, full key, slug] per post, in order
+    globals_key: str = ""  # what every page depended on besides its context (PageMemo.globals_key)
+    inputs: str = ""  # a hash of config, code, theme, feeds and options (not content): see delta.py
+    in_feeds: list[str] = dataclasses.field(default_factory=list)  # articles some feed shows in full
+
+    def intact(self, out_dir: Path, rel: str) -> bool:
+        """The file is on disk exactly as the last build left it (same size and mtime)."""
+        known = self.files.get(rel)
+        if not known:
+            return False
+        try:
+            st = os.stat(os.path.join(out_dir, rel))  # not pathlib: 6,800 of these in a no-op build
+        except OSError:
+            return False
+        return st.st_size == known[1] and st.st_mtime_ns == known[2]
+
+    def all_intact(self, out_dir: Path) -> bool:
+        return bool(self.files) and all(self.intact(out_dir, rel) for rel in self.files)
+
+    def save(self) -> None:
+        data = {
+            "format": MANIFEST_FORMAT,
+            "signature": self.signature,
+            "pages": self.pages,
+            "files": self.files,
+            "read_in_full": self.read_in_full,
+            "listings": self.listings,
+            "globals_key": self.globals_key,
+            "inputs": self.inputs,
+            "in_feeds": self.in_feeds,
+        }
+        atomic_write(self.path, orjson.dumps(data))
+
+    @classmethod
+    def load(cls, path: Path) -> "OutputManifest":
+        empty = cls(path)
+        if not path.exists():
+            return empty
+        try:
+            data = orjson.loads(path.read_bytes())
+            if isinstance(data, dict) and data.get("format") not in (MANIFEST_FORMAT, None):
+                return empty  # made by another version of this module: start afresh, quietly
+            ok = (
+                data.get("format") == MANIFEST_FORMAT
+                and isinstance(data.get("signature"), str)
+                and isinstance(data.get("read_in_full"), dict)
+                and all(isinstance(v, list) and all(isinstance(p, str) for p in v) for v in data["read_in_full"].values())
+                and isinstance(data.get("listings"), list)
+                and all(isinstance(r, list) and len(r) == 4 and all(isinstance(x, str) for x in r) for r in data["listings"])
+                and isinstance(data.get("globals_key"), str)
+                and isinstance(data.get("inputs"), str)
+                and isinstance(data.get("in_feeds"), list)
+                and all(isinstance(p, str) for p in data["in_feeds"])
+                and isinstance(data.get("pages"), dict)
+                and all(isinstance(k, str) and isinstance(v, str) for k, v in data["pages"].items())
+                and isinstance(data.get("files"), dict)
+                and all(_valid_file_row(v) for v in data["files"].values())
+            )
+        except (ValueError, OSError, AttributeError) as exc:  # orjson.JSONDecodeError is a ValueError
+            log.warning("build cache %s is unreadable (%s); rebuilding it", path.name, exc)
+            return empty
+        if not ok:
+            log.warning("build cache %s is not in the expected shape; rebuilding it", path.name)
+            return empty
+        return cls(
+            path, data["signature"], data["pages"], data["files"], data["read_in_full"], data["listings"], data["globals_key"], data["inputs"], data["in_feeds"]
+        )
+
+
+def _valid_file_row(row: Any) -> bool:
+    return type(row) is list and len(row) == 3 and type(row[0]) is str and len(row[0]) == 40 and type(row[1]) is int and type(row[2]) is int
