@@ -13,7 +13,8 @@ import os
 import threading
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable
+from functools import partial
+from typing import TYPE_CHECKING, Callable, Mapping
 
 from .errors import ContentError
 from .models import Article, OutputFile, Page
@@ -28,11 +29,14 @@ __all__ = ["render_articles", "map_chunks", "worker_count", "parse_render_chunk"
 POOL_THRESHOLD = 64  # fewer posts to render than this: one process is faster than starting a pool
 
 
-def render_articles(articles: list[Article], workers: int | None = 1, progress: Callable[[int], None] | None = None) -> list[Rendered]:
-    """Markdown -> HTML for every article: one shared renderer, or a pool of processes for many."""
+def render_articles(
+    articles: list[Article], workers: int | None = 1, progress: Callable[[int], None] | None = None, known: Mapping[str, str] | None = None
+) -> list[Rendered]:
+    """Markdown -> HTML for every article: one shared renderer, or a pool of processes for
+    many. ``known``: highlighted code blocks from earlier renders (see ``markup``)."""
     from .models import Rendered
 
-    results = map_chunks(render_chunk, [a.body for a in articles], workers, progress)
+    results = map_chunks(partial(render_chunk, known=known or {}), [a.body for a in articles], workers, progress)
     return [Rendered(html, toc, blocks) for html, toc, blocks in results]
 
 
@@ -66,11 +70,11 @@ def worker_count(items: int, workers: int | None) -> int:
     return cores if items >= POOL_THRESHOLD else 1
 
 
-def render_chunk(bodies: list[str]) -> list[tuple[str, list, tuple]]:
+def render_chunk(bodies: list[str], known: Mapping[str, str]) -> list[tuple[str, list, tuple]]:
     """In a worker process: one renderer for the whole chunk (building it costs as much as a post)."""
     from .markup import MarkdownRenderer
 
-    renderer = MarkdownRenderer()
+    renderer = MarkdownRenderer(known)
     return [(r.html, r.toc, r.blocks) for r in map(renderer.render, bodies)]
 
 

@@ -417,3 +417,18 @@ def test_quick_and_normal_builds_equal_clean_builds(edits):
             apply_edit(root, edit)
             incremental(root)
             assert files(root / "public") == clean_tree(root, Path(tmp) / "clean"), f"after {edit}"
+
+
+def test_an_edit_that_leaves_the_code_alone_highlights_nothing_again(tmp_path, monkeypatch):
+    import generator.markup as markup
+
+    root = quick_site(tmp_path)
+    incremental(root)
+    highlighted: list[str] = []
+    real = markup.highlight_code
+    monkeypatch.setattr(markup, "highlight_code", lambda code, lang: highlighted.append(lang) or real(code, lang))
+    apply_edit(root, ("title", "d", "Renamed"))  # the normal build; d has a python block
+    assert not incremental(root).quick and highlighted == []
+    apply_edit(root, ("body", "e", "Same first.\n\n```python\nx = 'new'\n```\n"))  # the quick path, new code
+    assert incremental(root).quick and highlighted == ["python"]
+    assert files(root / "public") == clean_tree(root, tmp_path / "clean")
