@@ -28,7 +28,7 @@ that do not.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -66,13 +66,12 @@ class _Changed:
     minutes: int
 
 
-@dataclass
+@dataclass(frozen=True)
 class QuickResult:
     published: PublishReport
     pages: int
     articles: int
     rendered: int
-    timings: dict[str, float] = field(default_factory=dict)
 
 
 def quick_build(site: SiteConfig, options: BuildOptions, out_dir: Path, cache: cachelib.BuildCache, manifest: OutputManifest,
@@ -181,21 +180,21 @@ class _Remake:
         self.posts: dict[int, Post] = {}  # place in the listings -> post, for the few made
 
     def run(self, site_digest: str) -> QuickResult | None:
-        from .render import Renderer
-
+        from . import search
         from .assemble import Post
         from .markup import pygments_css
+        from .render import Renderer
 
+        self.search = search  # imported here: a no-op build never needs it
         if not self.manifest.all_intact(self.out_dir):
             return _refuse("an output file was changed by hand")
-        assets, urls = collect_assets(self.site.path("static"), {"highlight.css": pygments_css("xcode", "github-dark").encode()})
+        _, urls = collect_assets(self.site.path("static"), {"highlight.css": pygments_css("xcode", "github-dark").encode()})
         globals_key = digest_parts([self.page_digest, repr(sorted(urls.items()))])
         if globals_key != self.manifest.globals_key:
             return _refuse("the assets pages name changed")
         renderer = Renderer(self.site, self.site.path("templates"), urls, bytecode_dir=self.cache.folder, watch=(Post, Post.DEEP))
         self._load_feeds()
         listing = self.manifest.listings
-        search = self._search()
         count = search.shard_count(len(listing))
         members: dict[int, list[int]] = {n: [] for n in range(count)}
         for i, row in enumerate(listing):
@@ -209,16 +208,8 @@ class _Remake:
             return _refuse("a post made from the cache differs from the last build's")
         self._store_edits()
         pages, reads = self._post_pages(renderer, memo)
-        shard_files = self._shards(renderer, memo, members, shards, count, globals_key)
-        if shard_files is None:
-            return None
+        shard_files = self._shards(renderer, members, shards)
         return self._publish(pages, reads, shard_files, memo, renderer, members, count, globals_key, site_digest)
-
-    @staticmethod
-    def _search():
-        from . import search
-
-        return search
 
     def _load_feeds(self) -> None:
         from .config import load_feed_sources
@@ -277,12 +268,11 @@ class _Remake:
             notes[file.path] = (memo.digest(page, reads), memo.paths_of(reads))
         return files, notes
 
-    def _shards(self, renderer, memo, members, shards, count, globals_key) -> dict[int, OutputFile] | None:
+    def _shards(self, renderer, members: dict[int, list[int]], shards: set[int]) -> dict[int, OutputFile]:
         """The search shards holding an edited post, made again."""
         from .loading import search_version
 
-        search = self._search()
-        version = search_version()
+        search, version = self.search, search_version()
 
         def fields(post):
             item = self.changed.get(post.article.path)
@@ -296,7 +286,7 @@ class _Remake:
 
     def _publish(self, pages, notes, shard_files, memo, renderer, members, count, globals_key, site_digest) -> QuickResult | None:
         """Publish the new files beside everything kept, and remember them."""
-        search = self._search()
+        search = self.search
         manifest, listing = self.manifest, self.manifest.listings
         by_digest = {d: p for p, d in manifest.pages.items()}
         old_keys = [row[2] for row in listing]
