@@ -8,10 +8,8 @@ contexts would cost more than rendering them.
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import threading
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from functools import partial
 from typing import TYPE_CHECKING, Callable, Mapping
@@ -54,13 +52,26 @@ def map_chunks(fn: Callable[[list], list], items: list, workers: int | None, pro
         return results
     # Forking a process that runs other threads (serve: watcher, HTTP) can copy a lock
     # some thread holds and deadlock the child; start workers from a clean server then.
-    context = multiprocessing.get_context("forkserver" if threading.active_count() > 1 else None)
-    with ProcessPoolExecutor(jobs, mp_context=context) as pool:
+    context = _mp().get_context("forkserver" if threading.active_count() > 1 else None)
+    with _pool_class()(jobs, mp_context=context) as pool:
         for part, done in zip(chunks, pool.map(fn, chunks)):
             results += done
             if progress:
                 progress(len(part))
     return results
+
+
+def _mp():
+    """multiprocessing, imported when a pool is first needed (a no-op or quick build never is)."""
+    import multiprocessing
+
+    return multiprocessing
+
+
+def _pool_class() -> type:
+    from concurrent.futures import ProcessPoolExecutor
+
+    return ProcessPoolExecutor
 
 
 def worker_count(items: int, workers: int | None) -> int:
@@ -119,7 +130,7 @@ def render_many(renderer: Renderer, pages: list[Page], progress: Callable[[int],
     """
     global _FORKED
     jobs = worker_count(len(pages), None) if len(pages) >= PAGE_POOL_THRESHOLD else 1
-    if jobs <= 1 or threading.active_count() > 1 or "fork" not in multiprocessing.get_all_start_methods():
+    if jobs <= 1 or threading.active_count() > 1 or "fork" not in _mp().get_all_start_methods():
         result = []
         for page in pages:
             result.append((renderer.render(page), renderer.reads))
@@ -130,7 +141,7 @@ def render_many(renderer: Renderer, pages: list[Page], progress: Callable[[int],
     starts = range(0, len(pages), step)
     _FORKED = (renderer, pages, staging)
     try:
-        with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork")) as pool:
+        with _pool_class()(jobs, mp_context=_mp().get_context("fork")) as pool:
             result = []
             for chunk in pool.map(render_page_range, starts, [step] * len(starts)):
                 result += chunk

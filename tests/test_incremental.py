@@ -294,8 +294,8 @@ def test_pages_rendered_by_forked_workers_are_the_same(tmp_path, monkeypatch):
     if threading.active_count() > 1:
         pytest.skip("pages are forked only from a single-threaded process")
     forked = []
-    real_pool = parallel.ProcessPoolExecutor
-    monkeypatch.setattr(parallel, "ProcessPoolExecutor", lambda *a, **kw: forked.append(kw["mp_context"].get_start_method()) or real_pool(*a, **kw))
+    real_pool = parallel._pool_class()
+    monkeypatch.setattr(parallel, "_pool_class", lambda: lambda *a, **kw: forked.append(kw["mp_context"].get_start_method()) or real_pool(*a, **kw))
     root = new_site(tmp_path)
     serial = clean_tree(root, tmp_path / "serial")
     monkeypatch.setattr(parallel, "PAGE_POOL_THRESHOLD", 1)
