@@ -254,7 +254,7 @@ class _Remake:
             if not item.article.summary:
                 self.cache.remember_summary(item.sha, self.site.summary_length, self.posts[item.index].summary)
 
-    def _post_pages(self, renderer, memo) -> tuple[list[OutputFile], dict[str, tuple]]:
+    def _post_pages(self, renderer, memo) -> tuple[list[OutputFile], dict[str, tuple[str, list[str]]]]:
         """Each edited post's own page, between its neighbours; with its digest and reads."""
         from .assemble import post_page
 
@@ -265,7 +265,7 @@ class _Remake:
             file = renderer.render(page)
             reads = renderer.reads
             files.append(file)
-            notes[file.path] = (memo.digest(page, reads.deep, reads.fields), memo.paths_of(reads.deep), tuple(sorted(reads.fields)))
+            notes[file.path] = (memo.digest(page, reads), memo.paths_of(reads))
         return files, notes
 
     def _shards(self, renderer, members: dict[int, list[int]], shards: set[int]) -> dict[int, OutputFile]:
@@ -322,17 +322,12 @@ class _Remake:
         for path in gone:
             manifest.pages.pop(path, None)
         manifest.pages.update(new_digests)
-        fields = {page: manifest.fields_of(page) for page in manifest.page_fields}
-        for path in gone:
-            fields.pop(path, None)
-        for path, (digest, read, names) in notes.items():
+        for path, (digest, read) in notes.items():
             manifest.pages[path] = digest
-            fields[path] = names
             if read:
                 manifest.read_in_full[path] = read
             else:
                 manifest.read_in_full.pop(path, None)
-        manifest.set_fields(fields)
         for row, key in zip(manifest.listings, new_keys):
             row[2] = key
         manifest.signature = build_signature(site_digest, self.rows, self.options, cache) or ""

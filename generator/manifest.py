@@ -3,8 +3,7 @@
 One JSON file per output folder and set of options, ``.cache/build/out-<hash>.json``
 (see ``cache.py`` for the folder): ``signature`` (a hash of every input of the last
 build), ``pages`` (output path -> digest of what its template saw), ``read_in_full``
-(page -> the articles it read in full), ``field_sets`` and ``page_fields`` (the post
-attributes each page read), ``listings`` (every post shown, in order, with
+(page -> the articles it read in full), ``listings`` (every post shown, in order, with
 its keys and slug), ``globals_key``, ``inputs`` and ``in_feeds`` (what the quick path
 of ``delta.py`` checks), and ``files`` (output path -> sha1, size, mtime).
 
@@ -45,19 +44,6 @@ class OutputManifest:
     globals_key: str = ""  # what every page depended on besides its context (PageMemo.globals_key)
     inputs: str = ""  # a hash of config, code, theme, feeds and options (not content): see delta.py
     in_feeds: list[str] = dataclasses.field(default_factory=list)  # articles some feed shows in full
-    field_sets: list[list[str]] = dataclasses.field(default_factory=list)  # the distinct sets of post attributes pages read
-    page_fields: dict[str, int] = dataclasses.field(default_factory=dict)  # page -> its set in field_sets
-
-    def fields_of(self, page: str) -> tuple[str, ...] | None:
-        """The post attributes the page read when last rendered (None: not known)."""
-        at = self.page_fields.get(page)
-        return tuple(self.field_sets[at]) if at is not None else None
-
-    def set_fields(self, fields: dict[str, tuple[str, ...]]) -> None:
-        """Record each page's attribute set, each distinct set stored once."""
-        sets: dict[tuple[str, ...], int] = {}
-        self.page_fields = {page: sets.setdefault(tuple(sorted(names)), len(sets)) for page, names in fields.items()}
-        self.field_sets = [list(names) for names in sets]
 
     def intact(self, out_dir: Path, rel: str) -> bool:
         """The file is on disk exactly as the last build left it (same size and mtime)."""
@@ -84,8 +70,6 @@ class OutputManifest:
             "globals_key": self.globals_key,
             "inputs": self.inputs,
             "in_feeds": self.in_feeds,
-            "field_sets": self.field_sets,
-            "page_fields": self.page_fields,
         }
         atomic_write(self.path, orjson.dumps(data))
 
@@ -109,10 +93,6 @@ class OutputManifest:
                 and isinstance(data.get("inputs"), str)
                 and isinstance(data.get("in_feeds"), list)
                 and all(isinstance(p, str) for p in data["in_feeds"])
-                and isinstance(data.get("field_sets"), list)
-                and all(isinstance(f, list) and all(isinstance(n, str) for n in f) for f in data["field_sets"])
-                and isinstance(data.get("page_fields"), dict)
-                and all(type(i) is int and 0 <= i < len(data["field_sets"]) for i in data["page_fields"].values())
                 and isinstance(data.get("pages"), dict)
                 and all(isinstance(k, str) and isinstance(v, str) for k, v in data["pages"].items())
                 and isinstance(data.get("files"), dict)
@@ -125,8 +105,7 @@ class OutputManifest:
             log.warning("build cache %s is not in the expected shape; rebuilding it", path.name)
             return empty
         return cls(
-            path, data["signature"], data["pages"], data["files"], data["read_in_full"], data["listings"], data["globals_key"], data["inputs"], data["in_feeds"],
-            data["field_sets"], data["page_fields"],
+            path, data["signature"], data["pages"], data["files"], data["read_in_full"], data["listings"], data["globals_key"], data["inputs"], data["in_feeds"]
         )
 
 

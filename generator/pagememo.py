@@ -30,13 +30,11 @@ class PageMemo:
     - its *full* key, for a post the page read in full (``Post.DEEP``: its HTML or
       article): the digest of its source file (which fixes its front matter and HTML)
       plus everything assembled around it (slug, summary, tags, source);
-    - its *listing* key otherwise: a digest of the values of the post attributes the page
-      read (say title, URL and date for the archive), or of ``Post.listing_fields()``
-      when that is not known.
+    - its *listing* key otherwise: a digest of ``Post.listing_fields()`` only.
 
-    What a page read is what its last rendering read (``Renderer.reads``, kept in the
-    manifest: the article paths it read in full and the attribute names it read); a page
-    never rendered before counts every post as read in full. This is exact: a template's output, and so what it reads,
+    Which posts a page read in full is what its last rendering read (``Renderer.reads``,
+    kept in the manifest as article paths); a page never rendered before counts every
+    post as read in full. This is exact: a template's output, and so what it reads,
     changes only when something it read changed. A context holding anything else
     unknown gets no digest, so that page is always rendered.
     """
@@ -49,12 +47,9 @@ class PageMemo:
         self._ids: dict[str, int] = {}  # article path -> id of its post
         self._listings: list[list[str]] = []
         self._paths: dict[int, str] = {}
-        self._shared: dict[tuple, str] = {}
+        self._shared: dict[tuple[int, frozenset | None], str] = {}
         self._keys: dict[Any, str] = {}
         self._deep: frozenset[int] | None = None  # posts the page being digested read in full (None: all)
-        self._fields: tuple[str, ...] | None = None  # the attributes it read (None: all listing fields)
-        self._by_fields: dict[tuple[int, tuple[str, ...]], str] = {}
-        self._deep_names: frozenset[str] = getattr(post_type, "DEEP", frozenset())
         self._encoder = json.JSONEncoder(default=self._default, ensure_ascii=False, check_circular=False, separators=(",", ":"))
         for post in posts:
             sha = file_shas.get(post.article.path)
@@ -91,15 +86,7 @@ class PageMemo:
         pid = id(post)
         if self._deep is None or pid in self._deep:
             return self._posts[pid]
-        if self._fields is None:
-            return "L" + self._light[pid]
-        key = (pid, self._fields)
-        hit = self._by_fields.get(key)
-        if hit is None:
-            self._posts[pid]  # a post the memo knows (KeyError otherwise, as for the other keys)
-            values = [getattr(post, name, None) for name in self._fields]
-            hit = self._by_fields[key] = "F" + digest_parts([self._paths[pid], repr(self._fields), repr(values)])
-        return hit
+        return "L" + self._light[pid]
 
     def _encode(self, value: Any) -> str:
         """JSON of a context, with posts, dicts, lists and strings written here rather than
@@ -124,7 +111,7 @@ class PageMemo:
             if len(value) <= 32:
                 return "[" + ",".join(map(self._encode, value)) + "]"
             # Keyed by id: safe because every page (so every list) lives until the build ends.
-            shared = (id(value), self._deep, self._fields)
+            shared = (id(value), self._deep)
             hit = self._shared.get(shared)
             if hit is None:
                 hit = self._shared[shared] = "[" + ",".join(map(self._encode, value)) + "]"
@@ -146,15 +133,13 @@ class PageMemo:
             return {"@" + type(value).__name__: [getattr(value, f.name) for f in dataclasses.fields(value)]}
         raise TypeError(f"no digest for {type(value).__name__}")
 
-    def digest(self, page: Any, read_in_full: frozenset[int] | None = None, fields: Iterable[str] | None = None) -> str | None:
-        """The page's digest, given which posts it reads in full (None: all of them) and
-        which attributes it reads of the others (None: every listing field)."""
+    def digest(self, page: Any, read_in_full: frozenset[int] | None = None) -> str | None:
+        """The page's digest, given which posts it reads in full (None: all of them)."""
         self._deep = read_in_full
-        self._fields = None if fields is None else tuple(sorted(set(fields) - self._deep_names))
         try:
             text = self._encode(page.context)
         except (TypeError, KeyError, ValueError):
             return None
         finally:
-            self._deep = self._fields = None
+            self._deep = None
         return digest_parts([self.globals_key, page.url, page.template, page.output, text])

@@ -151,7 +151,6 @@ class _PageCache:
     digests: dict[str, str] = field(default_factory=dict)  # output path -> digest (this build)
     group_digests: dict[str, str] = field(default_factory=dict)  # e.g. "site_feeds" -> digest of what they show
     read_in_full: dict[str, list[str]] = field(default_factory=dict)  # page -> article paths it read in full (this build)
-    fields: dict[str, tuple[str, ...]] = field(default_factory=dict)  # page -> post attributes it read (this build)
     listings: list[list[str]] = field(default_factory=list)  # [article path, listing key, full key, slug] per post, in order
     in_feeds: list[str] = field(default_factory=list)  # articles some feed shows in full
     globals_key: str = ""
@@ -177,22 +176,21 @@ def _render_pages(renderer: Renderer, pages: Sequence[Page], cache: _PageCache |
     for number, page in enumerate(pages):
         known = manifest.pages.get(page.output) if manifest else None
         read = manifest.read_in_full.get(page.output, []) if known else None
-        fields = manifest.fields_of(page.output) if known else None
         if suspects is not None and number < assembled and known and page.output not in suspects:
             digest = known  # same context as last time, up to posts it does not read in full
         else:
-            digest = memo.digest(page, memo.read_in_full(read), fields) if memo else None
+            digest = memo.digest(page, memo.read_in_full(read)) if memo else None
         if digest and digest == known and manifest.intact(cache.out_dir, page.output):
-            _note(cache, page.output, digest, read, fields)
+            _note(cache, page.output, digest, read)
             files.append(KeptFile(page.output, manifest.files[page.output][0]))
         else:
             todo.append(len(files))
             files.append(None)
     for i, (rendered, reads) in zip(todo, render_many(renderer, [pages[i] for i in todo], cache.progress, staging)):
         files[i] = rendered
-        digest = memo.digest(pages[i], reads.deep, reads.fields) if memo else None
+        digest = memo.digest(pages[i], reads) if memo else None
         if digest:
-            _note(cache, rendered.path, digest, memo.paths_of(reads.deep), tuple(sorted(reads.fields)))
+            _note(cache, rendered.path, digest, memo.paths_of(reads))
     cache.rendered = len(todo)
     if memo:
         cache.listings, cache.globals_key = memo.listings(), memo.globals_key
@@ -214,13 +212,11 @@ def _same_listings(memo: PageMemo | None, manifest: OutputManifest | None) -> se
     return {page for page, paths in manifest.read_in_full.items() if changed.intersection(paths)}
 
 
-def _note(cache: _PageCache, output: str, digest: str, read_in_full: list[str], fields: tuple[str, ...] | None) -> None:
-    """Remember a page's digest and what it read (posts in full, post attributes), for the next build."""
+def _note(cache: _PageCache, output: str, digest: str, read_in_full: list[str]) -> None:
+    """Remember a page's digest and the posts it read in full, for the next build."""
     cache.digests[output] = digest
     if read_in_full:
         cache.read_in_full[output] = read_in_full
-    if fields is not None:
-        cache.fields[output] = fields
 
 
 def _reused(cache: "_PageCache | None", output: str, inputs: Any) -> KeptFile | None:
@@ -491,7 +487,6 @@ def _save(cache: cachelib.BuildCache, manifest: OutputManifest, report: BuildRep
     manifest.listings = pages.listings if pages else []
     manifest.globals_key = pages.globals_key if pages else ""
     manifest.in_feeds = pages.in_feeds if pages else []
-    manifest.set_fields({p: f for p, f in (pages.fields.items() if pages else ()) if p in manifest.pages})
     manifest.inputs = inputs
     manifest.signature = signature or ""
     manifest.save()

@@ -11,17 +11,15 @@ page's own context, and these helpers:
 
 With ``bytecode_dir`` (the build cache's folder), compiled templates are kept there.
 
-With ``watch`` (a type and attribute names), the renderer notes what each page read of
-objects of that type (``Renderer.reads``, reset per page): which of them it read those
-attributes of (the posts a page shows in full, HTML and all), and the names of every
-attribute it read of the others (what a listing entry shows: title, date...).
+With ``watch`` (a type and attribute names), the renderer notes which objects of that
+type each page read those attributes of (``Renderer.reads``, reset per page): the
+build learns which posts a page shows in full (HTML) rather than as a listing entry.
 """
 
 from __future__ import annotations
 
 import hashlib
 import shutil
-from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Mapping
@@ -34,42 +32,28 @@ from .decorate import decorate_article, toc_size
 from .errors import BuildError
 from .models import OutputFile, Page, SiteConfig
 
-__all__ = ["Renderer", "Reads"]
-
-
-@dataclass(frozen=True)
-class Reads:
-    """What one page read of the watched objects."""
-
-    deep: frozenset[int]  # ids of those it read a watched attribute of
-    fields: frozenset[str]  # every attribute name it read of the others
+__all__ = ["Renderer"]
 
 
 class _ReadNotingEnvironment(jinja2.Environment):
-    """Notes what a template reads of watched objects.
+    """Notes the ids of watched objects whose watched attributes a template reads.
 
     Templates reach attributes only through ``getattr`` (``post.html``) and ``getitem``
     (``post['html']``, and the ``attribute=`` of filters such as ``map`` and ``sort``).
     """
 
     watched: tuple[type | None, frozenset[str]] = (None, frozenset())
-    deep: set[int]
-    fields: dict[int, set[str]]  # id -> attribute names read
+    reads: set[int]
 
     def getattr(self, obj: Any, attribute: str) -> Any:
-        if type(obj) is self.watched[0]:
-            self._note(obj, attribute)
+        if type(obj) is self.watched[0] and attribute in self.watched[1]:
+            self.reads.add(id(obj))
         return super().getattr(obj, attribute)
 
     def getitem(self, obj: Any, argument: Any) -> Any:
-        if type(obj) is self.watched[0] and isinstance(argument, str):
-            self._note(obj, argument)
+        if type(obj) is self.watched[0] and argument in self.watched[1]:
+            self.reads.add(id(obj))
         return super().getitem(obj, argument)
-
-    def _note(self, obj: Any, name: str) -> None:
-        self.fields.setdefault(id(obj), set()).add(name)
-        if name in self.watched[1]:
-            self.deep.add(id(obj))
 
 
 class Renderer:
@@ -97,7 +81,7 @@ class Renderer:
             keep_trailing_newline=True,
             bytecode_cache=_bytecode_cache(bytecode_dir) if bytecode_dir else None,
         )
-        self.env.deep, self.env.fields = set(), {}
+        self.env.reads = set()
         if watch:
             self.env.watched = watch
         self.env.globals.update(site=site, url=self.url, absolute=self.absolute, asset=self.asset, **(extra_globals or {}))
@@ -123,14 +107,12 @@ class Renderer:
         return f"{local.day} {local.strftime('%B %Y')}"
 
     @property
-    def reads(self) -> Reads:
-        """What the last page rendered read of the watched objects."""
-        deep = frozenset(self.env.deep)
-        return Reads(deep, frozenset().union(*(names for i, names in self.env.fields.items() if i not in deep)))
+    def reads(self) -> frozenset[int]:
+        """Ids of the watched objects the last page rendered read watched attributes of."""
+        return frozenset(self.env.reads)
 
     def render(self, page: Page) -> OutputFile:
-        self.env.deep.clear()
-        self.env.fields.clear()
+        self.env.reads.clear()
         try:
             template = self.env.get_template(page.template)
             text = template.render(page=page, **page.context)
