@@ -40,7 +40,7 @@ from .manifest import OutputManifest
 from .pagememo import PageMemo
 from .errors import ContentError
 from .models import Article, OutputFile, Rendered, SiteConfig
-from .publish import KeptFile, PublishReport, collect_assets, publish
+from .publish import KeptFile, PublishReport, collect_assets, replace_files
 from .signature import build_signature, inputs_key, shown_now
 
 if TYPE_CHECKING:
@@ -308,8 +308,7 @@ class _Remake:
                 shard_paths.append(KeptFile(old, manifest.files[old][0]))
         index = search.manifest_file(shard_paths, len(listing), renderer)
         fresh = {f.path: f for f in [*pages, *shard_files.values(), index]}
-        kept = [KeptFile(p, row[0]) for p, row in manifest.files.items() if p not in fresh and p not in gone]
-        report = publish([*fresh.values(), *kept], self.out_dir, manifest.files)
+        report = replace_files(list(fresh.values()), gone - set(fresh), self.out_dir, manifest.files)
         self._remember(report, notes, new_digests, gone, new_keys, site_digest)
         return QuickResult(report, len(report.manifest), len(listing), len(self.changed))
 

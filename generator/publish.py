@@ -32,7 +32,7 @@ from .errors import BuildError
 from .files import atomic_write
 from .models import OutputFile
 
-__all__ = ["collect_assets", "publish", "PublishReport", "fingerprint", "KeptFile", "StagedFile", "Staging", "write_staged"]
+__all__ = ["collect_assets", "publish", "replace_files", "PublishReport", "fingerprint", "KeptFile", "StagedFile", "Staging", "write_staged"]
 
 FINGERPRINTED = {".css", ".js"}
 IN_PLACE_LIMIT = 500  # up to this many changed files are replaced in place rather than staged
@@ -207,6 +207,23 @@ def publish(
             row = [hashes[p], st.st_size, st.st_mtime_ns]
         manifest[p] = list(row)
     return PublishReport(len(changed), len(removed), len(hashes) + len(kept), manifest)
+
+
+def replace_files(files: Sequence[OutputFile], gone: set[str], out_dir: Path, known: Mapping[str, list]) -> PublishReport:
+    """A few outputs of a complete published tree made again (``delta.py``): write those
+    whose bytes changed, each atomically, delete ``gone``; every other file stays as the
+    last build (``known``) left it."""
+    manifest = {p: list(row) for p, row in known.items() if p not in gone}
+    written = 0
+    for f in files:
+        sha = hashlib.sha1(f.data).hexdigest()
+        if not _known_unchanged(out_dir, f.path, sha, known, lambda _: len(f.data)):
+            atomic_write(_safe_target(out_dir, f.path), f.data)
+            written += 1
+        st = os.stat(out_dir / f.path)
+        manifest[f.path] = [sha, st.st_size, st.st_mtime_ns]
+    _replace_in_place({}, None, set(), gone - {f.path for f in files}, out_dir)
+    return PublishReport(written, len(gone - {f.path for f in files}), len(manifest), manifest)
 
 
 def _known_unchanged(out_dir: Path, rel: str, sha: str, known: Mapping[str, list], size: Callable[[str], int]) -> bool:

@@ -105,3 +105,21 @@ def test_staging_refuses_paths_outside_it(tmp_path):
     with Staging(tmp_path / "public") as staging, pytest.raises(BuildError, match="not a safe relative path"):
         write_staged(staging.path, "../escape.html", b"x")
     assert not (tmp_path / "escape.html").exists()
+
+
+def test_replace_files_touches_only_what_changed(tmp_path):
+    from generator.publish import replace_files
+
+    out = tmp_path / "public"
+    pages = {"index.html": b"home", "posts/a/index.html": b"a", "search/shards/old.json": b"[1]"}
+    first = publish([OutputFile(p, d) for p, d in pages.items()], out, {})
+    os.utime(out / "index.html", ns=(1, 1))
+    first.manifest["index.html"][2] = 1
+    report = replace_files(
+        [OutputFile("posts/a/index.html", b"a, edited"), OutputFile("index.html", b"home"), OutputFile("search/shards/new.json", b"[2]")],
+        {"search/shards/old.json"}, out, first.manifest,
+    )
+    assert tree(out) == {"index.html": b"home", "posts/a/index.html": b"a, edited", "search/shards/new.json": b"[2]"}
+    assert (report.written, report.removed, report.total) == (2, 1, 3)
+    assert (out / "index.html").stat().st_mtime_ns == 1  # same bytes: not rewritten
+    assert report.manifest["posts/a/index.html"][1] == len(b"a, edited") and "search/shards/old.json" not in report.manifest
