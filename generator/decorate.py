@@ -26,7 +26,7 @@ import re
 from functools import lru_cache
 from urllib.parse import urlsplit
 
-from pygments.lexers import get_lexer_by_name
+from pygments.lexers import find_lexer_class_by_name, get_all_lexers
 from pygments.util import ClassNotFound
 
 __all__ = ["decorate_article", "language_label", "toc_size"]
@@ -56,11 +56,21 @@ def decorate_article(body: str) -> str:
     return body
 
 
+@lru_cache(maxsize=1)
+def _lexer_names() -> dict[str, str]:
+    """Pygments' built-in lexers by alias, from its table: naming a language needs no lexer
+    (making one compiles its rules: 0.1 s of a one-post rebuild)."""
+    return {alias: name for name, aliases, _, _ in get_all_lexers(plugins=False) for alias in aliases}
+
+
 @lru_cache(maxsize=256)
 def language_label(lang: str) -> str:
     """``py`` -> ``Python``: Pygments' name for a language, else the word as written."""
+    name = _lexer_names().get(lang.lower())
+    if name is not None:
+        return name
     try:
-        return get_lexer_by_name(lang).name
+        return find_lexer_class_by_name(lang).name  # a plugin's lexer
     except ClassNotFound:
         return lang
 

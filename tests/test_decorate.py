@@ -76,3 +76,18 @@ def test_footnote_links_have_names():
 def test_toc_size_counts_nested_headings():
     toc = MarkdownRenderer().render("## A\n\n### B\n\n#### C\n\n## D\n").toc
     assert toc_size(toc) == 4 and toc_size([]) == 0
+
+
+def test_language_labels_are_pygments_names_without_making_a_lexer():
+    import subprocess
+    import sys
+
+    from pygments.lexers import get_all_lexers, get_lexer_by_name
+
+    from generator.decorate import language_label
+
+    aliases = sorted({a for _, names, _, _ in get_all_lexers(plugins=False) for a in names})[::25]
+    assert all(language_label(a) == get_lexer_by_name(a).name for a in aliases)
+    assert language_label("PY") == "Python" and language_label("not-a-language") == "not-a-language"
+    probe = "from generator.decorate import language_label as l; l('sql'); import sys; print('pygments.lexers.sql' in sys.modules)"
+    assert subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout.strip() == "False"
