@@ -56,8 +56,8 @@ def _escape_line_start(line: str) -> str:
     stripped = line.lstrip(" ")
     if re.match(r"^=+\s*(<br>)?$", stripped):
         return "&#61;" + stripped[1:]  # "=" has no backslash escape; a setext underline would make a heading
-    if re.match(r"^(#|>|[-+*](\s|$)|-+\s*(<br>)?$)", stripped):
-        return "\\" + stripped
+    if re.match(r"^(#|>|[-+*](\s|$)|-+\s*(<br>)?$)", stripped) or re.match(r"^([-*_])(\s*\1){2,}\s*(<br>)?$", stripped):
+        return "\\" + stripped  # a heading, quote, list item, or a thematic break ("- - -", "_ _ _")
     if stripped.startswith("~~~"):
         return "&#126;" + stripped[1:]
     match = re.match(r"^(\d+)([.)])(\s|$)", stripped)
