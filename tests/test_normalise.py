@@ -49,7 +49,8 @@ def test_prose_renders_as_the_same_text(first, second):
 
 @pytest.mark.parametrize("text", ["# not a heading", "1. not a list", "- not a list", "> not a quote", "[TOC]",
                                   "*not em*", "_not em_", "`not code`", "[^1] not a footnote", "a {: .cls}", "---",
-                                  "&copy; literally", "<b>not bold</b>", "~~~", "+ plus"])
+                                  "&copy; literally", "<b>not bold</b>", "~~~", "+ plus", "a {a}", "-- -", "- - -",
+                                  "](*) not a link", "x](javascript:y)"])
 def test_markdown_characters_at_line_start_stay_text(text):
     html = rendered(f"<p>x<br>{htmllib.escape(text)}</p><p>{htmllib.escape(text)}</p>")
     paragraphs = html.find_all("p")
