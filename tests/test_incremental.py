@@ -135,10 +135,15 @@ def new_site(folder: Path) -> Path:
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(EDITS, min_size=1, max_size=6))
 def test_incremental_equals_clean_after_any_edits(edits):
-    # Two posts per search shard, so that edits move posts between several shards and
-    # adding or deleting a post changes how many there are.
+    check_edits_against_clean_builds(new_site, edits)
+
+
+def check_edits_against_clean_builds(make_site, edits) -> None:
+    """After each edit, the incremental tree equals a clean build's. Two posts per search
+    shard, so that edits move posts between several shards and adding or deleting a post
+    changes how many there are."""
     with tempfile.TemporaryDirectory() as tmp, mock.patch.object(search, "POSTS_PER_SHARD", 2):
-        root = new_site(Path(tmp))
+        root = make_site(Path(tmp))
         incremental(root)
         for edit in edits:
             apply_edit(root, edit)
@@ -410,13 +415,7 @@ def test_the_quick_path_leaves_a_cache_the_normal_build_trusts(tmp_path):
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(QUICK_EDITS, min_size=1, max_size=6))
 def test_quick_and_normal_builds_equal_clean_builds(edits):
-    with tempfile.TemporaryDirectory() as tmp, mock.patch.object(search, "POSTS_PER_SHARD", 2):
-        root = quick_site(Path(tmp))
-        incremental(root)
-        for edit in edits:
-            apply_edit(root, edit)
-            incremental(root)
-            assert files(root / "public") == clean_tree(root, Path(tmp) / "clean"), f"after {edit}"
+    check_edits_against_clean_builds(quick_site, edits)
 
 
 def test_an_edit_that_leaves_the_code_alone_highlights_nothing_again(tmp_path, monkeypatch):
@@ -432,3 +431,14 @@ def test_an_edit_that_leaves_the_code_alone_highlights_nothing_again(tmp_path, m
     apply_edit(root, ("body", "e", "Same first.\n\n```python\nx = 'new'\n```\n"))  # the quick path, new code
     assert incremental(root).quick and highlighted == ["python"]
     assert files(root / "public") == clean_tree(root, tmp_path / "clean")
+
+
+def test_the_reason_the_quick_path_was_not_taken_is_logged(tmp_path, caplog):
+    import logging
+
+    root = quick_site(tmp_path)
+    incremental(root)
+    apply_edit(root, ("title", "d", "Other"))
+    with caplog.at_level(logging.DEBUG, logger="generator.delta"):
+        assert not incremental(root).quick
+    assert "quick path not taken: posts/d.md: more than its body changed" in caplog.text
