@@ -1,13 +1,11 @@
 """Fidelity of the normaliser over the real feeds in ../shared/seeds and ../shared/wild.
 
 For every entry, the source body (HTML, or Markdown rendered by markdown-it-py) is
-compared with what the site will show: our Markdown rendered by Python-Markdown (the
-site renderer's extensions). Counted per feature: code blocks (text exact, trailing
-newlines aside, and language kept), links (absolute, resolved, tracking-stripped
-target present), images (src present), headings (text present), figure captions,
-embeds (iframe/video/audio). Rendering uses generator.markup (exact fences, Pygments) when it exists;
-otherwise stock Python-Markdown, and code is then compared on the text inside our
-fences, since stock fenced_code expands tabs.
+compared with what the site will show: our Markdown rendered by the site's renderer
+(generator.markup: cmark-gfm and Pygments). Counted per feature: code blocks (text
+exact, trailing newlines aside, and language kept), links (absolute, resolved,
+tracking-stripped target present), images (src present), headings (text present),
+figure captions, embeds (iframe/video/audio).
 
     python bench/fidelity.py            # prints one line per feed and the totals
 """
@@ -21,7 +19,6 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
-import markdown
 from bs4 import BeautifulSoup
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -36,16 +33,11 @@ from generator.normalise.sanitise import absolute_url, embed_url, strip_tracking
 from generator.normalise.to_markdown import code_language, code_text  # noqa: E402
 from generator.parse import parse_feed  # noqa: E402
 
-try:
-    from generator.markup import MarkdownRenderer  # the site's renderer, with exact fences
-except ImportError:  # the normaliser alone (before the lead's markup.py is merged)
-    MarkdownRenderer = None
+from generator.markup import MarkdownRenderer  # noqa: E402  (the site's renderer)
 
 __all__ = ["Score", "measure_entry", "render", "real_feed_files", "SHARED"]
 
 SHARED = ROOT.parent / "shared"
-EXTENSIONS = ["fenced_code", "tables", "footnotes", "attr_list", "md_in_html", "sane_lists"]
-FENCE = re.compile(r"^(?P<fence>`{3,})(?P<lang>[^\n`]*)\n(?P<code>.*?)\n(?P=fence)$", re.M | re.S)
 CHROME = re.compile(r"^(Enter|Exit) fullscreen mode$")
 FEATURES = ("code", "code_lang", "links", "images", "headings", "captions", "embeds")
 
@@ -71,10 +63,8 @@ class Score:
 
 
 def render(markdown_text: str) -> BeautifulSoup:
-    """The HTML the site shows: generator.markup when present, else stock Python-Markdown."""
-    if MarkdownRenderer is not None:
-        return BeautifulSoup(MarkdownRenderer().render(markdown_text).html, "html.parser")
-    return BeautifulSoup(markdown.markdown(markdown_text, extensions=EXTENSIONS), "html.parser")
+    """The HTML the site shows."""
+    return BeautifulSoup(MarkdownRenderer().render(markdown_text).html, "html.parser")
 
 
 def _text(el) -> str:
@@ -90,15 +80,12 @@ def measure_entry(entry: Entry, source: FeedSource) -> tuple[Score, str]:
         junk.decompose()
     base = entry.base_url or entry.link
     score = Score()
-    if MarkdownRenderer is not None:
-        # Exact: the text of each rendered <code> block, language from class="language-x".
-        fences = []
-        for code_el in out.select("pre > code"):
-            langs = [c[len("language-"):] for c in code_el.get("class") or [] if c.startswith("language-")]
-            text = code_el.get_text()
-            fences.append((langs[0] if langs else "", text[:-1] if text.endswith("\n") else text))
-    else:
-        fences = [(m.group("lang").strip(), m.group("code")) for m in FENCE.finditer(article.body)]
+    # Exact: the text of each rendered <code> block, language from class="language-x".
+    fences = []
+    for code_el in out.select("pre > code"):
+        langs = [c[len("language-"):] for c in code_el.get("class") or [] if c.startswith("language-")]
+        text = code_el.get_text()
+        fences.append((langs[0] if langs else "", text[:-1] if text.endswith("\n") else text))
     fence_codes = [code for _, code in fences]
     for pre in src.find_all("pre"):
         code = code_text(pre)

@@ -37,8 +37,7 @@ _TABLE_TAG = re.compile(r"<(/?)table\b[^>]*>", re.IGNORECASE)
 _IMG = re.compile(r"<img\b[^>]*>", re.IGNORECASE)
 _IFRAME = re.compile(r"<iframe\b[^>]*>", re.IGNORECASE)
 _HEADING = re.compile(r"<h([1-6])(\s[^>]*)?>(.*?)</h\1>", re.IGNORECASE | re.DOTALL)
-_FOOTNOTE_REF = re.compile(r'<a class="footnote-ref" href="#fn:[^"]*">(\d+)</a>')
-_FOOTNOTE_BACKREF = re.compile(r'<a class="footnote-backref" href="(#fnref[^"]*)" title="([^"]*)">')
+_FOOTNOTE_REF = re.compile(r'(<sup class="footnote-ref"><a href="#fn-[^"]*" id="fnref-[^"]*" data-footnote-ref)>(\d+)</a>')
 _VIDEO_HOSTS = ("youtube.com", "youtube-nocookie.com", "youtu.be", "vimeo.com", "player.vimeo.com", "dailymotion.com")
 # Aspect ratios the stylesheet knows, as (class, width / height).
 _RATIOS = (("ratio-16x9", 16 / 9), ("ratio-4x3", 4 / 3), ("ratio-1x1", 1.0), ("ratio-9x16", 9 / 16))
@@ -170,5 +169,5 @@ def _shift_headings(body: str) -> str:
 
 
 def _name_footnotes(body: str) -> str:
-    body = _FOOTNOTE_REF.sub(lambda m: m.group(0).replace('">', f'" aria-label="Footnote {m.group(1)}">', 1), body)
-    return _FOOTNOTE_BACKREF.sub(lambda m: f'<a class="footnote-backref" href="{m.group(1)}" aria-label="{m.group(2)}">', body)
+    """A reference reads "Footnote 1", not "1" (cmark already names the way back)."""
+    return _FOOTNOTE_REF.sub(lambda m: f'{m.group(1)} aria-label="Footnote {m.group(2)}">{m.group(2)}</a>', body)

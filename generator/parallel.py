@@ -8,6 +8,7 @@ contexts would cost more than rendering them.
 
 from __future__ import annotations
 
+import gc
 import os
 import threading
 from pathlib import Path
@@ -140,6 +141,9 @@ def render_many(renderer: Renderer, pages: list[Page], progress: Callable[[int],
     step = max(50, len(pages) // (jobs * 8))
     starts = range(0, len(pages), step)
     _FORKED = (renderer, pages, staging)
+    # Frozen objects are left alone by the workers' garbage collector, which would
+    # otherwise walk (and so copy, page by page) the whole heap they share with us.
+    gc.freeze()
     try:
         with _pool_class()(jobs, mp_context=_mp().get_context("fork")) as pool:
             result = []
@@ -149,6 +153,7 @@ def render_many(renderer: Renderer, pages: list[Page], progress: Callable[[int],
                     progress(len(chunk))
             return result
     finally:
+        gc.unfreeze()
         _FORKED = None
 
 

@@ -176,7 +176,9 @@ def _render_pages(renderer: Renderer, pages: Sequence[Page], cache: _PageCache |
     for number, page in enumerate(pages):
         known = manifest.pages.get(page.output) if manifest else None
         read = manifest.read_in_full.get(page.output, []) if known else None
-        if suspects is not None and number < assembled and known and page.output not in suspects:
+        if known is None:  # a new page (every page of a clean build): nothing to compare with
+            digest = None
+        elif suspects is not None and number < assembled and page.output not in suspects:
             digest = known  # same context as last time, up to posts it does not read in full
         else:
             digest = memo.digest(page, memo.read_in_full(read)) if memo else None
@@ -319,12 +321,10 @@ def _out_key(out_dir: Path, options: BuildOptions) -> str:
 
 def _cache_key(site: SiteConfig) -> str:
     """What cached front matter and HTML depend on besides the file itself."""
-    import markdown
-    import pygments
-
     from .markup import RENDERER_VERSION
+    from .signature import library_versions
 
-    return digest_parts([str(cachelib.CACHE_FORMAT), RENDERER_VERSION, markdown.__version__, pygments.__version__, site.timezone])
+    return digest_parts([str(cachelib.CACHE_FORMAT), RENDERER_VERSION, library_versions(), site.timezone])
 
 
 @contextmanager

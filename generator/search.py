@@ -59,9 +59,10 @@ _KEY_OFFSET = 10**18  # microseconds; keeps every year 1-9999 positive and 19 di
 SEARCH_PAGE = Page(url="/search/", template="search.html", context={}, output="search/index.html")
 _TAG = re.compile(r"""<(?:[^>"']|"[^"]*"|'[^']*')*>""")
 _DROP = re.compile(r"<(script|style|template)\b.*?</\1>", re.DOTALL | re.IGNORECASE)
-_FOOTNOTE_MARKS = re.compile(r'<sup[^>]*>\s*<a class="footnote-ref".*?</sup>|<a class="footnote-backref".*?</a>', re.DOTALL)
+_FOOTNOTE_MARKS = re.compile(r'<sup class="footnote-ref">.*?</sup>|<a [^>]*class="footnote-backref".*?</a>', re.DOTALL)
 _BLOCK_END = re.compile(r"</(p|div|li|h[1-6]|pre|td|th|tr|blockquote|figcaption|dd|dt)>|<br\s*/?>", re.IGNORECASE)
 _WORD = re.compile(r"\w+", re.UNICODE)
+_HIGHLIGHT_SPAN = re.compile(r'<span class="[\w -]*">|</span>')  # Pygments' spans, exactly
 
 
 class _Renderer(Protocol):
@@ -72,7 +73,8 @@ class _Renderer(Protocol):
 
 def plain_text(body: str) -> str:
     """The readable text of an article's HTML, on one line (footnote markers left out)."""
-    text = _FOOTNOTE_MARKS.sub("", _DROP.sub(" ", body))
+    text = _HIGHLIGHT_SPAN.sub("", body)  # most of a code-heavy post's tags, gone cheaply
+    text = _FOOTNOTE_MARKS.sub("", _DROP.sub(" ", text))
     text = _BLOCK_END.sub(" ", text)
     text = html.unescape(_TAG.sub("", text))
     return re.sub(r"\s+", " ", text).strip()

@@ -33,7 +33,7 @@ def code_digest() -> str:
     )
 
 
-LIBRARIES = {"markdown": "Markdown", "pygments": "Pygments", "jinja2": "Jinja2", "yaml": "PyYAML"}  # module -> distribution
+LIBRARIES = {"cmarkgfm": "cmarkgfm", "markdown": "Markdown", "pygments": "Pygments", "jinja2": "Jinja2", "yaml": "PyYAML"}  # module -> distribution
 
 
 def library_versions() -> str:

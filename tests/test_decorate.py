@@ -69,8 +69,8 @@ def test_headings_start_at_h2_and_never_skip():
 
 def test_footnote_links_have_names():
     soup = page("Claim[^1].\n\n[^1]: Note.\n")
-    assert soup.select_one("a.footnote-ref")["aria-label"] == "Footnote 1"
-    assert soup.select_one("a.footnote-backref")["aria-label"] == "Jump back to footnote 1 in the text"
+    assert soup.select_one("sup.footnote-ref a")["aria-label"] == "Footnote 1"
+    assert soup.select_one("a.footnote-backref")["aria-label"] == "Back to reference 1"
 
 
 def test_toc_size_counts_nested_headings():

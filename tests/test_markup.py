@@ -41,15 +41,51 @@ def test_highlighting_uses_classes_not_styles():
     assert ".highlight .k" in css and "prefers-color-scheme: dark" in css
 
 
-def test_tables_footnotes_toc_attr_list():
-    text = "## Part one\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\nNote[^n].\n\n[^n]: The note.\n\nPara\n{: .lead }\n"
+def test_tables_footnotes_toc():
+    text = "## Part one\n\n| a | b |\n|:--|--:|\n| 1 | 2 |\n\nNote[^n].\n\n[^n]: The note.\n\n### Part *two*\n\n## Part one\n"
     result = MarkdownRenderer().render(text)
     soup = BeautifulSoup(result.html, "html.parser")
-    assert soup.find("h2")["id"] == "part-one"
+    assert [h["id"] for h in soup.find_all(["h2", "h3"])] == ["part-one", "part-two", "part-one_1"]
     assert [td.get_text() for td in soup.find_all("td")] == ["1", "2"]
-    assert soup.select_one("div.footnote li").get_text().strip().startswith("The note.")
-    assert soup.find("p", class_="lead").get_text() == "Para"
-    assert result.toc[0]["name"] == "Part one"
+    assert [td["align"] for td in soup.find_all("td")] == ["left", "right"]  # no style attribute: the CSP forbids them
+    assert soup.select_one("section.footnotes li").get_text().strip().startswith("The note.")
+    assert soup.select_one("sup.footnote-ref a")["href"] == "#fn-n"
+    assert [(t["name"], t["id"], [c["name"] for c in t["children"]]) for t in result.toc] == [
+        ("Part one", "part-one", ["Part two"]),
+        ("Part one", "part-one_1", []),
+    ]
+
+
+def test_attribute_lists_after_images_and_headings():
+    text = '![A cat](https://img.example/cat.png){: width="600" height="400" onerror="x()" }\n\n## Setup {#install .wide}\n\nText.\n'
+    result = MarkdownRenderer().render(text)
+    soup = BeautifulSoup(result.html, "html.parser")
+    img = soup.find("img")
+    assert (img["width"], img["height"], img.get("onerror")) == ("600", "400", None)
+    heading = soup.find("h2")
+    assert (heading["id"], heading["class"], heading.get_text()) == ("install", ["wide"], "Setup")
+    assert result.toc[0]["id"] == "install" and "{" not in result.html
+
+
+def test_braces_that_are_not_attribute_lists_stay_text():
+    soup = render("## Sets like {a, b}\n\n## Escaped \\{#not-an-id}\n\n![x](y.png)\\{: width=\"9\" }\n")
+    assert [h.get_text() for h in soup.find_all("h2")] == ["Sets like {a, b}", "Escaped {#not-an-id}"]
+    assert soup.find_all("h2")[1]["id"] == "escaped-not-an-id"
+    assert soup.find("img").get("width") is None and soup.find("p").get_text() == '{: width="9" }'
+
+
+def test_escaped_braces_stay_text_and_markdown_inside_raw_html_is_parsed():
+    soup = render('Keep \\{: this } and {that}.\n\n<blockquote markdown="block">\n\n```python\nx = 1\n```\n\n</blockquote>\n')
+    assert soup.find("p").get_text() == "Keep {: this } and {that}."
+    quote = soup.find("blockquote")
+    assert quote.get("markdown") is None and quote.select_one("pre.highlight code.language-python").get_text() == "x = 1\n"
+
+
+def test_fences_nest_in_lists_and_raw_pre_is_left_alone():
+    soup = render("- Step:\n\n  ```bash\n  echo hi\n  ```\n\n<pre><code>a <b>bold</b> raw</code></pre>\n")
+    assert soup.select_one("li pre.highlight code.language-bash").get_text() == "echo hi\n"
+    raw = soup.find_all("pre")[1]
+    assert raw.get("class") is None and raw.find("b").get_text() == "bold"
 
 
 def test_render_is_pure_between_calls():

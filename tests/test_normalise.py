@@ -50,7 +50,7 @@ def test_prose_renders_as_the_same_text(first, second):
 @pytest.mark.parametrize("text", ["# not a heading", "1. not a list", "- not a list", "> not a quote", "[TOC]",
                                   "*not em*", "_not em_", "`not code`", "[^1] not a footnote", "a {: .cls}", "---",
                                   "&copy; literally", "<b>not bold</b>", "~~~", "+ plus", "a {a}", "-- -", "- - -",
-                                  "](*) not a link", "x](javascript:y)"])
+                                  "](*) not a link", "x](javascript:y)", "<br>", ":-", "-:", ":---:"])
 def test_markdown_characters_at_line_start_stay_text(text):
     html = rendered(f"<p>x<br>{htmllib.escape(text)}</p><p>{htmllib.escape(text)}</p>")
     paragraphs = html.find_all("p")
@@ -286,3 +286,10 @@ def test_feed_summary_cut_mid_sentence_gets_an_ellipsis():
     assert make_summary("I had an old device lying around and put it to use. The common tool is NUT (Network UPS", body).endswith("UPS…")
     assert make_summary("I had an old device lying around and put it to use.", body).endswith("use.")
     assert make_summary("A summary written by hand, not in the body", body) == "A summary written by hand, not in the body"
+
+
+def test_a_paragraph_that_starts_with_a_line_break_stays_markdown():
+    # Found by the prose property test: "<br>" alone on a block's first line starts a
+    # CommonMark HTML block, and the escapes after it would show as backslashes.
+    html = rendered("<p> <br>*not em* and_this_</p>")
+    assert html.find("p").get_text() == "*not em* and_this_"

@@ -111,7 +111,7 @@ def test_gridsome_rendering():
     assert html.find("img").find_parent("a") is None  # lightbox href="#" unwrapped
     assert html.find("figcaption").get_text() == "Insert timings"
     assert html.find("source")["src"] == "https://tinyorm.example.com/images/blog/bulk/demo.mp4"
-    assert html.find("div", class_="footnote").find("li").get_text().strip().startswith("Timings from a laptop")
+    assert html.find("section", class_="footnotes").find("li").get_text().strip().startswith("Timings from a laptop")
     assert html.find("table").find("th").get_text() == "Rows"
     assert html.find("iframe")["src"] == "https://www.youtube-nocookie.com/embed/ZyXwVuTsRqP"
 
@@ -121,7 +121,7 @@ def test_generic_rendering():
     assert wp.find("figcaption").get_text() == "My desk, in the morning"
     assert wp.find("table").find("th") is None and len(wp.find_all("td")) == 4  # header-less kept
     assert wp.find("sup").find("a")["href"].startswith("#fn")
-    assert "A footnote with style." in wp.find("div", class_="footnote").get_text()
+    assert "A footnote with style." in wp.find("section", class_="footnotes").get_text()
     assert "an <em> tag written out" in wp.get_text()
     medium = _rendered("medium")
     assert not any("_/stat" in img["src"] for img in medium.find_all("img"))

@@ -1,5 +1,5 @@
-"""HTML -> Markdown for the site's renderer (Python-Markdown with fenced_code, tables,
-footnotes, attr_list, md_in_html, sane_lists).
+"""HTML -> Markdown for the site's renderer (``generator.markup``: CommonMark with GitHub's
+tables and footnotes, plus attribute lists after images).
 
 This module owns the conversion of one *sanitised, cleaned-up* HTML fragment into
 Markdown that renders back to the same structure: code blocks byte for byte with their
@@ -9,9 +9,10 @@ HTML otherwise), blockquotes, footnotes, ``sup``/``sub``, line breaks, figures w
 captions, privacy-friendly iframes, video and audio. Prose is escaped so that ``*``,
 ``_``, backticks, ``[``, ``<`` or a ``#`` / ``1.`` at a line start render as themselves.
 
-What Markdown cannot say goes out as raw HTML built here from the sanitised tree; what
-the renderer cannot nest (a fenced block inside a list item or a quote) goes out as
-raw HTML with ``markdown="block"`` so md_in_html parses the inside.
+What Markdown cannot say goes out as raw HTML built here from the sanitised tree. A
+list item or a quote holding a fenced block goes out as raw HTML with the Markdown
+inside between blank lines, which CommonMark parses (the ``markdown="block"`` marker,
+which Python-Markdown needed, is dropped by the renderer).
 """
 
 from __future__ import annotations
@@ -46,7 +47,7 @@ def escape_text(text: str) -> str:
     text = re.sub(r"([*`\[\]|])", r"\\\1", text)
     # "_" between letters or digits (snake_case) is never emphasis; anywhere else it may be.
     text = re.sub(r"(?<![^\W_])_|_(?![^\W_])", r"\\_", text)
-    text = text.replace("{", "\\{")  # attr_list reads {a}, {.x}, {#y} and {: z} after text
+    text = text.replace("{", "\\{")  # the renderer reads {: z} after images and headings as attributes
     text = re.sub(r"&(?=#?\w+;)", "&amp;", text)
     return text.replace("<", "&lt;")
 
@@ -56,8 +57,10 @@ def _escape_line_start(line: str) -> str:
     stripped = line.lstrip(" ")
     if re.match(r"^=+\s*(<br>)?$", stripped):
         return "&#61;" + stripped[1:]  # "=" has no backslash escape; a setext underline would make a heading
-    if re.match(r"^(#|>|[-+*](\s|$)|-+\s*(<br>)?$)", stripped) or re.match(r"^([-*_])(\s*\1){2,}\s*(<br>)?$", stripped):
-        return "\\" + stripped  # a heading, quote, list item, or a thematic break ("- - -", "_ _ _")
+    if re.match(r"^(#|>|[-+*](\s|$)|:?-+:?\s*(<br>)?$)", stripped) or re.match(r"^([-*_])(\s*\1){2,}\s*(<br>)?$", stripped):
+        # a heading, quote, list item, setext underline, table delimiter row (":-"),
+        # or a thematic break ("- - -", "_ _ _")
+        return "\\" + stripped
     if stripped.startswith("~~~"):
         return "&#126;" + stripped[1:]
     match = re.match(r"^(\d+)([.)])(\s|$)", stripped)
@@ -188,6 +191,9 @@ class _Converter:
         cleaned = [_escape_line_start(re.sub(r"[ \t]+", " ", line).strip()) for line in lines]
         result = "\n".join(line for line in cleaned if line)
         result = re.sub(r"(\s*<br>)+$", "", result)
+        # A line that is only a tag, first in a block, starts a CommonMark HTML block
+        # (which shows the rest of the paragraph as raw text): drop leading breaks.
+        result = re.sub(r"^(<br>\s*)+", "", result)
         return result.strip()
 
     def block(self, node: Tag) -> list[str]:
