@@ -33,7 +33,7 @@ def rendered(content: str, kind: str = "html", base: str = "https://blog.example
 
 # ---------------------------------------------------------------- prose escaping
 
-PIECES = list("ab1 *_`[]()<>#!&;:{}|\\-+=.~^") + ["&amp;", "&copy;", "1. ", "# ", "- ", "> ", "http://x.y", "<b>"]
+PIECES = list("ab1 *_`[]()<>#!&;:{}|\\-+=.~^") + ["&amp;", "&copy;", "1. ", "1) ", "# ", "- ", "> ", "http://x.y", "<b>"]
 PROSE = st.lists(st.sampled_from(PIECES), min_size=1, max_size=25).map("".join)
 
 
