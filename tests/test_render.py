@@ -49,3 +49,27 @@ def test_reads_name_the_objects_whose_watched_attributes_a_page_read(renderer, t
     out = renderer.render(Page(url="/", template=template, context={"a": a, "b": b, "items": [a, b]}, output="index.html"))
     assert out.data.decode() == expected.replace("<", "&lt;").replace(">", "&gt;")
     assert renderer.reads == {id(x) for x, name in ((a, "a"), (b, "b")) if name in read}  # this page's reads only
+
+
+@pytest.mark.parametrize(
+    "base, path, url, absolute",
+    [
+        ("https://example.org/", "/posts/x/", "/posts/x/", "https://example.org/posts/x/"),
+        ("https://example.org/blog/", "posts/x/#part", "/blog/posts/x/#part", "https://example.org/blog/posts/x/#part"),
+        ("http://127.0.0.1:8000/", "/", "/", "http://127.0.0.1:8000/"),
+    ],
+)
+def test_urls_are_under_the_base_path_and_absolute_ones_under_its_origin(tmp_path, base, path, url, absolute):
+    renderer = Renderer(SiteConfig(root=tmp_path, base_url=base), tmp_path, {})
+    assert (renderer.url(path), renderer.absolute(path)) == (url, absolute)
+
+
+def test_an_unknown_attribute_falls_back_to_an_item_then_to_undefined(renderer, tmp_path):
+    from generator.errors import BuildError
+
+    (tmp_path / "lookup.html").write_text("{{ d.key }} {{ d.missing }}")
+    with pytest.raises(BuildError, match="missing"):
+        renderer.render(Page(url="/", template="lookup.html", context={"d": {"key": "value"}}, output="index.html"))
+    (tmp_path / "lookup.html").write_text("{{ d.key }}")
+    fresh = Renderer(SiteConfig(root=tmp_path), tmp_path, {})  # templates are read once per renderer
+    assert fresh.render(Page(url="/", template="lookup.html", context={"d": {"key": "value"}}, output="index.html")).data == b"value"
