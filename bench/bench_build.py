@@ -70,6 +70,9 @@ class Ours:
         shutil.copytree(posts.parent.parent, make_site)  # the corpus is already our layout
         for name in ("templates", "static"):
             shutil.copytree(REPO / name, make_site / name)
+        # Byte-compile our code once, as pip does for an installed package (Pelican's
+        # is): where PYTHONDONTWRITEBYTECODE is set, every run would compile it again.
+        subprocess.run([sys.executable, "-m", "compileall", "-q", str(REPO / "generator")], check=True)
 
     def clean(self) -> None:
         for name in ("public", ".cache"):

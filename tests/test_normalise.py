@@ -8,7 +8,7 @@ from datetime import datetime, timezone
 
 import pytest
 from bs4 import BeautifulSoup
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, assume, given, settings, strategies as st
 
 from bench.fidelity import render
 from generator.content import dump_article, parse_article
@@ -45,6 +45,42 @@ def test_prose_renders_as_the_same_text(first, second):
     got = rendered(source).get_text()
     norm = lambda s: re.sub(r"\s+", " ", s).strip()  # noqa: E731
     assert norm(got) == norm(want)
+
+
+EMPHASIS_TEXT = st.lists(st.sampled_from(list("ab?!.,:'()-") + ["\u201c", "\u201d", "word", " "]), min_size=1, max_size=5).map("".join)
+
+
+@st.composite
+def inline_html(draw, depth: int = 0) -> str:
+    """Prose, emphasis, strong emphasis, links and code, nested, next to punctuation."""
+    kinds = ["text", "em", "strong", "a", "code"] if depth < 2 else ["text"]
+    parts = []
+    for kind in draw(st.lists(st.sampled_from(kinds), min_size=1, max_size=4)):
+        if kind == "text":
+            parts.append(htmllib.escape(draw(EMPHASIS_TEXT)))
+        elif kind == "code":
+            parts.append(f"<code>{htmllib.escape(draw(EMPHASIS_TEXT))}</code>")
+        else:
+            inner = draw(inline_html(depth + 1))
+            parts.append(f'<a href="https://x.example/">{inner}</a>' if kind == "a" else f"<{kind}>{inner}</{kind}>")
+    return "".join(parts)
+
+
+def _emphasised(soup) -> list[tuple[str, str]]:
+    norm = lambda s: re.sub(r"\s+", " ", s).strip()  # noqa: E731
+    return sorted((el.name, norm(el.get_text())) for el in soup.find_all(["em", "strong"]) if norm(el.get_text()))
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(body=inline_html())
+def test_emphasis_next_to_punctuation_survives(body):
+    # Found on Medium's feed: "<em>\u201c</em>The" made "*\u201c*The", which CommonMark does not read as emphasis.
+    source = BeautifulSoup(f"<p>{body}</p>", "html.parser")
+    assume(not any(el.find_parent(el.name) for el in source.find_all(["em", "strong"])))  # <em> in <em> is merged
+    got = rendered(f"<p>{body}</p>")
+    norm = lambda s: re.sub(r"\s+", " ", s).strip()  # noqa: E731
+    assert norm(got.get_text()) == norm(source.get_text())
+    assert _emphasised(got) == _emphasised(source)
 
 
 @pytest.mark.parametrize("text", ["# not a heading", "1. not a list", "- not a list", "> not a quote", "[TOC]",
@@ -293,3 +329,33 @@ def test_a_paragraph_that_starts_with_a_line_break_stays_markdown():
     # CommonMark HTML block, and the escapes after it would show as backslashes.
     html = rendered("<p> <br>*not em* and_this_</p>")
     assert html.find("p").get_text() == "*not em* and_this_"
+
+
+@pytest.mark.parametrize(
+    "html, emphasised",
+    [
+        ("<p>Said: <em>\u201c</em>The forager is good.\u201d</p>", [("em", "\u201c")]),  # Medium's feed
+        ("<p><em>Tastes like</em> <em><strong>this</strong></em><em>?</em> Yes.</p>", [("em", "?"), ("em", "Tastes like"), ("em", "this"), ("strong", "this")]),
+        ("<p>Measure <b><strong>before</strong></b> you cut.</p>", [("strong", "before")]),
+    ],
+)
+def test_emphasis_commonmark_would_not_read_goes_out_as_tags(html, emphasised):
+    assert _emphasised(rendered(html)) == emphasised
+
+
+@pytest.mark.parametrize(
+    "html, text",
+    [
+        ("<p>Run <code>ls</code><code>-la</code> now.</p>", "Run ls-la now."),  # `ls``-la` would be one span
+        ("<p>Wow!<a href='https://x.example/'>link</a></p>", "Wow!link"),  # not an image
+        ("<p>a<code> b </code>c</p>", "a b c"),  # CommonMark trims a space from each end of a span
+    ],
+)
+def test_inline_neighbours_keep_their_text(html, text):
+    out = rendered(html)
+    assert out.find("p").get_text() == text and out.find("img") is None
+
+
+def test_a_video_is_a_block_not_a_paragraph():
+    out = rendered('<p>Before.</p><video controls src="https://x.example/v.mp4"></video><p>After.</p>')
+    assert out.find("video").parent.name != "p"

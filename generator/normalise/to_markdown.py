@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import html
 import re
+import unicodedata
 from dataclasses import dataclass, field
 
 from bs4 import BeautifulSoup, Comment, NavigableString, Tag
@@ -50,6 +51,51 @@ def escape_text(text: str) -> str:
     text = text.replace("{", "\\{")  # the renderer reads {: z} after images and headings as attributes
     text = re.sub(r"&(?=#?\w+;)", "&amp;", text)
     return text.replace("<", "&lt;")
+
+
+_EMPHASIS = {"em", "i", "strong", "b"}
+_TRANSPARENT = {"span", "font"}  # inline tags that add no Markdown of their own
+
+
+def _char_kind(char: str | None) -> str:
+    """CommonMark's classes for flanking: "space" (or a line's edge), "punct", "other"."""
+    if char is None or char.isspace():
+        return "space"
+    return "punct" if unicodedata.category(char)[0] in "PS" else "other"
+
+
+def _neighbour(node: Tag, forward: bool) -> str:
+    """What the Markdown of ``node`` touches on one side, within its block: "emphasis",
+    or the kind of character (see ``_char_kind``)."""
+    current = node
+    while True:
+        sibling = current.next_sibling if forward else current.previous_sibling
+        while sibling is not None:
+            if isinstance(sibling, Comment):
+                pass
+            elif isinstance(sibling, NavigableString):
+                text = re.sub(r"\s+", " ", str(sibling))
+                if text:
+                    return _char_kind(text[0] if forward else text[-1])
+            elif sibling.name in _EMPHASIS:
+                return "emphasis"
+            elif sibling.name == "br":
+                return "space"
+            elif sibling.name not in _TRANSPARENT:
+                return "punct"  # a link, image, code span or raw tag starts and ends with punctuation
+            else:
+                text = re.sub(r"\s+", " ", sibling.get_text())
+                if text:
+                    return _char_kind(text[0] if forward else text[-1])
+            sibling = sibling.next_sibling if forward else sibling.previous_sibling
+        parent = current.parent
+        if parent is not None and parent.name in _EMPHASIS:
+            return "emphasis"  # its own delimiters touch ours
+        if parent is None or parent.name not in _TRANSPARENT | RAW_INLINE | {"a"}:
+            return "space"  # the edge of the block
+        if parent.name not in _TRANSPARENT:
+            return "punct"  # a link's "[" or "]", a raw tag's "<sup>" or "</sup>"
+        current = parent
 
 
 def _escape_line_start(line: str) -> str:
@@ -136,6 +182,18 @@ def _separate(blocks: list[str]) -> list[str]:
     return out
 
 
+def _join_inline(pieces: list[str]) -> str:
+    """Inline Markdown pieces in a row; a "!" that ends one before a link would make it an
+    image (``Wow![link](...)``), so it is escaped."""
+    pieces = [piece for piece in pieces if piece]
+    for i in range(1, len(pieces)):
+        before = pieces[i - 1]
+        escaped = (len(before) - 1 - len(before[:-1].rstrip("\\"))) % 2 == 1  # an odd run of "\\" before it
+        if pieces[i].startswith("[") and before.endswith("!") and not escaped:
+            pieces[i - 1] = before[:-1] + "\\!"
+    return "".join(pieces)
+
+
 # ---------------------------------------------------------------- converter
 
 
@@ -166,7 +224,7 @@ class _Converter:
         run: list[str] = []
 
         def flush() -> None:
-            para = self.paragraph("".join(run))
+            para = self.paragraph(_join_inline(run))
             if para:
                 out.append(para)
             run.clear()
@@ -389,7 +447,9 @@ class _Converter:
             return []
         fallback = src or self.url(node.find("source").get("src"))
         link = f'<a href="{_attr(fallback)}">Download the {kind}</a>'
-        return [f"<{kind} {' '.join(attrs)}>{''.join(sources)}{link}</{kind}>"]
+        # The opening tag alone on its line: CommonMark then reads a raw HTML block, not
+        # a paragraph holding a video (video and audio are not among its block tags).
+        return [f"<{kind} {' '.join(attrs)}>\n{''.join(sources)}{link}\n</{kind}>"]
 
     # --- raw HTML from the sanitised tree
 
@@ -437,7 +497,7 @@ class _Converter:
     # --- inline
 
     def inline_children(self, node: Tag) -> str:
-        return "".join(self.inline(child) for child in node.children)
+        return _join_inline([self.inline(child) for child in node.children])
 
     def inline(self, node) -> str:
         if isinstance(node, Comment):
@@ -455,6 +515,9 @@ class _Converter:
             links = node.find_all("a", href=True)
             if len(links) == 1 and self.url(links[0]["href"]) and links[0].get_text() == node.get_text():
                 return f"[{self.code_span(node.get_text())}]({self.md_url(self.url(links[0]['href']))})"
+            if any(isinstance(n, Tag) and n.name == "code" for n in (node.previous_sibling, node.next_sibling)):
+                # `a``b` would be one code span: touching spans go out as raw tags
+                return "<code>" + escape_text(re.sub(r"\s+", " ", node.get_text())) + "</code>"
             return self.code_span(node.get_text())
         if name in ("strong", "b"):
             return self.wrap(node, "**")
@@ -475,18 +538,37 @@ class _Converter:
         lead = inner[: len(inner) - len(inner.lstrip())]
         trail = inner[len(inner.rstrip()):]
         core = inner.strip()
-        if core.startswith(mark) or core.endswith(mark):  # nested same emphasis adds nothing
+        same = ("strong", "b") if mark == "**" else ("em", "i")
+        if node.find_parent(same) is not None:  # nested same emphasis adds nothing
             return inner
+        if not self.delimiters_hold(node, core):
+            tag = "strong" if mark == "**" else "em"
+            return f"{lead}<{tag}>{core}</{tag}>{trail}"
         return f"{lead}{mark}{core}{mark}{trail}"
+
+    @staticmethod
+    def delimiters_hold(node: Tag, core: str) -> bool:
+        """Whether ``*``/``**`` around ``core`` surely read as emphasis (CommonMark's
+        flanking rules): a delimiter next to punctuation inside opens or closes only with
+        a space or punctuation outside (``*“*The`` does not close), and emphasis touching
+        emphasis (``***this****?*``) is left to the raw tag."""
+        before, after = _neighbour(node, forward=False), _neighbour(node, forward=True)
+        if "emphasis" in (before, after):
+            return False
+        opens = _char_kind(core[0]) != "punct" or before in ("space", "punct")
+        closes = _char_kind(core[-1]) != "punct" or after in ("space", "punct")
+        return opens and closes
 
     def code_span(self, text: str) -> str:
         text = re.sub(r"\s+", " ", text)
         if not text.strip():
             return text
-        longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
+        # Spaces at the ends go outside: CommonMark drops one from each end of a span.
+        lead, core, trail = text[: len(text) - len(text.lstrip())], text.strip(), text[len(text.rstrip()):]
+        longest = max((len(run) for run in re.findall(r"`+", core)), default=0)
         ticks = "`" * (longest + 1)
-        pad = " " if text.startswith("`") or text.endswith("`") else ""
-        return f"{ticks}{pad}{text}{pad}{ticks}"
+        pad = " " if core.startswith("`") or core.endswith("`") else ""
+        return f"{lead}{ticks}{pad}{core}{pad}{ticks}{trail}"
 
     def image(self, img: Tag) -> str:
         src = self.url(img.get("src"))
@@ -507,10 +589,10 @@ class _Converter:
             return f"[^{self.footnotes[target_id]}]"
         inner = self.inline_children(node)
         url = self.url(href)
-        if not url or href.strip() == "#":
-            return inner
+        if not url or href.strip() == "#" or node.find_parent("a") is not None:
+            return inner  # no target, or a link inside a link (HTML forbids it; Markdown cannot say it)
         if not inner.strip():
-            return ""
+            return " " if inner else ""  # a link around a space: the space stays
         text = re.sub(r"\s*<br>\n\s*", " ", inner)
         title = node.get("title", "")
         title_part = f' "{title.replace(chr(34), "&quot;")}"' if title else ""
