@@ -30,7 +30,7 @@ from generator.models import Entry, FeedSource, FetchResult  # noqa: E402
 from generator.normalise import body_to_html, normalise_entry  # noqa: E402
 from generator.normalise.generic import is_tracking_pixel  # noqa: E402
 from generator.normalise.sanitise import absolute_url, embed_url, strip_tracking  # noqa: E402
-from generator.normalise.to_markdown import code_language, code_text  # noqa: E402
+from generator.normalise.code import code_language, code_text  # noqa: E402
 from generator.parse import parse_feed  # noqa: E402
 
 from generator.markup import MarkdownRenderer  # noqa: E402  (the site's renderer)

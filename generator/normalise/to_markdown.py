@@ -13,17 +13,21 @@ What Markdown cannot say goes out as raw HTML built here from the sanitised tree
 list item or a quote holding a fenced block goes out as raw HTML with the Markdown
 inside between blank lines, which CommonMark parses (the ``markdown="block"`` marker,
 which Python-Markdown needed, is dropped by the renderer).
+
+What CommonMark reads as markup (escaping, emphasis delimiters) is ``commonmark.py``'s;
+what a source code block holds is ``code.py``'s.
 """
 
 from __future__ import annotations
 
 import html
 import re
-import unicodedata
 from dataclasses import dataclass, field
 
 from bs4 import BeautifulSoup, Comment, NavigableString, Tag
 
+from .code import code_language, code_text, fence_for
+from .commonmark import RAW_INLINE, char_kind, escape_line_start, escape_text, join_inline, neighbour, separate_blocks
 from .sanitise import EMBED_SANDBOX, absolute_url, embed_url, strip_tracking
 
 __all__ = ["html_to_markdown", "code_language", "code_text", "escape_text"]
@@ -34,164 +38,10 @@ BLOCK_TAGS = {
     "iframe", "video", "audio", "dl", "dt", "dd", "details", "summary", "picture", "caption",
     "thead", "tbody", "tfoot", "tr", "td", "th",
 }
-RAW_INLINE = {"sup", "sub", "del", "s", "strike", "ins", "u", "mark", "kbd", "abbr", "small", "q", "cite", "dfn", "var", "samp"}
-NOT_LANGUAGES = {"plaintext", "text", "plain", "none", "nohighlight", "highlight", "js-code-highlight", "txt"}
-LANGUAGE_NAME = re.compile(r"^[A-Za-z0-9_+#.\-]{1,30}$")
-
-
-# ---------------------------------------------------------------- escaping
-
-
-def escape_text(text: str) -> str:
-    """Escape the characters that would turn prose into Markdown markup (inline level)."""
-    text = text.replace("\\", "\\\\")
-    text = re.sub(r"([*`\[\]|])", r"\\\1", text)
-    # "_" between letters or digits (snake_case) is never emphasis; anywhere else it may be.
-    text = re.sub(r"(?<![^\W_])_|_(?![^\W_])", r"\\_", text)
-    text = text.replace("{", "\\{")  # the renderer reads {: z} after images and headings as attributes
-    text = re.sub(r"&(?=#?\w+;)", "&amp;", text)
-    return text.replace("<", "&lt;")
-
-
-_EMPHASIS = {"em", "i", "strong", "b"}
-_TRANSPARENT = {"span", "font"}  # inline tags that add no Markdown of their own
-
-
-def _char_kind(char: str | None) -> str:
-    """CommonMark's classes for flanking: "space" (or a line's edge), "punct", "other"."""
-    if char is None or char.isspace():
-        return "space"
-    return "punct" if unicodedata.category(char)[0] in "PS" else "other"
-
-
-def _neighbour(node: Tag, forward: bool) -> str:
-    """What the Markdown of ``node`` touches on one side, within its block: "emphasis",
-    or the kind of character (see ``_char_kind``)."""
-    current = node
-    while True:
-        sibling = current.next_sibling if forward else current.previous_sibling
-        while sibling is not None:
-            if isinstance(sibling, Comment):
-                pass
-            elif isinstance(sibling, NavigableString):
-                text = re.sub(r"\s+", " ", str(sibling))
-                if text:
-                    return _char_kind(text[0] if forward else text[-1])
-            elif sibling.name in _EMPHASIS:
-                return "emphasis"
-            elif sibling.name == "br":
-                return "space"
-            elif sibling.name not in _TRANSPARENT:
-                return "punct"  # a link, image, code span or raw tag starts and ends with punctuation
-            else:
-                text = re.sub(r"\s+", " ", sibling.get_text())
-                if text:
-                    return _char_kind(text[0] if forward else text[-1])
-            sibling = sibling.next_sibling if forward else sibling.previous_sibling
-        parent = current.parent
-        if parent is not None and parent.name in _EMPHASIS:
-            return "emphasis"  # its own delimiters touch ours
-        if parent is None or parent.name not in _TRANSPARENT | RAW_INLINE | {"a"}:
-            return "space"  # the edge of the block
-        if parent.name not in _TRANSPARENT:
-            return "punct"  # a link's "[" or "]", a raw tag's "<sup>" or "</sup>"
-        current = parent
-
-
-def _escape_line_start(line: str) -> str:
-    """Escape what only means something at the start of a line (headings, lists, quotes)."""
-    stripped = line.lstrip(" ")
-    if re.match(r"^=+\s*(<br>)?$", stripped):
-        return "&#61;" + stripped[1:]  # "=" has no backslash escape; a setext underline would make a heading
-    if re.match(r"^(#|>|[-+*](\s|$)|:?-+:?\s*(<br>)?$)", stripped) or re.match(r"^([-*_])(\s*\1){2,}\s*(<br>)?$", stripped):
-        # a heading, quote, list item, setext underline, table delimiter row (":-"),
-        # or a thematic break ("- - -", "_ _ _")
-        return "\\" + stripped
-    if stripped.startswith("~~~"):
-        return "&#126;" + stripped[1:]
-    match = re.match(r"^(\d+)([.)])(\s|$)", stripped)
-    if match:
-        return f"{match.group(1)}\\{stripped[len(match.group(1)):]}"
-    return stripped
-
-
-def _fence_for(code: str) -> str:
-    longest = max((len(run) for run in re.findall(r"`+", code)), default=0)
-    return "`" * max(3, longest + 1)
 
 
 def _attr(value: str) -> str:
     return html.escape(value, quote=True)
-
-
-def code_text(pre: Tag) -> str:
-    """The text of a ``pre`` block as the reader sees it (``<br>`` is a newline), minus
-    the one trailing newline a fence adds back."""
-    code_el = pre.find("code")
-    node = code_el if code_el is not None and len(pre.find_all(recursive=False)) <= 1 else pre
-    parts = []
-    for piece in node.descendants:
-        if isinstance(piece, Tag) and piece.name == "br":
-            parts.append("\n")
-        elif isinstance(piece, NavigableString) and not isinstance(piece, Comment):
-            parts.append(str(piece))
-    text = "".join(parts)
-    return text[:-1] if text.endswith("\n") else text
-
-
-def code_language(pre: Tag) -> str:
-    """The language of a ``pre`` block from ``language-x``/``lang-x`` classes, Forem's
-    ``pre.highlight <lang>`` or ``data-lang``; "" for plain text."""
-    code = pre.find("code")
-    candidates: list[str] = []
-    for node in (code, pre):
-        if isinstance(node, Tag):
-            for cls in node.get("class", []) or []:
-                match = re.match(r"^(?:language|lang)-(.+)$", cls)
-                if match:
-                    candidates.insert(0, match.group(1))
-                else:
-                    candidates.append(cls)
-            if node.get("data-lang"):
-                candidates.insert(0, node["data-lang"])
-    for name in candidates:
-        name = name.strip().lower()
-        if name and name not in NOT_LANGUAGES and LANGUAGE_NAME.match(name) and not name.startswith(("hljs", "shiki", "kg-", "prettyprint", "wp-", "code", "syntax", "line")):
-            return name
-    return ""
-
-
-def _kind(block: str) -> str:
-    if block.startswith(">"):
-        return "quote"
-    if re.match(r"^-\s", block):
-        return "ul"
-    if re.match(r"^\d+\.\s", block):
-        return "ol"
-    return ""
-
-
-def _separate(blocks: list[str]) -> list[str]:
-    """Two quotes (or two lists of one kind) in a row would merge into one in Markdown:
-    an empty HTML comment between them keeps them apart."""
-    out: list[str] = []
-    for block in blocks:
-        if out and _kind(block) and _kind(block) == _kind(out[-1]):
-            out.append("<!-- -->")
-        out.append(block)
-    return out
-
-
-def _join_inline(pieces: list[str]) -> str:
-    """Inline Markdown pieces in a row; a "!" that ends one before a link would make it an
-    image (``Wow![link](...)``), so it is escaped."""
-    pieces = [piece for piece in pieces if piece]
-    for i in range(1, len(pieces)):
-        before = pieces[i - 1]
-        escaped = (len(before) - 1 - len(before[:-1].rstrip("\\"))) % 2 == 1  # an odd run of "\\" before it
-        if pieces[i].startswith("[") and before.endswith("!") and not escaped:
-            pieces[i - 1] = before[:-1] + "\\!"
-    return "".join(pieces)
 
 
 # ---------------------------------------------------------------- converter
@@ -224,7 +74,7 @@ class _Converter:
         run: list[str] = []
 
         def flush() -> None:
-            para = self.paragraph(_join_inline(run))
+            para = self.paragraph(join_inline(run))
             if para:
                 out.append(para)
             run.clear()
@@ -238,7 +88,7 @@ class _Converter:
             else:
                 run.append(self.inline(child))
         flush()
-        return _separate(out)
+        return separate_blocks(out)
 
     def contains_block(self, node: Tag) -> bool:
         """An inline element (``a``, ``span``) wrapping blocks is treated as a block container."""
@@ -246,7 +96,7 @@ class _Converter:
 
     def paragraph(self, text: str) -> str:
         lines = [line for line in text.split("\n")]
-        cleaned = [_escape_line_start(re.sub(r"[ \t]+", " ", line).strip()) for line in lines]
+        cleaned = [escape_line_start(re.sub(r"[ \t]+", " ", line).strip()) for line in lines]
         result = "\n".join(line for line in cleaned if line)
         result = re.sub(r"(\s*<br>)+$", "", result)
         # A line that is only a tag, first in a block, starts a CommonMark HTML block
@@ -289,7 +139,7 @@ class _Converter:
         text = code_text(node)
         if not text.strip():
             return []
-        fence = _fence_for(text)
+        fence = fence_for(text)
         return [f"{fence}{code_language(node)}\n{text}\n{fence}"]
 
     def block_blockquote(self, node: Tag) -> list[str]:
@@ -497,7 +347,7 @@ class _Converter:
     # --- inline
 
     def inline_children(self, node: Tag) -> str:
-        return _join_inline([self.inline(child) for child in node.children])
+        return join_inline([self.inline(child) for child in node.children])
 
     def inline(self, node) -> str:
         if isinstance(node, Comment):
@@ -552,11 +402,11 @@ class _Converter:
         flanking rules): a delimiter next to punctuation inside opens or closes only with
         a space or punctuation outside (``*“*The`` does not close), and emphasis touching
         emphasis (``***this****?*``) is left to the raw tag."""
-        before, after = _neighbour(node, forward=False), _neighbour(node, forward=True)
+        before, after = neighbour(node, forward=False), neighbour(node, forward=True)
         if "emphasis" in (before, after):
             return False
-        opens = _char_kind(core[0]) != "punct" or before in ("space", "punct")
-        closes = _char_kind(core[-1]) != "punct" or after in ("space", "punct")
+        opens = char_kind(core[0]) != "punct" or before in ("space", "punct")
+        closes = char_kind(core[-1]) != "punct" or after in ("space", "punct")
         return opens and closes
 
     def code_span(self, text: str) -> str:
