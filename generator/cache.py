@@ -65,7 +65,8 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-CACHE_FORMAT = 2
+_MAKE = object()  # put(): make the article's JSON here
+CACHE_FORMAT = 3  # 3: the Markdown is kept only for entries never rendered
 RACY_NS = 2_000_000_000  # a stamp this close to its build's start is re-checked by hashing
 DAMAGE_MARK = "damaged"  # left in the cache folder when a build met a damaged text
 
@@ -360,20 +361,23 @@ class BuildCache:
         summary = entry.get("summary")
         return (summary[0], summary[1]) if summary else None
 
-    def put(self, digest: str, article: Article, rendered: Rendered | None, reading_time: int) -> StoredRendered | None:
+    def put(self, digest: str, article: Article, rendered: Rendered | None, reading_time: int, meta: dict | None | object = _MAKE) -> StoredRendered | None:
         """Remember a parsed article and its HTML (None: parsed only, e.g. an unpublished draft).
 
-        Returns the HTML as stored, so the caller need not keep the text in memory.
+        ``meta`` is ``article_to_json(article)`` when a worker made it already. Returns the
+        HTML as stored, so the caller need not keep the text in memory.
         """
         old = self._articles.get(digest)
         if rendered is None and old is not None:
             self._used.add(digest)
             return None
         entry = {
-            "meta": article_to_json(article),
+            "meta": article_to_json(article) if meta is _MAKE else meta,
             "toc": self._append(orjson.dumps(rendered.toc if rendered else []).decode()),
             "reading_time": reading_time,
-            "body": self._append(article.body),
+            # The Markdown is needed again only for an entry never rendered (a draft, say):
+            # 30 MB a clean build of 5,000 posts need not write.
+            "body": self._append(article.body) if rendered is None else None,
             "html": self._append(rendered.html) if rendered is not None else None,
         }
         if rendered is not None and rendered.blocks:
@@ -468,7 +472,7 @@ class BuildCache:
         self.folder.mkdir(parents=True, exist_ok=True)
         live = {d: e for d, e in self._articles.items() if d in self._used}
         live_bytes = sum(
-            e["body"][1] + e["toc"][1] + (e["html"][1] if e["html"] else 0) + (e["search"][2] if e.get("search") else 0) + (e["blocks"][1] if e.get("blocks") else 0)
+            (e["body"][1] if e["body"] else 0) + e["toc"][1] + (e["html"][1] if e["html"] else 0) + (e["search"][2] if e.get("search") else 0) + (e["blocks"][1] if e.get("blocks") else 0)
             for e in live.values()
         )
         size = self._pack_size + self._appended
@@ -537,7 +541,8 @@ def _valid_entry(entry: Any, pack_size: int) -> bool:
     if summary is not None and not (type(summary) is list and len(summary) == 2 and type(summary[0]) is int and type(summary[1]) is str):
         return False
     html, blocks = entry.get("html"), entry.get("blocks")
-    if not (_valid_where(entry.get("body"), pack_size) and _valid_where(entry.get("toc"), pack_size) and (html is None or _valid_where(html, pack_size))):
+    body_ok = _valid_where(entry.get("body"), pack_size) if html is None or entry.get("body") is not None else True
+    if not (body_ok and _valid_where(entry.get("toc"), pack_size) and (html is None or _valid_where(html, pack_size))):
         return False
     if blocks is not None and not _valid_where(blocks, pack_size):
         return False

@@ -50,6 +50,7 @@ class Sources:
     cached: dict[str, Known] = field(default_factory=dict)  # rel path -> rendering from the cache
     fresh: dict[str, Known] = field(default_factory=dict)  # rel path -> rendering made while loading
     search: dict[str, tuple[str, str]] = field(default_factory=dict)  # rel path -> search.encoded_text_fields, made while loading
+    meta: dict[str, dict | None] = field(default_factory=dict)  # rel path -> cache.article_to_json, made while loading
 
 
 def published(sources: Sources, options: BuildOptions) -> list[Article]:
@@ -129,10 +130,11 @@ def parse_in_pool(site, cache, misses, slots, sources: Sources, errors: list, wo
         if result[0] == "error":
             errors.append(ContentError(rel, result[1], result[2]))
             continue
-        _, article, rendered, minutes, words = result
+        _, article, rendered, minutes, words, meta = result
         slots[index] = article
         sources.fresh[rel] = Known(rendered, minutes)
         sources.search[rel] = words
+        sources.meta[rel] = meta
 
 
 def remake(file: str, rel: str, zone: str) -> Rendered:

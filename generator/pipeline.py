@@ -435,8 +435,7 @@ def _render_missing(articles: list[Article], sources: Sources, cache, options: B
     for article in sources.articles:  # drafts and future posts too, so a later no-op check knows them
         if cache is None or article.path in sources.cached or article.path in shown:
             continue
-        known = fresh.get(article.path)
-        cache.put(sources.shas[article.path], article, known.rendered if known else None, known.reading_time if known else 0)
+        _store(cache, sources, article, fresh.get(article.path))
     result = []
     for article in articles:
         known = fresh.pop(article.path, None)
@@ -444,13 +443,19 @@ def _render_missing(articles: list[Article], sources: Sources, cache, options: B
             result.append(sources.cached[article.path])
             continue
         if cache is not None:
-            stored = cache.put(sources.shas[article.path], article, known.rendered, known.reading_time)
+            stored = _store(cache, sources, article, known)
             store_search_fields(cache, sources, article.path)
             known = Known(stored or known.rendered, known.reading_time)
         result.append(known)
     if cache is not None:
         cache.flush()  # forked page workers read the pack through their own descriptors
     return result
+
+
+def _store(cache: cachelib.BuildCache, sources: Sources, article: Article, known: Known | None):
+    """``cache.put``, with the front matter's JSON the pool made for it, if it did."""
+    made = {"meta": sources.meta.pop(article.path)} if article.path in sources.meta else {}
+    return cache.put(sources.shas[article.path], article, known.rendered if known else None, known.reading_time if known else 0, **made)
 
 
 def _earlier_blocks(cache: cachelib.BuildCache, articles: list[Article], sources: Sources) -> dict[str, str]:

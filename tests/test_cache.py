@@ -61,6 +61,23 @@ def test_cache_files_are_json_under_dot_cache(site):
     assert len(manifests) == 1 and "index.html" in json.loads(manifests[0].read_text())["files"]
 
 
+def test_only_a_never_rendered_entry_keeps_its_markdown_and_a_published_draft_renders_from_it(site):
+    index = json.loads((site / ".cache" / "build" / "index.json").read_text())
+    kept = {e["meta"]["title"]: e["body"] for e in index["articles"].values()}
+    assert kept["Alpha"] is None and kept["Beta"] is None and kept["Gamma"] is not None  # Gamma is a draft
+    with_drafts = build(site, drafts=True)  # the draft is rendered now, from the cache's parse
+    page = (site / "public" / "posts" / "gamma" / "index.html").read_text()
+    assert with_drafts.rendered > 0 and "Gamma" in page
+    assert files(site / "public") == clean_with_drafts(site)
+
+
+def clean_with_drafts(root: Path) -> dict[str, bytes]:
+    out = root.parent / "clean-drafts"
+    shutil.rmtree(out, ignore_errors=True)
+    build(root, out_dir=out, cache=False, drafts=True)
+    return files(out)
+
+
 @pytest.mark.parametrize("damage", ["garbage", "truncated", "wrong-types", "empty"])
 def test_corrupt_index_is_rebuilt_with_a_warning(site, damage, caplog):
     index = site / ".cache/build/index.json"
