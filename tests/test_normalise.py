@@ -359,3 +359,11 @@ def test_inline_neighbours_keep_their_text(html, text):
 def test_a_video_is_a_block_not_a_paragraph():
     out = rendered('<p>Before.</p><video controls src="https://x.example/v.mp4"></video><p>After.</p>')
     assert out.find("video").parent.name != "p"
+
+
+def test_nested_content_of_a_three_digit_item_stays_in_the_item():
+    # "100. " puts the content at column 5: four spaces of indentation made code of it.
+    html = rendered('<ol start="99"><li>a<ul><li>b</li></ul></li><li>c<ul><li>d</li></ul><p>e</p></li></ol>')
+    items = html.find("ol").find_all("li", recursive=False)
+    assert [li.find("ul").get_text(strip=True) for li in items] == ["b", "d"]
+    assert items[1].find("p", string="e") is not None and html.find("pre") is None

@@ -174,7 +174,7 @@ class _Converter:
         lines: list[str] = []
         for n, blocks in enumerate(item_blocks):
             marker = f"{start + n}." if ordered else "-"
-            pad = " " * 4
+            pad = " " * max(4, len(marker) + 1)  # the item's content column ("100. " needs 5)
             text = "\n\n".join(blocks) if loose else "\n".join(blocks)
             first, *rest = text.split("\n")
             entry = f"{marker}{' ' * (4 - len(marker)) if len(marker) < 4 else ' '}{first}"
