@@ -95,9 +95,8 @@ def parse_render_chunk(files: list[tuple[str, bytes, str]]) -> list[tuple]:
 
     Errors come back as plain tuples, because a ContentError does not survive pickling.
     """
-    from zoneinfo import ZoneInfo
-
     from dataclasses import replace
+    from zoneinfo import ZoneInfo
 
     from .assemble import reading_time
     from .cache import article_to_json

@@ -23,7 +23,7 @@ import shutil
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Mapping
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 import jinja2
