@@ -122,37 +122,54 @@ def parse_render_chunk(files: list[tuple[str, bytes, str]]) -> list[tuple]:
 
 
 PAGE_POOL_THRESHOLD = 600  # fewer pages than this: forking workers costs more than it saves
-_FORKED: tuple | None = None  # (renderer, pages, staging) handed to forked page workers; set only during a pool
+_FORKED: tuple | None = None  # (renderer, pages, staging, digest) handed to forked page workers; set only during a pool
+
+Rendered = tuple  # (OutputFile | StagedFile, reads: frozenset[int], digest: str | None)
 
 
-def render_many(renderer: Renderer, pages: list[Page], progress: Callable[[int], None] | None, staging: Path | None = None) -> list[tuple[OutputFile | StagedFile, frozenset[int]]]:
-    """Render pages in order, each with what it read (``Renderer.reads``); many pages on
-    all cores, by forked workers that inherit the renderer and the pages (pickling 6,000
-    contexts would cost more than rendering them).
+def render_many(
+    renderer: Renderer,
+    pages: list[Page],
+    progress: Callable[[int], None] | None,
+    staging: Path | None = None,
+    digest: Callable[[Page, frozenset[int]], str | None] | None = None,
+    meanwhile: Callable[[], None] | None = None,
+) -> list[Rendered]:
+    """Render pages in order, each with what it read (``Renderer.reads``) and, with
+    ``digest``, the page's digest made from those reads; many pages on all cores, by forked
+    workers that inherit the renderer and the pages (pickling 6,000 contexts would cost
+    more than rendering them).
 
     With ``staging`` (see ``publish.Staging``), workers write their pages there and send
     back only path and sha1: 140 MB of pages at 5,000 posts never pass through a pipe
-    nor sit in this process's memory.
+    nor sit in this process's memory. ``meanwhile`` is this process's own work (feeds,
+    the search index): it runs while the workers render, or after the pages without them.
     """
     global _FORKED
     jobs = worker_count(len(pages), None) if len(pages) >= PAGE_POOL_THRESHOLD else 1
     if jobs <= 1 or threading.active_count() > 1 or "fork" not in _mp().get_all_start_methods():
         result = []
         for page in pages:
-            result.append((renderer.render(page), renderer.reads))
+            file = renderer.render(page)
+            result.append((file, renderer.reads, digest(page, renderer.reads) if digest else None))
             if progress:
                 progress(1)
+        if meanwhile:
+            meanwhile()
         return result
     step = max(50, len(pages) // (jobs * 8))
     starts = range(0, len(pages), step)
-    _FORKED = (renderer, pages, staging)
+    _FORKED = (renderer, pages, staging, digest)
     # Frozen objects are left alone by the workers' garbage collector, which would
     # otherwise walk (and so copy, page by page) the whole heap they share with us.
     gc.freeze()
     try:
         with _pool_class()(jobs, mp_context=_mp().get_context("fork")) as pool:
+            chunks = pool.map(render_page_range, starts, [step] * len(starts))  # handed out now
+            if meanwhile:
+                meanwhile()
             result = []
-            for chunk in pool.map(render_page_range, starts, [step] * len(starts)):
+            for chunk in chunks:
                 result += chunk
                 if progress:
                     progress(len(chunk))
@@ -162,14 +179,15 @@ def render_many(renderer: Renderer, pages: list[Page], progress: Callable[[int],
         _FORKED = None
 
 
-def render_page_range(start: int, count: int) -> list[tuple[OutputFile | StagedFile, frozenset[int]]]:
+def render_page_range(start: int, count: int) -> list[Rendered]:
     """In a forked worker: render ``count`` pages, staged on disk when there is a staging
     folder. The ids in ``reads`` are the parent's too: a forked child shares its objects."""
     from .publish import write_staged
 
-    renderer, pages, staging = _FORKED
+    renderer, pages, staging, digest = _FORKED
     out = []
     for page in pages[start : start + count]:
         file = renderer.render(page)
-        out.append((write_staged(staging, file.path, file.data) if staging else file, renderer.reads))
+        reads = renderer.reads
+        out.append((write_staged(staging, file.path, file.data) if staging else file, reads, digest(page, reads) if digest else None))
     return out

@@ -127,14 +127,19 @@ def _outputs(
     asset_files, asset_urls = collect_assets(site.path("static"), {"highlight.css": pygments_css("xcode", "github-dark").encode()})
     renderer = Renderer(site, site.path("templates"), asset_urls, bytecode_dir=_cache_dir(site) if memo else None, watch=(Post, Post.DEEP))
     pages = assemble_pages(site, posts) + extra_pages
-    files = _render_pages(renderer, pages, memo, staging, assembled=len(pages) - len(extra_pages))
-    if memo is not None:
-        memo.in_feeds = _in_feeds(site, posts)
-    files += _reused_feeds(memo, site, posts) or _remember(memo, "site_feeds", site_feeds(site, posts, renderer.absolute))
-    files += _search_files(memo, posts, renderer, search_known)
-    modified = {p.url: p.article.updated or p.date for p in posts}
-    entries = [(pg.url, modified.get(pg.url)) for pg in pages if pg.url != "/404.html"]
-    files.append(_reused(memo, "sitemap.xml", entries) or sitemap(entries, renderer.absolute))
+    site_wide: list[OutputFile] = []
+
+    def site_wide_files() -> None:  # made while the page workers render
+        if memo is not None:
+            memo.in_feeds = _in_feeds(site, posts)
+        site_wide.extend(_reused_feeds(memo, site, posts) or _remember(memo, "site_feeds", site_feeds(site, posts, renderer.absolute)))
+        site_wide.extend(_search_files(memo, posts, renderer, search_known))
+        modified = {p.url: p.article.updated or p.date for p in posts}
+        entries = [(pg.url, modified.get(pg.url)) for pg in pages if pg.url != "/404.html"]
+        site_wide.append(_reused(memo, "sitemap.xml", entries) or sitemap(entries, renderer.absolute))
+
+    files = _render_pages(renderer, pages, memo, staging, assembled=len(pages) - len(extra_pages), meanwhile=site_wide_files)
+    files += site_wide
     files.append(robots(renderer.absolute, noindex=options.noindex))
     if options.noindex:
         files.append(preview_headers())
@@ -158,15 +163,17 @@ class _PageCache:
     rendered: int = 0
 
 
-def _render_pages(renderer: Renderer, pages: Sequence[Page], cache: _PageCache | None, staging: Path | None = None, assembled: int = 0) -> list:
+def _render_pages(
+    renderer: Renderer, pages: Sequence[Page], cache: _PageCache | None, staging: Path | None = None, assembled: int = 0, meanwhile: Callable[[], None] | None = None
+) -> list:
     """Render every page, except those the cache vouches for (kept on disk as they are).
 
     The first ``assembled`` pages come from ``assemble_pages``: when no post's listing
     key moved (see ``_same_listings``), only those that read a changed post in full
-    need their digest checked.
+    need their digest checked. ``meanwhile`` runs while the pages render (``render_many``).
     """
     if cache is None:
-        return [file for file, _ in render_many(renderer, list(pages), None, staging)]
+        return [file for file, _, _ in render_many(renderer, list(pages), None, staging, meanwhile=meanwhile)]
     files: list[OutputFile | KeptFile | None] = []
     todo: list[int] = []
     memo, manifest = cache.memo, cache.manifest
@@ -188,9 +195,9 @@ def _render_pages(renderer: Renderer, pages: Sequence[Page], cache: _PageCache |
         else:
             todo.append(len(files))
             files.append(None)
-    for i, (rendered, reads) in zip(todo, render_many(renderer, [pages[i] for i in todo], cache.progress, staging)):
+    made = render_many(renderer, [pages[i] for i in todo], cache.progress, staging, digest=memo.digest if memo else None, meanwhile=meanwhile)
+    for i, (rendered, reads, digest) in zip(todo, made):  # digests made beside each page, on all cores
         files[i] = rendered
-        digest = memo.digest(pages[i], reads) if memo else None
         if digest:
             _note(cache, rendered.path, digest, memo.paths_of(reads))
     cache.rendered = len(todo)

@@ -9,6 +9,8 @@ reuses Markdown).
 
 from __future__ import annotations
 
+import json
+
 import shutil
 import tempfile
 from unittest import mock
@@ -309,6 +311,11 @@ def test_pages_rendered_by_forked_workers_are_the_same(tmp_path, monkeypatch):
     assert forked.count("fork") >= 2  # Markdown and pages
     incremental(root, clean=True)
     assert files(root / "public") == serial
+    manifest = json.loads(next((root / ".cache" / "build").glob("out-*.json")).read_text())["pages"]
+    # The workers made each page's digest: the same as this process makes them.
+    monkeypatch.setattr(parallel, "PAGE_POOL_THRESHOLD", 10**6)
+    incremental(root, clean=True)  # serial this time
+    assert json.loads(next((root / ".cache" / "build").glob("out-*.json")).read_text())["pages"] == manifest
 
 
 def test_errors_found_by_pool_workers_name_file_and_line(tmp_path, monkeypatch):
