@@ -18,8 +18,8 @@ module adds, by rewriting the HTML it returns:
 * attribute lists after an image or at the end of a heading (``{: width="600" }``,
   ``## Title {#custom-id .wide}``), the one Python-Markdown extension older articles
   rely on; only harmless attributes are taken;
-* ``markdown="block"`` on raw HTML is dropped: CommonMark parses Markdown between
-  blank lines inside raw HTML by itself.
+* ``markdown="block"`` on raw HTML (articles imported for Python-Markdown carry it) is
+  dropped: CommonMark parses Markdown between blank lines inside raw HTML by itself.
 
 cmark's own code blocks are the only ``<pre><code>`` whose text holds no ``<``
 (it escapes it), so raw HTML with markup inside a ``<pre>`` is left alone.

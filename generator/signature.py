@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import os
 from dataclasses import astuple
+from functools import lru_cache
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -36,6 +37,7 @@ def code_digest() -> str:
 LIBRARIES = {"cmarkgfm": "cmarkgfm", "markdown": "Markdown", "pygments": "Pygments", "jinja2": "Jinja2", "yaml": "PyYAML"}  # module -> distribution
 
 
+@lru_cache(maxsize=1)  # a process keeps the libraries it imported; two callers a build
 def library_versions() -> str:
     """The installed versions of the libraries the pages depend on, read from the names
     of their ``.dist-info`` folders (``importlib.metadata`` costs 20 ms of every build, a

@@ -11,8 +11,7 @@ captions, privacy-friendly iframes, video and audio. Prose is escaped so that ``
 
 What Markdown cannot say goes out as raw HTML built here from the sanitised tree. A
 list item or a quote holding a fenced block goes out as raw HTML with the Markdown
-inside between blank lines, which CommonMark parses (the ``markdown="block"`` marker,
-which Python-Markdown needed, is dropped by the renderer).
+inside between blank lines, which CommonMark parses.
 
 What CommonMark reads as markup (escaping, emphasis delimiters) is ``commonmark.py``'s;
 what a source code block holds is ``code.py``'s.
@@ -147,7 +146,7 @@ class _Converter:
         if not inner:
             return []
         if node.find("pre"):
-            return ['<blockquote markdown="block">\n\n' + "\n\n".join(inner) + "\n\n</blockquote>"]
+            return ['<blockquote>\n\n' + "\n\n".join(inner) + "\n\n</blockquote>"]
         body = "\n\n".join(inner)
         return ["\n".join(f"> {line}" if line else ">" for line in body.split("\n"))]
 
@@ -189,7 +188,7 @@ class _Converter:
     def raw_list(self, node: Tag, ordered: bool, start: int, item_blocks: list[list[str]]) -> str:
         tag = "ol" if ordered else "ul"
         start_attr = f' start="{start}"' if ordered and start != 1 else ""
-        items = "".join('<li markdown="block">\n\n' + "\n\n".join(b) + "\n\n</li>\n" for b in item_blocks)
+        items = "".join('<li>\n\n' + "\n\n".join(b) + "\n\n</li>\n" for b in item_blocks)
         return f"<{tag}{start_attr}>\n{items}</{tag}>"
 
     def block_li(self, node: Tag) -> list[str]:
