@@ -20,7 +20,7 @@ from functools import lru_cache
 from itertools import groupby
 from typing import ClassVar, Mapping, Sequence
 
-from .content import slugify
+from .content import PARAMS_KEY, slugify
 from .models import Article, FeedSource, FeedState, Page, Rendered, SiteConfig
 
 __all__ = ["Tag", "Source", "Post", "make_posts", "make_post", "make_source", "tag_slug", "post_page", "assemble_pages", "plain_summary", "reading_time"]
@@ -76,7 +76,7 @@ class Post:
 
     def listing_fields(self) -> tuple:
         """Everything but DEEP that a template can read of a post (``url`` comes from the slug)."""
-        return (self.slug, self.summary, self.reading_time, self.tags, self.source, self.title, self.date, self.author)
+        return (self.slug, self.summary, self.reading_time, self.tags, self.source, self.title, self.date, self.author, self.article.extra)
 
     @property
     def html(self) -> str:
@@ -101,6 +101,15 @@ class Post:
     @property
     def author(self) -> str:
         return self.article.author
+
+    @property
+    def params(self) -> dict:
+        """The author's own front matter keys, for templates (``post.params.series``): every
+        key the site does not know, and those under ``params:`` (which win)."""
+        own = {str(k): v for k, v in self.article.extra if k != PARAMS_KEY}
+        nested = dict(self.article.extra).get(PARAMS_KEY)
+        own.update({str(k): v for k, v in nested.items()} if isinstance(nested, dict) else {})
+        return own
 
 
 def plain_summary(html_text: str, limit: int) -> str:

@@ -66,7 +66,7 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 _MAKE = object()  # put(): make the article's JSON here
-CACHE_FORMAT = 3  # 3: the Markdown is kept only for entries never rendered
+CACHE_FORMAT = 4  # 3: the Markdown is kept only for entries never rendered; 4: misspelt front-matter keys are errors
 RACY_NS = 2_000_000_000  # a stamp this close to its build's start is re-checked by hashing
 DAMAGE_MARK = "damaged"  # left in the cache folder when a build met a damaged text
 

@@ -22,6 +22,7 @@ from typing import Any, Iterable, Literal
 from zoneinfo import ZoneInfo
 
 import yaml
+from rapidfuzz.distance import OSA
 
 from .errors import ContentError, ContentErrors
 from .files import article_files, atomic_write
@@ -43,6 +44,9 @@ FRONT_MATTER_KEYS = (
     "title", "date", "updated", "author", "source", "platform", "original_url", "guid",
     "tags", "summary", "image", "slug", "draft",
 )
+# An author's own keys, never checked for typos; with every other unknown key they are
+# offered to templates as ``post.params`` (as Hugo's are).
+PARAMS_KEY = "params"
 MAX_SLUG = 80
 # Names Windows refuses as file names, whatever the extension.
 RESERVED_NAMES = {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(10)), *(f"lpt{i}" for i in range(10))}
@@ -121,6 +125,33 @@ def _key_line(front: str, key: str) -> int:
     return 1
 
 
+def _misspelt(key: Any) -> str | None:
+    """The known key ``key`` is most likely a typo of, else None.
+
+    A typo is the same key but for case or ``-`` for ``_``, or one edit away (a letter
+    added, dropped, changed, or two swapped: ``darft``), two for keys of six letters or
+    more. Further away, a key is the author's own (``series``, ``weight``): kept.
+    """
+    if not isinstance(key, str) or key == PARAMS_KEY:
+        return None
+    folded = key.strip().lower().replace("-", "_")
+    nearest = min(FRONT_MATTER_KEYS, key=lambda known: (OSA.distance(folded, known), known))
+    allowed = 1 if len(nearest) <= 5 else 2
+    return nearest if OSA.distance(folded, nearest) <= allowed else None
+
+
+def _check_unknown_keys(meta: dict, path: str, front: str) -> None:
+    """A misspelt known key is an error: ``darft: true`` would otherwise publish a draft."""
+    for key in meta:
+        if key in FRONT_MATTER_KEYS:
+            continue
+        meant = _misspelt(key)
+        if meant is not None:
+            raise ContentError(path, f"unknown key {key!r} (did you mean {meant!r}? a key of your own can go under '{PARAMS_KEY}:')", _key_line(front, str(key)))
+    if PARAMS_KEY in meta and not isinstance(meta[PARAMS_KEY], dict):
+        raise ContentError(path, f"'{PARAMS_KEY}' must be 'key: value' lines, indented under it", _key_line(front, PARAMS_KEY))
+
+
 def _to_datetime(value: Any, tz: dt.tzinfo) -> dt.datetime:
     """YAML gives a datetime, a date or a string; make it aware (site zone when naive)."""
     if isinstance(value, dt.datetime):
@@ -169,6 +200,7 @@ def parse_article(text: str, path: str, tz: dt.tzinfo = dt.timezone.utc) -> Arti
 
 
 def _article_from_meta(meta: dict, body: str, path: str, front: str, tz: dt.tzinfo) -> Article:
+    _check_unknown_keys(meta, path, front)
     def field(key: str, convert):
         try:
             return convert(meta.get(key))

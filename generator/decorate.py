@@ -13,7 +13,8 @@ JavaScript, and this module adds exactly that (a pure function of the HTML strin
   their aspect ratio (CSP forbids ``style`` attributes, so classes do it);
 - headings are shifted so the body starts at ``<h2>`` under the page's one ``<h1>`` and
   never skips a level;
-- footnote links get names that make sense out of context.
+- footnote links get names that make sense out of context, and the footnotes section
+  a visually hidden heading (an HTML outline, and the Nu checker, want one per section).
 
 It works on the tag level with regular expressions: its input is sanitised HTML whose
 text is escaped, so a literal ``<pre`` can only be a tag. That keeps a big site fast.
@@ -38,6 +39,8 @@ _IMG = re.compile(r"<img\b[^>]*>", re.IGNORECASE)
 _IFRAME = re.compile(r"<iframe\b[^>]*>", re.IGNORECASE)
 _HEADING = re.compile(r"<h([1-6])(\s[^>]*)?>(.*?)</h\1>", re.IGNORECASE | re.DOTALL)
 _FOOTNOTE_REF = re.compile(r'(<sup class="footnote-ref"><a href="#fn-[^"]*" id="fnref-[^"]*" data-footnote-ref)>(\d+)</a>')
+_FOOTNOTES_SECTION = re.compile(r'<section class="footnotes" data-footnotes>')
+_FOOTNOTES_LABEL = "footnote-label"
 _VIDEO_HOSTS = ("youtube.com", "youtube-nocookie.com", "youtu.be", "vimeo.com", "player.vimeo.com", "dailymotion.com")
 # Aspect ratios the stylesheet knows, as (class, width / height).
 _RATIOS = (("ratio-16x9", 16 / 9), ("ratio-4x3", 4 / 3), ("ratio-1x1", 1.0), ("ratio-9x16", 9 / 16))
@@ -52,6 +55,7 @@ def decorate_article(body: str) -> str:
     body = _IMG.sub(_lazy_image, body)
     body = _IFRAME.sub(_framed_embed, body)
     body = _name_footnotes(body)
+    body = _FOOTNOTES_SECTION.sub(_footnotes_heading(body), body, count=1)
     return body
 
 
@@ -171,3 +175,16 @@ def _shift_headings(body: str) -> str:
 def _name_footnotes(body: str) -> str:
     """A reference reads "Footnote 1", not "1" (cmark already names the way back)."""
     return _FOOTNOTE_REF.sub(lambda m: f'{m.group(1)} aria-label="Footnote {m.group(2)}">{m.group(2)}</a>', body)
+
+
+def _footnotes_heading(body: str) -> str:
+    """The footnotes section's opening tag with a heading screen readers announce.
+
+    It is an ``<h2>``: headings in the body start at ``<h2>`` (see ``_shift_headings``),
+    so one more at the end never skips a level. Its id is left out when the article
+    already uses it.
+    """
+    heading = '<h2 class="visually-hidden"{}>Footnotes</h2>'
+    if f'id="{_FOOTNOTES_LABEL}"' in body:
+        return '<section class="footnotes" data-footnotes>\n' + heading.format("")
+    return f'<section class="footnotes" data-footnotes aria-labelledby="{_FOOTNOTES_LABEL}">\n' + heading.format(f' id="{_FOOTNOTES_LABEL}"')

@@ -88,7 +88,6 @@ class BuildReport:
     noop: bool = False  # every input was as the last build left it: nothing was done
     quick: bool = False  # only a few bodies changed: made by delta.py
     page_cache: Any = field(default=None, repr=False)  # what the render stage learnt, for the cache
-    stage_log_level: int = field(default=logging.INFO, repr=False)  # DEBUG under a progress bar
     published: PublishReport | None = None
     timings: dict[str, float] = field(default_factory=dict)
 
@@ -103,7 +102,7 @@ def _stage(report: BuildReport, name: str) -> Iterator[None]:
     start = time.perf_counter()
     yield
     report.timings[name] = report.timings.get(name, 0.0) + time.perf_counter() - start
-    log.log(report.stage_log_level, "%-9s %6.3f s", name, report.timings[name])
+    log.debug("%-9s %6.3f s", name, report.timings[name])  # -v: a plain build prints one summary line
 
 
 # ---------------------------------------------------------------- render
@@ -364,8 +363,6 @@ def build_site(site: SiteConfig, options: BuildOptions = BuildOptions()) -> Buil
         cache = cachelib.BuildCache.open(_cache_dir(site), clean=options.clean)
         manifest = cache.manifest(_out_key(out_dir, options), clean=options.clean)
     with _progress_bar(options.progress) as bar:
-        if bar is not None:  # a terminal: the bar shows progress, the summary line the rest
-            report.stage_log_level = logging.DEBUG
         with _stage(report, "load"):
             rows = scan_content(site, cache)
             site_digest, page_digest = site_digests(site)

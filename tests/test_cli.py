@@ -24,13 +24,23 @@ def test_help_everywhere():
         assert result.returncode == 0 and "usage:" in result.stdout
 
 
-def test_build_command_and_timings(make_site):
+def test_build_command_prints_one_summary_line(make_site):
     root = make_site({"content/posts/a.md": post("A", "2024-01-01")})
     result = run_cli(root, "build", "--base-url", "https://preview.example.net/")
     assert result.returncode == 0, result.stderr
-    assert "site.toml not found" in result.stderr  # one warning, defaults used
-    assert "markdown" in result.stderr and "built " in result.stderr
+    warning, summary = result.stderr.splitlines()
+    assert "site.toml not found" in warning  # one warning, defaults used
+    assert summary.startswith("built ") and " pages (" in summary
     assert "https://preview.example.net/posts/a/" in (root / "public/sitemap.xml").read_text()
+
+
+def test_verbose_build_shows_stage_timings(make_site):
+    root = make_site({"content/posts/a.md": post("A", "2024-01-01"), "site.toml": 'title = "x"\n'})
+    quiet = run_cli(root, "build", "--clean")
+    assert [line for line in quiet.stderr.splitlines() if not line.startswith("built ")] == []
+    verbose = run_cli(root, "-v", "build", "--clean")
+    stages = {line.split()[-3] for line in verbose.stderr.splitlines() if line.endswith(" s") and "pipeline" in line}
+    assert {"load", "markdown", "render", "publish"} <= stages, verbose.stderr
 
 
 def test_quiet_hides_stage_lines(make_site):

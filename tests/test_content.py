@@ -137,3 +137,43 @@ def test_article_files_skip_hidden_and_non_markdown(tmp_path: Path):
         (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / rel).write_text("x")
     assert article_files(tmp_path) == ["feed/x.md", "posts/a.md", "posts/b.md", "z.md"]
+
+
+@pytest.mark.parametrize(
+    "key, meant",
+    [
+        ("darft", "draft"), ("Draft", "draft"), ("titel", "title"), ("tag", "tags"), ("Tags", "tags"),
+        ("summray", "summary"), ("orginal-url", "original_url"), ("original-url", "original_url"),
+        ("udpated", "updated"), ("authors", "author"), ("images", "image"), ("slgu", "slug"),
+    ],
+)
+def test_a_misspelt_key_is_an_error_naming_the_key_meant_and_its_line(key, meant):
+    text = f"---\ntitle: T\ndate: 2024-01-01\n{key}: true\n---\nBody\n"
+    if key in ("titel",):
+        text = f"---\n{key}: T\ndate: 2024-01-01\n---\nBody\n"
+    with pytest.raises(ContentError) as info:
+        parse_article(text, "posts/x.md")
+    message = str(info.value)
+    assert message.startswith(f"posts/x.md:{2 if key == 'titel' else 4}: unknown key {key!r}"), message
+    assert f"did you mean {meant!r}?" in message
+
+
+@pytest.mark.parametrize("key", ["series", "weight", "canonical_url", "id", "layout", "toc", "lang", "subtitle", "params"])
+def test_other_unknown_keys_are_kept_in_order(key):
+    value = "{a: 1}" if key == "params" else "'x'"
+    a = parse_article(f"---\ntitle: T\ndate: 2024-01-01\n{key}: {value}\nweight2: 3\n---\nB\n", "p.md")
+    assert [k for k, _ in a.extra] == [key, "weight2"]
+    assert parse_article(dump_article(a), "p.md").extra == a.extra
+
+
+def test_params_must_be_a_mapping():
+    with pytest.raises(ContentError, match=r"p\.md:4: 'params' must be 'key: value' lines"):
+        parse_article("---\ntitle: T\ndate: 2024-01-01\nparams: [a, b]\n---\n", "p.md")
+
+
+def test_a_draft_with_a_misspelt_draft_key_is_never_published(tmp_path: Path):
+    (tmp_path / "posts").mkdir()
+    (tmp_path / "posts" / "secret.md").write_text("---\ntitle: Secret\ndate: 2024-01-01\ndarft: true\n---\nNot yet.\n")
+    with pytest.raises(ContentErrors) as info:
+        load_articles(tmp_path)
+    assert "posts/secret.md:4: unknown key 'darft' (did you mean 'draft'?" in str(info.value)

@@ -91,3 +91,25 @@ def test_language_labels_are_pygments_names_without_making_a_lexer():
     assert language_label("PY") == "Python" and language_label("not-a-language") == "not-a-language"
     probe = "from generator.decorate import language_label as l; l('sql'); import sys; print('pygments.lexers.sql' in sys.modules)"
     assert subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout.strip() == "False"
+
+
+def test_footnotes_section_has_a_hidden_heading_that_names_it():
+    soup = page("## Intro\n\nA claim[^a] and another[^b].\n\n[^a]: One.\n[^b]: Two.\n")
+    section = soup.select_one("section.footnotes")
+    heading = section.find(["h1", "h2", "h3", "h4", "h5", "h6"])
+    assert heading is not None and heading.get_text() == "Footnotes"
+    assert heading.name == "h2" and "visually-hidden" in heading["class"]
+    assert section["aria-labelledby"] == heading["id"]
+    assert len(section.select("ol > li")) == 2  # the notes themselves are untouched
+
+
+def test_footnotes_heading_id_does_not_clash_with_one_the_article_uses():
+    soup = page('<p id="footnote-label">mine</p>\n\nA claim[^a].\n\n[^a]: One.\n')
+    assert len(soup.select("#footnote-label")) == 1
+    heading = soup.select_one("section.footnotes h2")
+    assert heading.get_text() == "Footnotes" and not heading.get("id")
+    assert not soup.select_one("section.footnotes").get("aria-labelledby")
+
+
+def test_article_without_footnotes_gets_no_footnotes_heading():
+    assert "Footnotes" not in decorate_article(MarkdownRenderer().render("No notes here.\n").html)

@@ -254,7 +254,7 @@ def test_every_post_attribute_is_either_read_in_full_or_a_listing_field():
 
     properties = {n for n in dir(Post) if isinstance(getattr(Post, n), property)}
     public = {f.name for f in dataclasses.fields(Post)} | properties
-    listing = {"slug", "summary", "reading_time", "tags", "source", "title", "date", "author", "url"}
+    listing = {"slug", "summary", "reading_time", "tags", "source", "title", "date", "author", "url", "params"}
     assert public == Post.DEEP | listing
 
 
@@ -449,3 +449,19 @@ def test_the_reason_the_quick_path_was_not_taken_is_logged(tmp_path, caplog):
     with caplog.at_level(logging.DEBUG, logger="generator.delta"):
         assert not incremental(root).quick
     assert "quick path not taken: posts/d.md: more than its body changed" in caplog.text
+
+
+def test_an_authors_own_key_reaches_templates_and_its_edit_remakes_the_listing(tmp_path):
+    root = new_site(tmp_path)
+    index = root / "templates" / "index.html"
+    index.write_text(index.read_text().replace("{{ summary_list(posts) }}", "{% for p in posts %}<p class=series>{{ p.params.series | default('-') }}</p>{% endfor %}"))
+    fields = _fields(root / "content/posts/c.md")
+    _write_post(root / "content/posts/c.md", {**fields, "series": "Tours"})
+    incremental(root)
+    assert "<p class=series>Tours</p>" in (root / "public/index.html").read_text()
+    fields = _fields(root / "content/posts/c.md")
+    fields.pop("series")
+    _write_post(root / "content/posts/c.md", {**fields, "params": "{series: Walks}"})
+    incremental(root)
+    assert "<p class=series>Walks</p>" in (root / "public/index.html").read_text()
+    assert files(root / "public") == clean_tree(root, tmp_path / "clean")
