@@ -65,8 +65,8 @@ ALLOWED_ATTRIBUTES = {
     "track": {"src", "kind", "srclang", "label", "default"},
     "ol": {"start", "reversed", "type"},
     "li": {"value"},
-    "td": {"colspan", "rowspan", "align"},
-    "th": {"colspan", "rowspan", "align", "scope"},
+    "td": {"colspan", "rowspan", "align", "style"},
+    "th": {"colspan", "rowspan", "align", "scope", "style"},
     "col": {"span"},
     "time": {"datetime"},
     "q": {"cite"},
@@ -186,6 +186,7 @@ def sanitise_html(body: str) -> str:
         attributes=ALLOWED_ATTRIBUTES,
         attribute_filter=_filter_attribute,
         strip_comments=True,
+        filter_style_properties={"text-align"},  # a cell's alignment (style="text-align:right"), nothing else
         link_rel=None,
         url_schemes=SAFE_SCHEMES,
     )

@@ -25,9 +25,11 @@ from dataclasses import dataclass, field
 
 from bs4 import BeautifulSoup, Comment, NavigableString, Tag
 
-from .code import code_language, code_text, fence_for
+from .code import code_language, code_text, fence_for, text_with_breaks
 from .commonmark import RAW_INLINE, char_kind, escape_line_start, escape_text, join_inline, neighbour, separate_blocks
+from .lists import is_loose_html, list_markdown, markdown_start, repair_lists
 from .sanitise import EMBED_SANDBOX, absolute_url, embed_url, strip_tracking
+from .tables import TableMixin
 
 __all__ = ["html_to_markdown", "code_language", "code_text", "escape_text"]
 
@@ -47,7 +49,7 @@ def _attr(value: str) -> str:
 
 
 @dataclass
-class _Converter:
+class _Converter(TableMixin):
     base_url: str
     platform: str
     footnotes: dict[str, str] = field(default_factory=dict)  # element id -> label
@@ -145,8 +147,6 @@ class _Converter:
         inner = self.blocks(node)
         if not inner:
             return []
-        if node.find("pre"):
-            return ['<blockquote>\n\n' + "\n\n".join(inner) + "\n\n</blockquote>"]
         body = "\n\n".join(inner)
         return ["\n".join(f"> {line}" if line else ">" for line in body.split("\n"))]
 
@@ -160,36 +160,22 @@ class _Converter:
         items = [li for li in node.find_all("li", recursive=False)]
         if not items:
             return self.blocks(node)
-        start = 1
-        if ordered:
-            try:
-                start = int(str(node.get("start", "1")).strip() or 1)
-            except ValueError:
-                start = 1
-        item_blocks = [self.blocks(li) or [""] for li in items]
-        if node.find("pre"):
-            return [self.raw_list(node, ordered, start, item_blocks)]
-        loose = any(len(b) > 1 and not self._tight_pair(b) for b in item_blocks)
-        lines: list[str] = []
-        for n, blocks in enumerate(item_blocks):
-            marker = f"{start + n}." if ordered else "-"
-            pad = " " * max(4, len(marker) + 1)  # the item's content column ("100. " needs 5)
-            text = "\n\n".join(blocks) if loose else "\n".join(blocks)
-            first, *rest = text.split("\n")
-            entry = f"{marker}{' ' * (4 - len(marker)) if len(marker) < 4 else ' '}{first}"
-            entry += "".join(f"\n{pad}{line}" if line else "\n" for line in rest)
-            lines.append(entry)
-        return [("\n\n" if loose else "\n").join(lines)]
+        item_blocks = [self.blocks(li) for li in items]
+        start = markdown_start(node) if ordered else 1
+        if start is None:
+            return [self.raw_list(node, item_blocks)]
+        return [list_markdown(item_blocks, ordered, start, is_loose_html(items))]
 
-    def _tight_pair(self, blocks: list[str]) -> bool:
-        """A text line followed only by nested lists keeps a list tight."""
-        return all(re.match(r"^(-|\d+\.)\s", b) for b in blocks[1:])
-
-    def raw_list(self, node: Tag, ordered: bool, start: int, item_blocks: list[list[str]]) -> str:
-        tag = "ol" if ordered else "ul"
-        start_attr = f' start="{start}"' if ordered and start != 1 else ""
-        items = "".join('<li>\n\n' + "\n\n".join(b) + "\n\n</li>\n" for b in item_blocks)
-        return f"<{tag}{start_attr}>\n{items}</{tag}>"
+    def raw_list(self, node: Tag, item_blocks: list[list[str]]) -> str:
+        """An ``<ol>`` Markdown cannot number (``start="-1"``, ``reversed``, letters): its
+        tag and numbering attributes as raw HTML, each item's Markdown between blank lines."""
+        attrs = "".join(f' {key}="{_attr(str(node[key]))}"' for key in ("start", "type") if node.has_attr(key))
+        attrs += " reversed" if node.has_attr("reversed") else ""
+        items = []
+        for li, blocks in zip(node.find_all("li", recursive=False), item_blocks):
+            value = f' value="{_attr(str(li["value"]))}"' if li.has_attr("value") else ""
+            items.append(f"<li{value}>\n\n" + "\n\n".join(blocks) + "\n\n</li>\n")
+        return f"<{node.name}{attrs}>\n{''.join(items)}</{node.name}>"
 
     def block_li(self, node: Tag) -> list[str]:
         return self.blocks(node)
@@ -198,38 +184,14 @@ class _Converter:
         return [self.raw_html(node)]
 
     def block_details(self, node: Tag) -> list[str]:
-        return [self.raw_html(node)]
-
-    def block_table(self, node: Tag) -> list[str]:
-        rows = [tr for tr in node.find_all("tr") if tr.find_parent("table") is node]
-        if not rows:
-            return []
-        header = rows[0]
-        header_cells = header.find_all(["td", "th"], recursive=False)
-        simple = (
-            header_cells
-            and all(c.name == "th" for c in header_cells)
-            and not any(c.get("colspan") or c.get("rowspan") for r in rows for c in r.find_all(["td", "th"], recursive=False))
-            and not any(self.contains_block(c) for r in rows for c in r.find_all(["td", "th"], recursive=False))
-            and all(len(r.find_all(["td", "th"], recursive=False)) == len(header_cells) for r in rows)
-            and not node.find("table")
-        )
-        if not simple:
-            return [self.raw_html(node)]
-        lines = [self.table_row(header), "|" + "|".join(" --- " for _ in header_cells) + "|"]
-        lines += [self.table_row(r) for r in rows[1:]]
-        caption = node.find("caption")
-        out = ["\n".join(lines)]
-        if caption is not None and caption.get_text(strip=True):
-            out.insert(0, self.paragraph(self.inline_children(caption)))
-        return out
-
-    def table_row(self, row: Tag) -> str:
-        cells = []
-        for cell in row.find_all(["td", "th"], recursive=False):
-            text = re.sub(r"\s+", " ", self.inline_children(cell).replace("<br>\n", "<br>")).strip()
-            cells.append(text or " ")  # "|" in prose is escaped already
-        return "| " + " | ".join(cells) + " |"
+        """A folded block (Quarto's and Jupyter's folded code): the summary as inline HTML,
+        the content as Markdown between blank lines, which CommonMark parses inside."""
+        summary = node.find("summary", recursive=False)
+        head = f"<summary>{TableMixin.one_line(self.clean_inline_html(summary))}</summary>\n" if summary is not None else ""
+        if summary is not None:
+            summary.extract()
+        inner = "\n\n".join(self.blocks(node))
+        return [f"<details>\n{head}\n{inner}\n\n</details>" if inner else f"<details>\n{head}</details>"]
 
     def block_figure(self, node: Tag) -> list[str]:
         caption = node.find("figcaption")
@@ -361,13 +323,14 @@ class _Converter:
         if name == "a":
             return self.link(node)
         if name == "code":
+            text = text_with_breaks(node)  # a <br> in inline code is a space, not nothing
             links = node.find_all("a", href=True)
             if len(links) == 1 and self.url(links[0]["href"]) and links[0].get_text() == node.get_text():
-                return f"[{self.code_span(node.get_text())}]({self.md_url(self.url(links[0]['href']))})"
+                return f"[{self.code_span(text)}]({self.md_url(self.url(links[0]['href']))})"
             if any(isinstance(n, Tag) and n.name == "code" for n in (node.previous_sibling, node.next_sibling)):
                 # `a``b` would be one code span: touching spans go out as raw tags
-                return "<code>" + escape_text(re.sub(r"\s+", " ", node.get_text())) + "</code>"
-            return self.code_span(node.get_text())
+                return "<code>" + escape_text(re.sub(r"\s+", " ", text)) + "</code>"
+            return self.code_span(text)
         if name in ("strong", "b"):
             return self.wrap(node, "**")
         if name in ("em", "i"):
@@ -497,6 +460,7 @@ def html_to_markdown(fragment: str | Tag, base_url: str = "", platform: str = "g
     """Markdown for a sanitised HTML fragment (a string or a parsed tree)."""
     root = fragment if isinstance(fragment, Tag) else BeautifulSoup(fragment, "html.parser")
     converter = _Converter(base_url=base_url, platform=platform)
+    repair_lists(root)
     converter.collect_footnotes(root)
     blocks = converter.blocks(root) + converter.footnote_definitions()
     text = "\n\n".join(b.rstrip() for b in blocks if b.strip())
