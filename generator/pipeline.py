@@ -47,6 +47,7 @@ from .delta import quick_build
 from .models import Article, OutputFile, Page, SiteConfig
 from .loading import Known, Sources, cached_search_fields, published, read_content, scan_content, store_search_fields
 from .parallel import render_articles, render_many
+from .outdir import check_output_dir
 from .publish import KeptFile, PublishReport, Staging, collect_assets, publish
 from .signature import build_signature, inputs_key, site_digests
 from .state import load_state, state_path
@@ -358,6 +359,7 @@ def build_site(site: SiteConfig, options: BuildOptions = BuildOptions()) -> Buil
     report = BuildReport()
     options = replace(options, now=options.now or datetime.now(timezone.utc))  # one clock reading per build
     out_dir = (options.out_dir or site.path("output")).resolve()
+    check_output_dir(site, out_dir)  # before anything is read or written
     cache = manifest = None
     if options.cache:
         cache = cachelib.BuildCache.open(_cache_dir(site), clean=options.clean)

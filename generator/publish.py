@@ -31,6 +31,7 @@ from typing import Callable, Mapping, Sequence
 from .errors import BuildError
 from .files import atomic_write
 from .models import OutputFile
+from .outdir import MARKER, OutputDirError, marker_file, owned_by_build
 
 __all__ = ["collect_assets", "publish", "replace_files", "PublishReport", "fingerprint", "KeptFile", "StagedFile", "Staging", "write_staged"]
 
@@ -66,11 +67,25 @@ class Staging:
         self.path = out_dir.with_name(f".{out_dir.name}.staging")
 
     def __enter__(self) -> "Staging":
-        shutil.rmtree(self.path, ignore_errors=True)
+        _make_own_folder(self.path)
         return self
 
     def __exit__(self, *exc) -> None:
         shutil.rmtree(self.path, ignore_errors=True)
+
+
+def _remove_own_folder(folder: Path) -> None:
+    """Remove a staging or ``.old`` folder a build left; refuse one the build did not make."""
+    if not owned_by_build(folder):
+        raise OutputDirError(f"{folder}: refused, a folder of this name (where the build stages its output) holds files the build did not make; move it away")
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+def _make_own_folder(folder: Path) -> None:
+    """A fresh, empty folder marked as the build's (so a crash's leftover is known as ours)."""
+    _remove_own_folder(folder)
+    folder.mkdir(parents=True)
+    (folder / MARKER).write_bytes(marker_file().data)
 
 
 def write_staged(staging: Path, rel: str, data: bytes) -> StagedFile:
@@ -180,6 +195,8 @@ def publish(
 
     ``staging`` is the folder (see :class:`Staging`) that holds the :class:`StagedFile` s.
     """
+    if not any(f.path == MARKER for f in files):  # every output folder is marked as the build's
+        files = [*files, marker_file()]
     by_path, staged, kept = _sort_files(files, known, staging)
     hashes = {p: hashlib.sha1(data).hexdigest() for p, data in by_path.items()}
     hashes.update(staged)
@@ -267,10 +284,10 @@ def _stage_and_swap(by_path: dict[str, bytes], staged: dict[str, str], kept: set
     keep their modification time), then swap it in with two renames."""
     out_dir = out_dir.resolve()
     old = out_dir.with_name(f".{out_dir.name}.old")
-    shutil.rmtree(old, ignore_errors=True)
+    _remove_own_folder(old)
     if staging is None:
         staging = Staging(out_dir).path
-        shutil.rmtree(staging, ignore_errors=True)
+        _make_own_folder(staging)
     staging.mkdir(parents=True, exist_ok=True)
     try:
         for rel in sorted(set(by_path) | set(staged) | kept):
@@ -280,8 +297,8 @@ def _stage_and_swap(by_path: dict[str, bytes], staged: dict[str, str], kept: set
                     target.parent.mkdir(parents=True, exist_ok=True)
                     target.write_bytes(by_path[rel])
                 continue  # a changed staged file is in place already
-            if rel in staged:
-                target.unlink()  # same bytes as the old file: keep the old one (and its mtime)
+            if rel in staged or rel == MARKER:
+                target.unlink(missing_ok=True)  # same bytes as the old file: keep the old one (and its mtime)
             else:
                 target.parent.mkdir(parents=True, exist_ok=True)
             _link_or_copy(out_dir / rel, target)

@@ -32,8 +32,9 @@ from typing import Callable, Iterable
 from urllib.parse import parse_qs, urlsplit
 
 from .config import load_site_config
-from .errors import GeneratorError
+from .errors import ConfigError, GeneratorError
 from .models import SiteConfig
+from .outdir import check_output_dir
 from .pipeline import BuildOptions, BuildReport, build_site
 
 __all__ = ["DevServer", "classify", "Change", "LIVERELOAD_JS"]
@@ -218,6 +219,7 @@ class DevServer:
         self.root = root.resolve()
         self.host = host
         self.out_dir = (out_dir or self.root / ".cache" / "serve-public").resolve()
+        check_output_dir(self._site_or_defaults(), self.out_dir)  # before the folder is made
         self.state = _State()
         self._now = now
         self._pending: set[str] = set()
@@ -239,6 +241,13 @@ class DevServer:
         return f"http://{self.host}:{self.port}/"
 
     # ---- building
+
+    def _site_or_defaults(self) -> SiteConfig:
+        """The site's folders: site.toml's, or the defaults (a broken site.toml is reported by the first build)."""
+        try:
+            return load_site_config(self.root) if (self.root / "site.toml").is_file() else SiteConfig(root=self.root)
+        except ConfigError:
+            return SiteConfig(root=self.root)
 
     def _load_site(self) -> SiteConfig:
         return load_site_config(self.root, {"base_url": self.url})

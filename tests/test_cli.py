@@ -65,6 +65,7 @@ def test_bad_content_exits_1_and_lists_every_file(make_site):
     })
     (root / "public").mkdir()
     (root / "public/keep.html").write_text("previous")
+    (root / "public/.generated-site").write_text("a previous build's output\n")
     result = run_cli(root, "build")
     assert result.returncode == 1
     lines = result.stderr.strip().splitlines()

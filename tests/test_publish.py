@@ -15,11 +15,13 @@ import pytest
 import generator.publish as publishing
 from generator.errors import BuildError
 from generator.models import OutputFile
+from generator.outdir import MARKER
 from generator.publish import KeptFile, Staging, publish, write_staged
 
 
 def tree(root: Path) -> dict[str, bytes]:
-    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+    """The output's files, less the marker every publish adds (tests/test_outdir.py checks it)."""
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file() and p.name != MARKER}
 
 
 def mtimes(root: Path) -> dict[str, int]:
@@ -41,7 +43,8 @@ def test_staged_pages_land_in_the_output_and_the_staging_folder_goes(tmp_path):
         staged = stage(staging, {"index.html": b"<p>home</p>", "posts/a/index.html": b"<p>a</p>"})
         report = publish([*staged, OutputFile("robots.txt", b"User-agent: *\n")], out, None, staging.path)
     assert tree(out) == {"index.html": b"<p>home</p>", "posts/a/index.html": b"<p>a</p>", "robots.txt": b"User-agent: *\n"}
-    assert report.written == 3 and leftovers(out) == []
+    assert report.written == 4 and leftovers(out) == []  # three pages and the marker
+    assert (out / MARKER).is_file()
     assert report.manifest["posts/a/index.html"][0] == staged[1].sha
 
 
@@ -120,6 +123,6 @@ def test_replace_files_touches_only_what_changed(tmp_path):
         {"search/shards/old.json"}, out, first.manifest,
     )
     assert tree(out) == {"index.html": b"home", "posts/a/index.html": b"a, edited", "search/shards/new.json": b"[2]"}
-    assert (report.written, report.removed, report.total) == (2, 1, 3)
+    assert (report.written, report.removed, report.total) == (2, 1, 4)  # with the marker
     assert (out / "index.html").stat().st_mtime_ns == 1  # same bytes: not rewritten
     assert report.manifest["posts/a/index.html"][1] == len(b"a, edited") and "search/shards/old.json" not in report.manifest
