@@ -68,6 +68,14 @@ def _read_toml(path: Path, label: str) -> dict[str, Any]:
         raise ConfigError(f"{label}: cannot read: {exc.strerror}") from exc
 
 
+# TOML's names for Python's types, with their article ("must be an integer").
+_TYPE_WORDS = {str: "a string", int: "an integer", float: "a number", bool: "true or false", list: "a list", dict: "a table"}
+
+
+def _type_words(kind: type) -> str:
+    return _TYPE_WORDS.get(kind, f"a {kind.__name__}")
+
+
 def _check_keys(table: dict[str, Any], allowed: dict[str, Any], label: str) -> None:
     """Reject unknown keys (with a suggestion) and values of the wrong type."""
     for key, value in table.items():
@@ -79,13 +87,21 @@ def _check_keys(table: dict[str, Any], allowed: dict[str, Any], label: str) -> N
         # bool is a subclass of int in Python, but `per_page = true` is still a mistake.
         wrong_bool = isinstance(value, bool) and expected is int
         if wrong_bool or not isinstance(value, expected):
-            name = expected.__name__ if isinstance(expected, type) else " or ".join(t.__name__ for t in expected)
-            raise ConfigError(f"{label}: key {key!r} must be a {name}, not {type(value).__name__} ({value!r})")
+            wanted = " or ".join(_type_words(t) for t in (expected if isinstance(expected, tuple) else (expected,)))
+            raise ConfigError(f"{label}: key {key!r} must be {wanted}, not {_type_words(type(value))} ({value!r})")
 
 
 def load_site_config(root: Path, overrides: dict[str, Any] | None = None) -> SiteConfig:
-    """Read ``root/site.toml``; a missing file gives the defaults and one warning."""
+    """Read ``root/site.toml``; a missing file gives the defaults and one warning.
+
+    ``overrides`` come from the command line (``base_url`` from ``--base-url``): an empty
+    or blank one counts as not given, because Netlify's ``$URL`` is empty for a site
+    that is not linked yet (``netlify build`` on a fresh clone), and ``site.toml``'s
+    value is then the right one. An override that is wrong is blamed on its option.
+    """
     root = Path(root).resolve()
+    if not root.is_dir():
+        raise ConfigError(f"--root {root}: no such folder; give the project folder (the one with site.toml)")
     path = root / "site.toml"
     values: dict[str, Any] = {}
     if path.exists():
@@ -93,27 +109,34 @@ def load_site_config(root: Path, overrides: dict[str, Any] | None = None) -> Sit
         _check_keys(values, SITE_KEYS, "site.toml")
     else:
         log.warning("site.toml not found in %s: building with default settings", root)
-    values.update({k: v for k, v in (overrides or {}).items() if v is not None})
-    _validate_site_values(values)
+    _validate_site_values(values, "site.toml")
+    given = {k: v for k, v in (overrides or {}).items() if v is not None and (not isinstance(v, str) or v.strip())}
+    _validate_site_values(given, "command line")
+    values.update(given)
     if "base_url" in values:
         values["base_url"] = values["base_url"].rstrip("/") + "/"
     return SiteConfig(root=root, **values)
 
 
-def _validate_site_values(values: dict[str, Any]) -> None:
+def _where(key: str, origin: str) -> str:
+    """How a message names a value: ``site.toml: key 'x'`` or ``--base-url``."""
+    return f"--{key.replace('_', '-')}" if origin == "command line" else f"{origin}: key {key!r}"
+
+
+def _validate_site_values(values: dict[str, Any], origin: str) -> None:
     if "timezone" in values:
         try:
             ZoneInfo(values["timezone"])
         except (ZoneInfoNotFoundError, ValueError) as exc:
             raise ConfigError(
-                f"site.toml: unknown timezone {values['timezone']!r} (use an IANA name such as 'Europe/Paris' or 'UTC')"
+                f"{_where('timezone', origin)}: unknown timezone {values['timezone']!r} (use an IANA name such as 'Europe/Paris' or 'UTC')"
             ) from exc
     for key in ("per_page", "feed_items", "summary_length"):
         if key in values and values[key] < 1:
-            raise ConfigError(f"site.toml: key {key!r} must be at least 1, not {values[key]}")
+            raise ConfigError(f"{_where(key, origin)} must be at least 1, not {values[key]}")
     base = values.get("base_url")
     if base is not None and not re.match(r"^https?://[^/\s]+", base):
-        raise ConfigError(f"site.toml: base_url {base!r} must be an absolute http(s) URL such as 'https://example.org/'")
+        raise ConfigError(f"{_where('base_url', origin)}: {base!r} is not an absolute http(s) URL such as 'https://example.org/'")
 
 
 def load_feed_sources(feeds_dir: Path) -> list[FeedSource]:
@@ -152,8 +175,20 @@ def _feed_from_table(table: Any, label: str, file_label: str) -> FeedSource:
     for key in ("tags", "include", "exclude"):
         if not all(isinstance(v, str) for v in table.get(key, [])):
             raise ConfigError(f"{label}: every item of {key!r} must be a string")
+    _check_filter_regexes(table, label)
     fields = {k: tuple(v) if isinstance(v, list) else v for k, v in table.items()}
     return FeedSource(defined_in=file_label, **fields)
+
+
+def _check_filter_regexes(table: dict[str, Any], label: str) -> None:
+    """Every ``re:`` filter must compile, checked on loading so that ``build`` says so as ``fetch`` does."""
+    for key in ("include", "exclude"):
+        for rule in table.get(key, []):
+            if rule.startswith("re:"):
+                try:
+                    re.compile(rule[3:])
+                except re.error as exc:
+                    raise ConfigError(f"{label}: {key} regex {rule[3:]!r} is invalid ({exc})") from None
 
 
 def _check_unique(sources: list[FeedSource]) -> None:

@@ -181,6 +181,32 @@ def _as_tags(value: Any) -> tuple[str, ...]:
     return tuple(dict.fromkeys(str(t).strip() for t in value if str(t).strip()))
 
 
+def _yaml_problem(exc: yaml.YAMLError, front: str) -> tuple[int, str]:
+    """The file line to fix (1-based) and the problem in words.
+
+    PyYAML marks where it noticed the problem; for a quote or bracket left open that is
+    the next line or the end of the front matter, one line or more after the mistake.
+    Its context mark is where the open quote or bracket is: that is the line to name;
+    and a problem noticed at the end is on the last line that has something on it.
+    """
+    problem_mark = getattr(exc, "problem_mark", None)
+    context_mark = getattr(exc, "context_mark", None)
+    problem = getattr(exc, "problem", None) or str(exc)
+    context = getattr(exc, "context", None) or ""
+    if context_mark is not None and context.startswith(("while scanning a quoted", "while parsing a flow sequence", "while parsing a flow mapping")):
+        opened = "quote" if "quoted" in context else "bracket"
+        return context_mark.line + 2, f"{problem}: the {opened} opened here is not closed"
+    if problem_mark is None:
+        return 1, problem
+    index = problem_mark.line
+    if "end" in problem and problem_mark.column == 0:  # noticed at the end: blame the last written line
+        lines = front.splitlines()
+        index = min(index, len(lines)) - 1
+        while index > 0 and not lines[index].strip():
+            index -= 1
+    return max(index, 0) + 2, problem
+
+
 def parse_article(text: str, path: str, tz: dt.tzinfo = dt.timezone.utc) -> Article:
     """Parse one article file's text; raise ContentError naming ``path`` and the line."""
     try:
@@ -190,9 +216,7 @@ def parse_article(text: str, path: str, tz: dt.tzinfo = dt.timezone.utc) -> Arti
     try:
         meta = _load_front_matter(front) or {}
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 2 if mark is not None else 1
-        problem = getattr(exc, "problem", None) or str(exc)
+        line, problem = _yaml_problem(exc, front)
         raise ContentError(path, f"invalid YAML front matter: {problem}", line) from None
     if not isinstance(meta, dict):
         raise ContentError(path, "front matter must be 'key: value' lines", 2)

@@ -2,6 +2,7 @@
 
     GeneratorError                 base; ``str(err)`` is one line: ``what failed: why (where)``
     ├── ConfigError                site.toml / feeds/*.toml is wrong          -> exit 2
+    ├── UsageError                 a command's arguments are wrong            -> exit 2
     ├── ContentError               one article file is wrong (file and line)
     │   └── ContentErrors          several ContentError collected in one pass -> exit 1
     ├── FetchError                 one feed could not be fetched or parsed (never stops the others)
@@ -20,6 +21,7 @@ from pathlib import Path
 __all__ = [
     "GeneratorError",
     "ConfigError",
+    "UsageError",
     "ContentError",
     "ContentErrors",
     "FetchError",
@@ -39,6 +41,12 @@ class ConfigError(GeneratorError):
     exit_code = 2
 
 
+class UsageError(GeneratorError):
+    """A command was given an argument it cannot use (``new ""``): bad usage, like argparse's."""
+
+    exit_code = 2
+
+
 @dataclass
 class ContentError(GeneratorError):
     """One content file is invalid; ``line`` is 1-based when known."""
@@ -53,9 +61,15 @@ class ContentError(GeneratorError):
 
 
 class ContentErrors(GeneratorError):
-    """Every invalid content file of one load, so the user can fix them all at once."""
+    """Every invalid content file of one load, so the user can fix them all at once.
 
-    def __init__(self, errors: list[ContentError]):
+    ``folder`` (the content folder, as the user names it from the project root) is put
+    before each path, so that messages name files as ``new`` prints them.
+    """
+
+    def __init__(self, errors: list[ContentError], folder: str = ""):
+        if folder:
+            errors = [ContentError(f"{folder.rstrip('/')}/{e.path}", e.message, e.line) for e in errors]
         self.errors = errors
         super().__init__("\n".join(str(e) for e in errors))
 

@@ -36,7 +36,7 @@ import httpx
 
 from .content import GuidIndex, write_article
 from .config import load_feed_sources
-from .errors import ConfigError, FetchError
+from .errors import FetchError
 from .fetch import Fetcher, FetchSettings, fetch_all, is_connection_failure
 from .models import Article, Entry, FeedSource, FeedState, FetchResult, SiteConfig
 from .state import load_state, save_state, state_path
@@ -47,7 +47,6 @@ __all__ = [
     "Processed",
     "fetch_feeds",
     "select_entries",
-    "check_filters",
     "process_feed",
 ]
 
@@ -57,20 +56,6 @@ PARALLEL_PARSE_MIN = 8  # below this many feeds a process pool costs more than i
 
 
 # ---------------------------------------------------------------- selecting entries
-
-
-def check_filters(sources: Iterable[FeedSource]) -> None:
-    """Every ``re:`` filter must compile; say which feed and file when one does not."""
-    for source in sources:
-        for key in ("include", "exclude"):
-            for rule in getattr(source, key):
-                if rule.startswith("re:"):
-                    try:
-                        re.compile(rule[3:])
-                    except re.error as exc:
-                        raise ConfigError(
-                            f"{source.defined_in or 'feeds'}: feed {source.name!r}: {key} regex {rule[3:]!r} is invalid ({exc})"
-                        ) from None
 
 
 def _matches(entry: Entry, rule: str) -> bool:
@@ -401,7 +386,6 @@ def fetch_feeds(
 ) -> RunReport:
     """Fetch ``sources``, write their articles, update ``feeds/state.json``; the run's report."""
     started = time.monotonic()
-    check_filters(sources)
     path = state_path(site.path("feeds"))
     states = load_state(path)
     for source in sources:

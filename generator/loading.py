@@ -102,7 +102,7 @@ def read_content(site: SiteConfig, cache: cachelib.BuildCache | None, rows: list
     else:
         parse_here(site, cache, misses, slots, sources, errors)
     if errors:
-        raise ContentErrors(errors)
+        raise ContentErrors(errors, site.content_dir)
     sources.articles = [a for a in slots if a is not None]
     return sources
 

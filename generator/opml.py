@@ -9,6 +9,7 @@ then ``import`` gives the sources back. The output is deterministic: no creation
 
 from __future__ import annotations
 
+import re
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from typing import Iterable
@@ -36,8 +37,29 @@ class OpmlFeed:
     html_url: str = ""
 
 
+# What may come before the root element: a BOM, white space, the XML declaration and
+# other processing instructions, comments and a DOCTYPE (with an internal subset).
+_PROLOGUE = re.compile(rb"(?:\xef\xbb\xbf|\s+|<\?.*?\?>|<!--.*?-->|<!DOCTYPE(?:[^\[>]|\[.*?\])*>)*", re.DOTALL | re.IGNORECASE)
+_FIRST_TAG = re.compile(rb"<([A-Za-z_][\w:.-]*)")
+
+
+def _root_name(data: bytes) -> str | None:
+    """The root element's name, read without parsing (None: the file has no element)."""
+    start = _PROLOGUE.match(data, 0, 65536)
+    found = _FIRST_TAG.match(data, start.end() if start else 0)
+    return found.group(1).decode("ascii", "replace").lower() if found else None
+
+
 def read_opml(data: bytes) -> list[OpmlFeed]:
-    """Every subscription of an OPML document, in document order."""
+    """Every subscription of an OPML document, in document order.
+
+    What the file is comes first (an HTML page or another feed is "not an OPML file",
+    whatever else is wrong with it); only then OPML's own rules.
+    """
+    name = _root_name(data)
+    if name != "opml":
+        what = f"it starts with <{name}>" if name else "it has no XML element"
+        raise OpmlError(f"not an OPML file: {what}, not <opml>; export the subscriptions from your feed reader as OPML")
     if b"<!DOCTYPE" in data[:4096].upper() or b"<!ENTITY" in data.upper():
         raise OpmlError("DTDs and entities are not allowed in OPML")
     try:
@@ -45,7 +67,7 @@ def read_opml(data: bytes) -> list[OpmlFeed]:
     except ET.ParseError as exc:
         raise OpmlError(f"not well-formed XML ({exc})") from None
     if root.tag != "opml":
-        raise OpmlError(f"the root element is <{root.tag}>, not <opml>")
+        raise OpmlError(f"not an OPML file: the root element is <{root.tag}>, not <opml>")
     body = root.find("body")
     if body is None:
         raise OpmlError("no <body> element")

@@ -69,8 +69,9 @@ def test_bad_content_exits_1_and_lists_every_file(make_site):
     result = run_cli(root, "build")
     assert result.returncode == 1
     lines = result.stderr.strip().splitlines()
-    assert "error: posts/bad.md:3: bad 'date'" in lines[0] or "error: posts/bad.md:3: bad 'date'" in lines[1]
-    assert any(line.startswith("error: posts/bad2.md:4: bad 'tags'") for line in lines)
+    # paths from the project root, as `new` prints them
+    assert "error: content/posts/bad.md:3: bad 'date'" in lines[0] or "error: content/posts/bad.md:3: bad 'date'" in lines[1]
+    assert any(line.startswith("error: content/posts/bad2.md:4: bad 'tags'") for line in lines)
     assert (root / "public/keep.html").read_text() == "previous"
 
 
@@ -78,6 +79,40 @@ def test_bad_usage_exits_2(make_site):
     root = make_site({})
     assert run_cli(root, "build", "--no-such-flag").returncode == 2
     assert main(["nosuchcommand"]) == 2
+
+
+def test_bad_usage_of_a_command_exits_2_with_one_line(make_site):
+    root = make_site({"site.toml": 'title = "x"\n'})
+    for blank in ("", "   "):
+        result = run_cli(root, "new", blank)
+        assert result.returncode == 2 and result.stderr.startswith("error: new: the title is empty")
+    assert not (root / "content").exists()
+
+
+def test_a_missing_root_folder_is_one_error_not_a_build_with_defaults(tmp_path):
+    result = run_cli(tmp_path / "nonexistent", "build")
+    assert result.returncode == 2
+    assert result.stderr.strip() == f"error: --root {tmp_path / 'nonexistent'}: no such folder; give the project folder (the one with site.toml)"
+
+
+def test_empty_base_url_builds_with_site_toml_and_a_bad_one_blames_the_option(make_site):
+    root = make_site({"site.toml": 'base_url = "https://planet.example.org/"\n', "content/posts/a.md": post("A", "2024-01-01")})
+    result = run_cli(root, "build", "--base-url", "")
+    assert result.returncode == 0, result.stderr
+    assert "https://planet.example.org/posts/a/" in (root / "public/sitemap.xml").read_text()
+    bad = run_cli(root, "build", "--base-url", "notaurl")
+    assert bad.returncode == 2 and bad.stderr.strip() == "error: --base-url: 'notaurl' is not an absolute http(s) URL such as 'https://example.org/'"
+
+
+def test_build_finds_an_invalid_filter_regex_as_fetch_does(make_site):
+    root = make_site({
+        "site.toml": 'title = "x"\n', "content/posts/a.md": post("A", "2024-01-01"),
+        "feeds/feeds.toml": '[[feed]]\nname = "a"\nurl = "https://a.example/"\ninclude = ["re:(unclosed"]\n',
+    })
+    result = run_cli(root, "build")
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines()[-1].startswith("error: feeds/feeds.toml [[feed]] #1: include regex '(unclosed' is invalid")
+    assert not (root / "public").exists()
 
 
 def test_new_creates_post_and_never_overwrites(make_site):

@@ -84,6 +84,21 @@ def test_add_an_unreachable_url_fails_in_one_line(root, capsys):
     assert capsys.readouterr().err.strip() == f"error: cannot add {url}: cannot connect: connection refused"
 
 
+@pytest.mark.parametrize("url, hint", [
+    ("not-a-url", ""),
+    ("blog.example/feed.xml", " (did you mean 'https://blog.example/feed.xml'?)"),
+    ("ftp://blog.example/feed.xml", ""),
+    ("https://", ""),
+])
+def test_add_something_that_is_not_a_web_address_is_bad_usage(root, capsys, url, hint):
+    before = (root / "feeds" / "feeds.toml").read_bytes()
+    assert cli(root, "add", url) == 2
+    err = capsys.readouterr().err.strip()
+    assert err == f"error: feeds add: {url!r} is not a web address; give a feed's or a site's URL starting with https:// or http://{hint}"
+    assert "redirect" not in err
+    assert (root / "feeds" / "feeds.toml").read_bytes() == before
+
+
 def test_add_an_existing_url_is_refused(root, capsys):
     assert cli(root, "add", "--no-check", "https://old.example/rss") == 2
     assert "already subscribed as 'old'" in capsys.readouterr().err
@@ -122,6 +137,16 @@ def test_import_a_broken_file_is_a_config_error(root, tmp_path, capsys):
     bad.write_text("<opml><body>")
     assert cli(root, "import", str(bad)) == 2
     assert "bad.opml: not well-formed XML" in capsys.readouterr().err
+
+
+def test_import_an_html_page_says_it_is_not_opml(root, tmp_path, capsys):
+    page = tmp_path / "page.html"
+    page.write_text("<!DOCTYPE html>\n<html><head><title>x</title></head><body><p>a page</p></body></html>\n")
+    before = (root / "feeds" / "feeds.toml").read_bytes()
+    assert cli(root, "import", str(page)) == 2
+    err = capsys.readouterr().err
+    assert "page.html: not an OPML file: it starts with <html>" in err and "DTD" not in err
+    assert (root / "feeds" / "feeds.toml").read_bytes() == before
 
 
 def test_list_shows_the_last_status(root, capsys):

@@ -307,3 +307,20 @@ def test_the_three_real_sources_served_locally(tmp_path, server):
     before = {name: snapshot(root / "content" / name) for name in files}
     assert fetch_cmd(root) == 0  # all 304 now
     assert {name: snapshot(root / "content" / name) for name in files} == before
+
+
+def test_quiet_fetch_prints_only_the_failures(tmp_path, server, capsys):
+    root = make_site(tmp_path, {
+        "kettle": server.route("/rss", respond(200, GHOST)),
+        "gone": server.route("/gone", respond(404, b"no")),
+    })
+    assert main(["--root", str(root), "-q", "fetch", "--timeout", "1"]) == 0
+    captured = capsys.readouterr()
+    assert captured.out == ""  # no table, no summary line
+    assert captured.err.strip().splitlines() == ["warning: feed 'gone' failed: HTTP 404"]
+    assert len(snapshot(root / "content" / "kettle")) == 3  # the work itself is done as without -q
+
+    server.route("/gone", respond(200, GHOST.replace(b"<title>", b"<title>x", 1)))
+    assert main(["--root", str(root), "-q", "fetch", "--timeout", "1"]) == 0
+    captured = capsys.readouterr()
+    assert (captured.out, captured.err) == ("", "")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from generator.config import load_feed_sources
@@ -28,7 +30,7 @@ def test_valid_feed_with_every_key(tmp_path):
     ('name = "posts"\nurl = "https://a.example/"', "name 'posts' is reserved"),
     ('name = "a"\nurl = "ftp://a.example/"', "must start with http:// or https://"),
     ('name = "a"\nurl = "https://a.example/"\nplatform = "wordpress"', "platform 'wordpress' must be one of"),
-    ('name = "a"\nurl = "https://a.example/"\nmax_items = "5"', "key 'max_items' must be a int"),
+    ('name = "a"\nurl = "https://a.example/"\nmax_items = "5"', "key 'max_items' must be an integer, not a string"),
     ('name = "a"\nurl = "https://a.example/"\ntags = ["x", 1]', "every item of 'tags' must be a string"),
 ])
 def test_bad_table_names_file_and_key(tmp_path, table, words):
@@ -70,3 +72,13 @@ def test_the_default_config_subscribes_to_the_three_sources():
         ("thedmitry", "https://thedmitry.pw/rss/", "ghost"),
         ("piccolo", "https://piccolo-orm.com/feed.xml", "gridsome"),
     ]
+
+
+@pytest.mark.parametrize("key", ["include", "exclude"])
+def test_an_invalid_filter_regex_is_found_on_loading_so_build_says_so_too(tmp_path: Path, key: str):
+    feeds = tmp_path / "feeds"
+    feeds.mkdir()
+    (feeds / "feeds.toml").write_text(f'[[feed]]\nname = "a"\nurl = "https://a.example/"\n{key} = ["python", "re:(unclosed"]\n')
+    with pytest.raises(ConfigError) as info:
+        load_feed_sources(feeds)
+    assert str(info.value).startswith(f"feeds/feeds.toml [[feed]] #1: {key} regex '(unclosed' is invalid")

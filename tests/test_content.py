@@ -7,6 +7,8 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from generator.content import (
     GuidIndex, dump_article, filter_published, load_articles, parse_article, slugify, write_article,
@@ -38,7 +40,10 @@ def test_naive_date_is_in_site_timezone_and_bare_date_allowed():
 @pytest.mark.parametrize(
     "text, line, words",
     [
-        ("---\ntitle: x\ndate: [\n---\n", 4, "invalid YAML"),
+        ("---\ntitle: x\ndate: [\n---\n", 3, "invalid YAML"),
+        ("---\ntitle: \"open quote\ndate: 2024-01-01\nsummary: s\n---\n", 2, "the quote opened here is not closed"),
+        ("---\ntitle: x\ntags: [a, b\nsummary: s\n---\n", 3, "the bracket opened here is not closed"),
+        ("---\ntitle: x\nsummary: a: b\n---\n", 3, "mapping values are not allowed"),
         ("---\ndate: 2024-01-01\n---\n", 1, "missing 'title'"),
         ("---\ntitle: x\n---\n", 1, "missing 'date'"),
         ("---\ntitle: x\nauthor: a\ndate: 2024-13-45\n---\n", 4, "bad 'date'"),
@@ -54,6 +59,19 @@ def test_bad_front_matter_names_file_and_line(text, line, words):
     assert info.value.line == line
     assert str(info.value).startswith(f"posts/bad.md:{line}: ")
     assert words in str(info.value)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    before=st.integers(min_value=0, max_value=6),
+    after=st.integers(min_value=0, max_value=6),
+    opener=st.sampled_from(['"unclosed', "'unclosed", "[a, b", "{a: 1", "[x, [y]"]),
+)
+def test_an_unclosed_quote_or_bracket_is_reported_on_its_own_line(before: int, after: int, opener: str):
+    lines = [f"k{i}: v{i}" for i in range(before)] + [f"broken: {opener}"] + [f"m{i}: w{i}" for i in range(after)]
+    with pytest.raises(ContentError) as info:
+        parse_article("---\n" + "\n".join(lines) + "\n---\nbody\n", "p.md")
+    assert info.value.line == before + 2  # the '---' is line 1
 
 
 def test_load_reports_every_bad_file(tmp_path: Path):

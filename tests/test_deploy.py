@@ -157,3 +157,41 @@ def test_workflows_parse_and_call_commands_that_exist():
         for flag in (w for w in words[1:] if w.startswith("--")):
             assert flag in result.stdout, (words, flag)
     assert any("git push" in s.get("run", "") for s in fetch["jobs"]["fetch"]["steps"])
+
+
+# The first major of each action that runs on Node 24 (Node 20 actions are deprecated on
+# GitHub's runners): a workflow must not use an older one.
+NODE24_MAJORS = {"actions/checkout": 5, "actions/setup-python": 6}
+
+
+def test_workflows_use_actions_whose_node_runtime_is_current():
+    used = []
+    for path in sorted((REPO / ".github/workflows").glob("*.yml")):
+        for job in yaml.safe_load(path.read_text())["jobs"].values():
+            for step in job["steps"]:
+                if "uses" in step:
+                    action, _, ref = step["uses"].partition("@")
+                    used.append((path.name, action, ref))
+    assert {action for _, action, _ in used} >= set(NODE24_MAJORS)
+    for name, action, ref in used:
+        assert action in NODE24_MAJORS, f"{name}: {action} is not known to run on Node 24"
+        assert ref.startswith("v") and ref[1:].split(".")[0].isdigit(), f"{name}: {action}@{ref} is not a version tag"
+        assert int(ref[1:].split(".")[0]) >= NODE24_MAJORS[action], f"{name}: {action}@{ref} runs on a deprecated Node"
+
+
+def test_what_the_netlify_cli_writes_is_ignored_by_git(tmp_path: Path):
+    root = _clean_copy(tmp_path)
+    (root / ".netlify").mkdir()
+    (root / ".netlify" / "state.json").write_text('{"siteId": "x"}')
+    subprocess.run(["git", "init", "-q"], cwd=root, check=True)
+    ignored = subprocess.run(["git", "check-ignore", ".netlify/state.json"], cwd=root, capture_output=True, text=True)
+    assert ignored.returncode == 0, "`.netlify/` (the Netlify CLI's own folder) must be in .gitignore"
+
+
+def test_production_command_with_an_empty_url_builds_with_site_toml_base_url(tmp_path: Path):
+    # `netlify build` on a site that is not linked yet: $URL is empty.
+    root = _clean_copy(tmp_path)
+    result = _run_netlify_command(NETLIFY["build"]["command"], root, URL="")
+    assert result.returncode == 0, result.stderr
+    base = tomllib.loads((root / "site.toml").read_text())["base_url"]
+    assert f"<loc>{base}</loc>" in (root / "public" / "sitemap.xml").read_text()

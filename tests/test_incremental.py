@@ -331,8 +331,8 @@ def test_errors_found_by_pool_workers_name_file_and_line(tmp_path, monkeypatch):
     with pytest.raises(ContentErrors) as pooled:
         incremental(root)
     assert [str(e) for e in pooled.value.errors] == [str(e) for e in here.value.errors] == [
-        "posts/bad.md:3: bad 'date': Invalid isoformat string: 'not a date'",
-        "posts/latin1.md: not UTF-8 text (byte 14); save the file as UTF-8",
+        "content/posts/bad.md:3: bad 'date': Invalid isoformat string: 'not a date'",
+        "content/posts/latin1.md: not UTF-8 text (byte 14); save the file as UTF-8",
     ]
     assert not (root / "public").exists()
 

@@ -43,7 +43,11 @@ def test_name_falls_back_to_the_host():
 
 @pytest.mark.parametrize("data, words", [
     (b"<opml><body>", "not well-formed XML"),
-    (b"<rss/>", "the root element is <rss>"),
+    (b"<rss/>", "not an OPML file: it starts with <rss>"),
+    (b"<!DOCTYPE html>\n<html lang='en'><body><p>hi</p></body></html>", "not an OPML file: it starts with <html>"),
+    (b"\xef\xbb\xbf<?xml version='1.0'?>\n<!-- <opml> -->\n<!DOCTYPE rss [<!ENTITY a 'b'>]><rss/>", "not an OPML file: it starts with <rss>"),
+    (b"name,url\nx,https://x.example/\n", "not an OPML file: it has no XML element"),
+    (b"<?xml version='1.0'?><!-- a comment --><opml version='2.0'><body>", "not well-formed XML"),
     (b"<opml version='2.0'><head/></opml>", "no <body> element"),
     (b'<!DOCTYPE x [<!ENTITY a "aaaa">]><opml/>', "DTDs and entities are not allowed"),
 ])

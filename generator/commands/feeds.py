@@ -16,11 +16,12 @@ import logging
 import sys
 from datetime import datetime, timezone
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from ..cli import site_from_args
 from ..config import FEED_NAME_RE, load_feed_sources
 from ..discover import discover_feeds, looks_like_html
-from ..errors import ConfigError, FetchError
+from ..errors import ConfigError, FetchError, UsageError
 from ..fetch import Fetcher, FetchSettings
 from ..files import atomic_write
 from ..models import FeedSource, FetchResult
@@ -139,7 +140,19 @@ def find_feed(url: str, settings: FetchSettings | None = None, transport=None):
     return result, parsed
 
 
+def check_feed_url(url: str) -> None:
+    """A URL to subscribe to must be absolute http(s) with a host; say what to type when not."""
+    parts = urlsplit(url.strip())
+    if parts.scheme in ("http", "https") and parts.hostname:
+        return
+    hint = ""
+    if not parts.scheme and "." in url.split("/", 1)[0] and " " not in url.strip():
+        hint = f" (did you mean 'https://{url.strip()}'?)"
+    raise UsageError(f"feeds add: {url!r} is not a web address; give a feed's or a site's URL starting with https:// or http://{hint}")
+
+
 def _add(args: argparse.Namespace, feeds_dir: Path) -> int:
+    check_feed_url(args.url)
     existing = load_feed_sources(feeds_dir)
     if args.name and not FEED_NAME_RE.match(args.name):
         raise ConfigError(f"--name {args.name!r} must be lowercase letters, digits, '-' or '_'")

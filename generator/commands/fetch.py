@@ -22,7 +22,7 @@ from ..gitcommit import commit_fetched, commit_message
 from ..harvest import RunReport, fetch_feeds
 from ..models import FeedSource, SiteConfig
 
-__all__ = ["HELP", "add_arguments", "run", "print_table"]
+__all__ = ["HELP", "add_arguments", "print_failures", "print_table", "run"]
 
 HELP = "fetch every feed and write new or changed articles to content/"
 
@@ -69,6 +69,13 @@ def _settings_from_args(args: argparse.Namespace) -> FetchSettings:
         base, deadline=t, read_timeout=min(base.read_timeout, t), connect_timeout=min(base.connect_timeout, t),
         backoff=min(base.backoff, t / 10),
     )
+
+
+def print_failures(report: RunReport, file=None) -> None:
+    """``-q``: warnings only, so one line per failed feed (to stderr) and nothing when all went well."""
+    file = file or sys.stderr
+    for feed in report.failed:
+        print(f"warning: feed {feed.name!r} failed: {feed.detail}", file=file)
 
 
 def print_table(report: RunReport, file=None) -> None:
@@ -127,8 +134,10 @@ def run(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 1
-    if args.quiet < 2:
+    if args.quiet == 0:
         print_table(report)
+    elif args.quiet == 1:
+        print_failures(report)
     if getattr(args, "commit", False):
         _commit(site, report)
     if len(report.failed) == len(report.feeds) or (args.strict and report.failed):

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 from ..cli import site_from_args
 from ..content import slugify
-from ..errors import GeneratorError
+from ..errors import GeneratorError, UsageError
 
 HELP = 'create content/posts/<yyyy-mm-dd>-<slug>.md for a new post titled "Title"'
 
@@ -34,7 +34,7 @@ def run(args: argparse.Namespace) -> int:
     site = site_from_args(args)
     title = args.title.strip()
     if not title:
-        raise GeneratorError("new: the title is empty; give one, e.g. python build.py new \"My post\"")
+        raise UsageError("new: the title is empty; give one, e.g. python build.py new \"My post\"")
     now = datetime.now(ZoneInfo(site.timezone)).replace(microsecond=0)
     path = site.path("content") / "posts" / f"{now:%Y-%m-%d}-{slugify(title)}.md"
     if path.exists():
