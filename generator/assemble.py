@@ -76,7 +76,7 @@ class Post:
 
     def listing_fields(self) -> tuple:
         """Everything but DEEP that a template can read of a post (``url`` comes from the slug)."""
-        return (self.slug, self.summary, self.reading_time, self.tags, self.source, self.title, self.date, self.author, self.article.extra)
+        return (self.slug, self.summary, self.reading_time, self.tags, self.source, self.title, self.date, self.author, self.draft, self.article.extra)
 
     @property
     def html(self) -> str:
@@ -101,6 +101,11 @@ class Post:
     @property
     def author(self) -> str:
         return self.article.author
+
+    @property
+    def draft(self) -> bool:
+        """Only builds with drafts (``serve``, previews) show one: marked, and kept out of search engines."""
+        return self.article.draft
 
     @property
     def params(self) -> dict:

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from bs4 import BeautifulSoup
 from conftest import post
-from theme_site import ARTICLES, AUTHORED, build_theme_site
+from theme_site import ARTICLES, AUTHORED, DRAFT, build_theme_site
 
 from generator.config import load_site_config
 from generator.pipeline import BuildOptions, build_site
@@ -141,3 +141,18 @@ def test_json_ld_is_escaped_so_it_cannot_close_its_script(make_site):
     assert "<" not in raw and ">" not in raw and "&" not in raw
     data = json.loads(raw)
     assert data["headline"] == "Tricky 'q' </script><b> & co" and data["description"] == "a <!-- b"
+
+
+def test_drafts_are_marked_and_kept_out_of_search_engines_when_shown(public, tmp_path):
+    assert not (public / DRAFT.strip("/") / "index.html").exists()  # a normal build leaves it out
+    for path in _pages(public):
+        assert BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser").select_one(".draft-mark") is None, path
+    with_drafts = build_theme_site(tmp_path, drafts=True)  # as serve and deploy previews build
+    draft = _soup(with_drafts, DRAFT)
+    assert draft.find("meta", attrs={"name": "robots"})["content"] == "noindex"
+    assert draft.select_one("header.post-header .byline .draft-mark").get_text() == "Draft"
+    authored = _soup(with_drafts, AUTHORED)
+    assert authored.find("meta", attrs={"name": "robots"}) is None and authored.select_one(".draft-mark") is None
+    entries = _soup(with_drafts, "/").select("ol.post-list > li.h-entry")
+    marked = [e.h2.get_text() for e in entries if e.select_one(".draft-mark")]
+    assert marked == ["A draft about drafts"] and len(entries) > 1

@@ -28,11 +28,15 @@ ARTICLES = {
 }
 
 
-def build_theme_site(dest: Path) -> Path:
-    """Copy the test site and the project's theme into ``dest``, build it, return ``public/``."""
+DRAFT = "/posts/a-draft-about-drafts/"  # shown only by builds with drafts
+
+
+def build_theme_site(dest: Path, drafts: bool = False) -> Path:
+    """Copy the test site and the project's theme into ``dest``, build it (with drafts,
+    as ``serve`` does, when asked), return ``public/``."""
     root = dest / "theme-site"
     shutil.copytree(SITE_DIR, root, ignore=shutil.ignore_patterns("images"))
     install_theme(root)
     shutil.copytree(SITE_DIR / "images", root / "static" / "img")
-    build_site(load_site_config(root), BuildOptions(now=NOW))
+    build_site(load_site_config(root), BuildOptions(now=NOW, drafts=drafts))
     return root / "public"
