@@ -220,7 +220,46 @@ def parse_article(text: str, path: str, tz: dt.tzinfo = dt.timezone.utc) -> Arti
         raise ContentError(path, f"invalid YAML front matter: {problem}", line) from None
     if not isinstance(meta, dict):
         raise ContentError(path, "front matter must be 'key: value' lines", 2)
+    meta = {_writable(key, key, path, front): _writable(value, key, path, front) for key, value in meta.items()}
     return _article_from_meta(meta, body, path, front, tz)
+
+
+# Text no page or feed can carry: C0 controls but tab and newlines (XML 1.0 forbids them;
+# NUL ends strings in C), and the non-characters U+FFFE/U+FFFF. Surrogates are handled apart.
+_UNWRITABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _writable(value: Any, key: Any, path: str, front: str) -> Any:
+    """``value`` with its text made writable as UTF-8, or a ContentError naming the key's line.
+
+    YAML's ``"\\ud83d\\ude80"`` (how ``json.dumps`` writes an emoji) decodes to two
+    surrogates: a pair is joined into the character it stands for; a lone surrogate, a NUL
+    or another control character is an error rather than a crash in the renderer.
+    """
+    if isinstance(value, str):
+        return _writable_text(value, key, path, front)
+    if isinstance(value, list):
+        return [_writable(v, key, path, front) for v in value]
+    if isinstance(value, dict):
+        return {_writable(k, key, path, front): _writable(v, key, path, front) for k, v in value.items()}
+    return value
+
+
+def _writable_text(text: str, key: Any, path: str, front: str) -> str:
+    if _SURROGATE.search(text):
+        try:
+            text = text.encode("utf-16-le", "surrogatepass").decode("utf-16-le")
+        except UnicodeDecodeError:
+            bad = _SURROGATE.search(text)
+            raise ContentError(path, f"bad {str(key)!r}: a lone surrogate \\u{ord(bad.group()):04x} is not a character; "
+                               "write the character itself, or both halves of its pair", _key_line(front, str(key))) from None
+    bad = _UNWRITABLE.search(text)
+    if bad:
+        kind = "non-character" if bad.group() in "\ufffe\uffff" else "control character"
+        raise ContentError(path, f"bad {str(key)!r}: the {kind} U+{ord(bad.group()):04X} cannot appear in a page or feed; "
+                           "remove it", _key_line(front, str(key)))
+    return text
 
 
 def _article_from_meta(meta: dict, body: str, path: str, front: str, tz: dt.tzinfo) -> Article:
@@ -244,7 +283,7 @@ def _article_from_meta(meta: dict, body: str, path: str, front: str, tz: dt.tzin
         title=title,
         date=field("date", lambda v: _to_datetime(v, tz)),
         updated=field("updated", lambda v: None if v is None else _to_datetime(v, tz)),
-        body=body,
+        body=_UNWRITABLE.sub("\ufffd", body),  # as CommonMark does with NUL: a page or feed cannot carry them
         slug=field("slug", lambda v: slugify(_as_text(v, "slug")) if v else ""),
         tags=field("tags", _as_tags),
         summary=field("summary", lambda v: _as_text(v, "summary").strip()),

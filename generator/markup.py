@@ -47,7 +47,7 @@ from .models import Rendered
 __all__ = ["MarkdownRenderer", "Rendered", "block_key", "highlight_code", "pygments_css", "RENDERER_VERSION"]
 
 # Bump when the HTML this module produces changes, so build caches are invalidated.
-RENDERER_VERSION = "2"
+RENDERER_VERSION = "3"
 
 _OPTIONS = Options.CMARK_OPT_UNSAFE | Options.CMARK_OPT_FOOTNOTES
 _EXTENSIONS = ["table"]

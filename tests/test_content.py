@@ -195,3 +195,40 @@ def test_a_draft_with_a_misspelt_draft_key_is_never_published(tmp_path: Path):
     with pytest.raises(ContentErrors) as info:
         load_articles(tmp_path)
     assert "posts/secret.md:4: unknown key 'darft' (did you mean 'draft'?" in str(info.value)
+
+
+# ---------------------------------------------------------------- text YAML decodes but no page can carry
+
+
+def test_an_escaped_surrogate_pair_is_the_character_it_stands_for():
+    # how json.dumps writes an emoji, and so how many tools write front matter
+    text = '---\ntitle: "Emoji \\ud83d\\ude80 title"\ndate: 2024-01-01\ntags: ["\\ud83d\\udc0d"]\nextra: {"k\\ud83d\\ude80": ["\\ud83d\\ude80"]}\n---\nx\n'
+    a = parse_article(text, "posts/e.md")
+    assert a.title == "Emoji \U0001F680 title" and a.tags == ("\U0001F40D",)
+    assert dict(a.extra)["extra"] == {"k\U0001F680": ["\U0001F680"]}
+    a.title.encode("utf-8")
+
+
+@pytest.mark.parametrize(
+    "line, number, words",
+    [
+        ('title: "Lone \\ud800 surrogate"', 2, "lone surrogate \\ud800"),
+        ('title: "Low half first \\ude80\\ud83d"', 2, "lone surrogate"),
+        ('summary: "a NUL \\0 here"', 4, "U+0000"),
+        ('author: "bell \\a"', 4, "U+0007"),
+        ('tags: [ok, "\\x01"]', 4, "U+0001"),
+        ('extra: {"\\udfff": 1}', 4, "lone surrogate"),
+        ('summary: "non-character \\uffff"', 4, "U+FFFF"),
+    ],
+)
+def test_text_no_page_can_carry_is_an_error_naming_file_and_line(line, number, words):
+    first, rest = (line, "date: 2024-01-01\n") if line.startswith("title") else ("title: T", f"date: 2024-01-01\n{line}\n")
+    with pytest.raises(ContentError) as info:
+        parse_article(f"---\n{first}\n{rest}---\nx\n", "posts/bad.md")
+    message = str(info.value)
+    assert message.startswith(f"posts/bad.md:{number}: bad ") and words in message
+
+
+def test_control_characters_in_the_body_become_replacement_characters():
+    a = parse_article("---\ntitle: T\ndate: 2024-01-01\n---\na\x00b\x01c\td\x0ce\u202ef\n", "posts/b.md")
+    assert a.body == "a\ufffdb\ufffdc\td\ufffde\u202ef\n"  # tabs and bidi controls are text

@@ -9,9 +9,11 @@ from pathlib import Path
 import pytest
 from bs4 import BeautifulSoup
 from conftest import post
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from generator.config import load_site_config
-from generator.errors import ContentErrors
+from generator.errors import ContentErrors, GeneratorError
 from generator.pipeline import BuildOptions, build_site
 
 NOW = datetime(2025, 6, 1, tzinfo=timezone.utc)
@@ -147,3 +149,45 @@ def test_hostile_titles_give_safe_distinct_paths(make_site):
         assert len(path.name) <= 100
     page = next((out / "posts").glob("script-alert-1-script/index.html")).read_text()
     assert "<script>alert(1)</script>" not in page and "&lt;script&gt;" in page
+
+
+# ---------------------------------------------------------------- arbitrary text: an error or a site, never a traceback
+
+
+TEXT_FIELDS = ("title", "author", "summary", "slug", "image", "source", "platform", "original_url", "guid", "extra_key")
+# Code points a front matter rarely has and a renderer stumbles on: surrogates (written as
+# escapes, as json.dumps does), C0/C1 controls, bidi overrides, non-characters, emoji.
+AWKWARD = st.sampled_from(["\ud83d", "\ude80", "\ud800", "\x00", "\x01", "\x0c", "\x1b", "\x7f", "\x85", "\u202e", "\u2066", "\ufeff", "\ufffe", "\uffff", "\U0001F680", "<", "&", "]]>"])
+TEXT = st.lists(st.one_of(AWKWARD, st.characters()), max_size=12).map("".join)
+
+
+def _quoted(text: str) -> str:
+    """A YAML double-quoted scalar; json.dumps escapes surrogates and controls as \\uXXXX."""
+    import json
+
+    return json.dumps(text)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(field=st.sampled_from([*TEXT_FIELDS, "tags", "body"]), text=TEXT)
+def test_arbitrary_text_in_front_matter_and_body_builds_or_is_a_content_error(make_site, field, text):
+    values = dict.fromkeys(TEXT_FIELDS, "plain") | {"original_url": "https://example.org/a"} | ({field: text} if field in TEXT_FIELDS else {})
+    lines = [f"title: {_quoted('T ' + values['title'])}", "date: 2024-01-01"]
+    lines += [f"{k}: {_quoted(v)}" for k, v in values.items() if k not in ("title", "extra_key")]
+    lines += [f"tags: [{_quoted(text) if field == 'tags' else 'a'}, b]", f"x: {_quoted(values['extra_key'])}"]
+    body = text if field == "body" else "Hello."
+    raw_body = body.encode("utf-16", "surrogatepass").decode("utf-16", "replace")  # the file itself is UTF-8
+    root = make_site({"site.toml": 'title = "T"\n', "content/posts/a.md": "---\n" + "\n".join(lines) + "\n---\n" + raw_body + "\n"})
+    out = root / "public"
+    try:
+        build_site(load_site_config(root), BuildOptions(now=NOW, cache=False, out_dir=out))
+    except GeneratorError as exc:
+        message = str(exc)
+        assert message.startswith("posts/a.md:") and "\n" not in message
+        return
+    from xml.dom import minidom
+
+    for name in ("feed.xml", "atom.xml", "sitemap.xml"):
+        minidom.parse(str(out / name))  # well-formed XML: no control character got through
+    for page in out.rglob("*.html"):
+        page.read_bytes().decode("utf-8")
