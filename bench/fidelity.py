@@ -125,11 +125,11 @@ def measure_entry(entry: Entry, source: FeedSource) -> tuple[Score, str]:
         if not _text(h) or h.find_parent(class_=re.compile(r"^ltag")) is not None:
             continue  # Forem liquid-tag cards become plain links
         score.add("headings", _text(h) in out_headings, _text(h))
-    out_captions = {_text(c) for c in out.find_all(["figcaption", "p"])}
-    out_text = _text(out)
+    # A caption counts only as a caption: a <figcaption> inside a <figure> on the built page.
+    out_captions = {_text(c) for c in out.find_all("figcaption") if c.find_parent("figure") is not None}
     for cap in src.find_all("figcaption"):
-        if _text(cap) and (cap.find_parent("figure") is None or cap.find_parent("figure").find(["img", "pre", "iframe", "video"])):
-            score.add("captions", _text(cap) in out_captions or _text(cap) in out_text, _text(cap))
+        if _text(cap):
+            score.add("captions", _text(cap) in out_captions, _text(cap))
     out_embeds = {f.get("src") for f in out.find_all("iframe")} | {
         s.get("src") for s in out.find_all(["video", "audio", "source"]) if s.get("src")}
     for frame in src.find_all("iframe"):

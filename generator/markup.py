@@ -50,7 +50,7 @@ __all__ = ["MarkdownRenderer", "Rendered", "block_key", "highlight_code", "pygme
 RENDERER_VERSION = "3"
 
 _OPTIONS = Options.CMARK_OPT_UNSAFE | Options.CMARK_OPT_FOOTNOTES
-_EXTENSIONS = ["table"]
+_EXTENSIONS = ["table", "tasklist"]  # GFM task lists: "- [x] done" shows a ticked, disabled box
 _CODE_BLOCK = re.compile(r'<pre><code(?: class="language-([^"]*)")?>([^<]*)</code></pre>')
 _HEADING = re.compile(r"<h([1-6])>(.*?)</h\1>", re.DOTALL)
 _HEADING_ATTRS = re.compile(r"\s*\{:?[ ]*([^{}\n<]*?)[ ]*\}$")

@@ -101,6 +101,8 @@ def detect_markdown(body: str) -> bool:
     # Code inside fences may hold anything: count the signals outside it only.
     fences = re.findall(r"^ {0,3}(```|~~~)", text, re.M)
     outside = re.sub(r"^ {0,3}(```|~~~).*?^ {0,3}\1", "", text, flags=re.M | re.S)
+    # So may an HTML <pre>: its blank lines and lines without tags are not prose paragraphs.
+    outside = re.sub(r"<pre[\s>].*?</pre\s*>", "<pre></pre>", outside, flags=re.I | re.S)
     html_blocks = len(BLOCK_HTML.findall(outside))
     signals = len(fences) // 2 * 3
     signals += len(re.findall(r"^#{1,6} \S", outside, re.M)) * 2

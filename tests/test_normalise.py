@@ -172,11 +172,13 @@ def test_tracking_parameters():
     assert strip_tracking("https://tool.example/?ref=main", "ghost") == "https://tool.example/?ref=main"
 
 
-def test_substack_widgets_dropped_and_image_links_unwrapped():
+def test_substack_widgets_dropped_and_image_links_kept():
     html = rendered('<div class="captioned-image-container"><figure><a class="image-link" href="https://cdn.example/big.png">'
                     '<img src="https://cdn.example/small.png" alt="Chart"></a><figcaption>A chart</figcaption></figure></div>'
                     '<div class="subscription-widget-wrap"><p>Subscribe now</p></div><p class="button-wrapper"><a href="/s">Share</a></p>')
-    assert html.find("figure").find("a") is None and html.find("figcaption").get_text() == "A chart"
+    link = html.find("figure").find("a")  # the link to the full-size image stays
+    assert link["href"] == "https://cdn.example/big.png" and link.find("img")["src"] == "https://cdn.example/small.png"
+    assert html.find("figure").find("figcaption").get_text() == "A chart"
     assert "Subscribe" not in html.get_text() and "Share" not in html.get_text()
 
 
@@ -367,3 +369,11 @@ def test_nested_content_of_a_three_digit_item_stays_in_the_item():
     items = html.find("ol").find_all("li", recursive=False)
     assert [li.find("ul").get_text(strip=True) for li in items] == ["b", "d"]
     assert items[1].find("p", string="e") is not None and html.find("pre") is None
+
+
+@pytest.mark.parametrize("url", ["https://e.example/?boolean", "https://e.example/?a=(1)&b", "https://e.example/?q=a%20b&x=%28"])
+def test_query_strings_with_nothing_to_remove_are_left_as_written(url):
+    assert strip_tracking(url) == url
+    assert strip_tracking(url + "&utm_source=feed") == url
+    html = rendered(f'<p><a href="{htmllib.escape(url)}">x</a></p>')
+    assert html.find("a")["href"] == url

@@ -56,7 +56,7 @@ def test_forem_rendering():
     assert [h.name for h in html.find_all(["h2", "h3"])] == ["h2", "h3"]
     assert html.find("h2").get_text() == "The idea"
     img = html.find("img")
-    assert img.find_parent("a") is None  # article-body-image-wrapper unwrapped
+    assert img.find_parent("a")["href"] == img["src"]  # article-body-image-wrapper: the link to the full size stays
     assert (img["alt"], img["width"], img["height"]) == ("Workers pulling from a queue", "800", "400")
     outer = html.find("ol")
     assert [li.find(string=True).strip() for li in outer.find_all("li", recursive=False)][:2] == ["Create the queue", "Start the workers"]
@@ -76,11 +76,12 @@ def test_ghost_rendering():
     graph = figures[0]
     assert graph.find("figcaption").get_text() == "Build minutes per week, before and after"
     assert graph.find("img")["alt"] == "Build minutes per week, before and after"  # not the fake alt
-    gallery = figures[1]
+    assert figures[1].find("code", class_="language-toml") is not None
+    assert figures[1].find("figcaption").get_text() == "pants.toml"  # the code card's caption is a caption
+    gallery = figures[2]
     assert [i["alt"] for i in gallery.find_all("img")] == ["Before", "After"]
     toml = html.find("code", class_="language-toml")
     assert toml.get_text() == '[tool.pants]\nbackend = ["python"]\n'
-    assert html.find("p", class_="code-caption").get_text() == "pants.toml"
     quotes = html.find_all("blockquote")
     assert quotes[0].get_text().strip().startswith("💡 Measure")
     assert quotes[1].find("a")["href"] == "https://tools.example.com/docs/"

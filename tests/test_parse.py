@@ -295,3 +295,10 @@ def test_real_feeds_parse_or_fail_cleanly(path):
     for entry in feed.entries:
         assert entry.title and entry.published.tzinfo is not None and entry.published <= NOW
         assert not any(tag in entry.title for tag in ("<p>", "<b>", "<i>", "<br"))
+
+
+def test_html_code_block_with_blank_lines_and_no_paragraphs_is_html():
+    # A <pre>'s blank lines and tagless lines are code, not Markdown prose paragraphs.
+    assert not detect_markdown("<div><pre><code>import os\n\nprint(1)\n\nx = 2\n</code></pre></div>")
+    assert not detect_markdown('<div class="highlight"><pre><span></span>a\n\nb\n\nc</pre></div>\n\n<div><pre>x\n\ny</pre></div>')
+    assert detect_markdown("# Title\n\nSome prose.\n\n```\ncode\n```\n")

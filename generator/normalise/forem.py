@@ -1,7 +1,7 @@
 """Clean-up for Forem (dev.to, forem.com) bodies.
 
 Forem's feed carries the page's markup: heading anchors (whitespace and empty ``<a>``),
-``a.article-body-image-wrapper`` around every image, ``div.highlight > pre.highlight
+``a.article-body-image-wrapper`` around every image (a link to the full-size copy, kept), ``div.highlight > pre.highlight
 <lang> > code`` blocks (the language is a class of the ``pre``; ``plaintext`` means
 none) with a "fullscreen" control panel, and liquid-tag embeds (``div.ltag__*``) that
 are turned into plain links. No platform chrome survives.
@@ -46,8 +46,6 @@ def clean_forem(soup: BeautifulSoup, title: str = "") -> None:
         parent = text.parent
         if parent is not None and parent.name not in ("pre", "code") and CHROME_TEXT.match(parent.get_text()):
             parent.decompose()
-    for wrapper in soup.select("a.article-body-image-wrapper"):
-        wrapper.unwrap()
     for anchor in soup.select("h1 a, h2 a, h3 a, h4 a, h5 a, h6 a"):
         if not anchor.get_text(strip=True) and anchor.find("img") is None:
             anchor.decompose()

@@ -3,8 +3,9 @@ Substack, Squarespace and any other feed).
 
 It owns the quirks that are not one platform's: tracking pixels (Medium's
 ``/_/stat``, FeedBurner's ``~r`` beacons, 1x1 images), ``<a href="#">`` wrappers
-(lightboxes), WordPress ``div.wp-caption`` figures, FeedBurner flare and Substack's
-subscribe widgets and image links.
+(lightboxes), FeedBurner flare and Substack's subscribe widgets. An image linked to its
+full-size copy (Substack, Forem, WordPress) keeps its link. The markup of documentation
+generators (captions, callouts, tabs) is ``docs.py``'s.
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ from __future__ import annotations
 import re
 
 from bs4 import BeautifulSoup, Tag
+
+from .docs import clean_docs
 
 __all__ = ["clean_generic", "is_tracking_pixel"]
 
@@ -25,16 +28,6 @@ def is_tracking_pixel(img: Tag) -> bool:
     return tiny or bool(PIXEL_URL.search(src))
 
 
-def _wp_caption_to_figure(soup: BeautifulSoup) -> None:
-    for box in soup.select("div.wp-caption, div.wp-block-image"):
-        caption = box.select_one(".wp-caption-text, figcaption")
-        if box.find("img") is None:
-            continue
-        box.name = "figure"
-        if caption is not None:
-            caption.name = "figcaption"
-
-
 def clean_generic(soup: BeautifulSoup, title: str = "") -> None:
     """Apply the platform-independent clean-up to ``soup`` in place."""
     for img in soup.find_all("img"):
@@ -44,10 +37,7 @@ def clean_generic(soup: BeautifulSoup, title: str = "") -> None:
         href = (link.get("href") or "").strip()
         if href in ("", "#"):
             link.unwrap()
-    _wp_caption_to_figure(soup)
+    clean_docs(soup)
     # FeedBurner share links and Substack's subscribe/share widgets are chrome, not content.
     for div in soup.select("div.feedflare, .subscription-widget-wrap, .subscription-widget, .share-dialog, p.button-wrapper"):
         div.decompose()
-    for link in soup.select("a.image-link"):  # Substack links every image to its CDN copy
-        if link.find("img") is not None:
-            link.unwrap()

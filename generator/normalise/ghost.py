@@ -3,7 +3,8 @@
 ``figure.kg-image-card`` and ``kg-gallery-card`` become figures (with every image),
 ``kg-code-card`` keeps its caption, ``div.kg-callout-card`` becomes a blockquote that
 keeps its emoji, ``figure.kg-bookmark-card`` becomes a link card (title, description,
-link), and Ghost's fake ``alt`` (the post title) gives way to the caption. The
+link) in a figure that keeps its caption, ``kg-toggle-card`` becomes ``<details>``, and
+Ghost's fake ``alt`` (the post title) gives way to the caption. The
 ``<!--kg-card-...-->`` comments are dropped by the sanitiser; ``?ref=<site>`` tracking
 parameters by the converter's URL clean-up.
 """
@@ -56,7 +57,7 @@ def _bookmark(card: Tag, soup: BeautifulSoup) -> None:
     title = _text(card.select_one(".kg-bookmark-title")) or link["href"]
     description = _text(card.select_one(".kg-bookmark-description"))
     site = " · ".join(t for t in (_text(card.select_one(".kg-bookmark-publisher")), _text(card.select_one(".kg-bookmark-author"))) if t)
-    caption = _text(card.find("figcaption"))
+    caption = card.find("figcaption")
     quote = soup.new_tag("blockquote")
     head = soup.new_tag("p")
     strong = soup.new_tag("strong")
@@ -65,12 +66,31 @@ def _bookmark(card: Tag, soup: BeautifulSoup) -> None:
     strong.append(anchor)
     head.append(strong)
     quote.append(head)
-    for line in (description, site, caption):
+    for line in (description, site):
         if line:
             para = soup.new_tag("p")
             para.string = line
             quote.append(para)
-    card.replace_with(quote)
+    if caption is None or not _text(caption):
+        card.replace_with(quote)
+        return
+    # The caption stays the card's caption: a figure of the link card and its figcaption.
+    figure = soup.new_tag("figure")
+    figure.append(quote)
+    figure.append(caption.extract())
+    card.replace_with(figure)
+
+
+def _toggle(card: Tag, soup: BeautifulSoup) -> None:
+    """A toggle card (a question and its folded answer) becomes ``<details>``."""
+    details = soup.new_tag("details")
+    summary = soup.new_tag("summary")
+    summary.string = _text(card.select_one(".kg-toggle-heading-text, .kg-toggle-heading"))
+    details.append(summary)
+    content = card.select_one(".kg-toggle-content")
+    for child in list(content.children if content is not None else []):
+        details.append(child.extract())
+    card.replace_with(details)
 
 
 def clean_ghost(soup: BeautifulSoup, title: str = "") -> None:
@@ -79,6 +99,8 @@ def clean_ghost(soup: BeautifulSoup, title: str = "") -> None:
         _callout(card, soup)
     for card in soup.select(".kg-bookmark-card"):
         _bookmark(card, soup)
+    for card in soup.select(".kg-toggle-card"):
+        _toggle(card, soup)
     for figure in soup.select("figure.kg-gallery-card"):
         _gallery(figure)
     for figure in soup.find_all("figure"):

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import html
 import re
-from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, unquote_plus, urlencode, urljoin, urlsplit, urlunsplit
 
 import nh3
 from bs4 import BeautifulSoup
@@ -49,7 +49,7 @@ SAFE_SCHEMES = {"http", "https", "mailto"}
 ALLOWED_TAGS = {
     "a", "abbr", "audio", "b", "blockquote", "br", "caption", "cite", "code", "col", "colgroup",
     "dd", "del", "details", "dfn", "div", "dl", "dt", "em", "figcaption", "figure", "h1", "h2",
-    "h3", "h4", "h5", "h6", "hr", "i", "iframe", "img", "ins", "kbd", "li", "mark", "ol", "p",
+    "h3", "h4", "h5", "h6", "hr", "i", "iframe", "img", "input", "ins", "kbd", "label", "li", "mark", "ol", "p",
     "picture", "pre", "q", "s", "samp", "section", "article", "aside", "header", "footer", "main",
     "small", "source", "span", "strike", "strong", "sub", "summary", "sup", "table", "tbody", "td",
     "tfoot", "th", "thead", "time", "tr", "track", "u", "ul", "var", "video", "wbr",
@@ -65,6 +65,7 @@ ALLOWED_ATTRIBUTES = {
     "track": {"src", "kind", "srclang", "label", "default"},
     "ol": {"start", "reversed", "type"},
     "li": {"value"},
+    "input": {"type", "checked"},  # task lists' checkboxes; any other input is removed below
     "td": {"colspan", "rowspan", "align", "style"},
     "th": {"colspan", "rowspan", "align", "scope", "style"},
     "col": {"span"},
@@ -107,22 +108,31 @@ def absolute_url(url: str, base: str) -> str:
 TRACKING_PARAMS = re.compile(r"^(utm_[a-z]+|mc_[a-z]+|fbclid|gclid)$")
 
 
+def _tracking(key: str, value: str, host: str, platform: str) -> bool:
+    if TRACKING_PARAMS.match(key):
+        return True
+    if key == "source" and (host == "medium.com" or host.endswith(".medium.com") or "medium" in value.lower()):
+        return True
+    return key == "ref" and platform == "ghost" and ("." in value or value.endswith("-newsletter"))
+
+
 def strip_tracking(url: str, platform: str = "generic") -> str:
-    """Drop tracking query parameters: utm_*, Medium's ``source``, Ghost's ``ref=<site>``."""
+    """Drop tracking query parameters: utm_*, Medium's ``source``, Ghost's ``ref=<site>``.
+    The parameters kept are kept as written (``?flag`` stays ``?flag``, ``(`` stays ``(``):
+    a URL with nothing to drop comes back unchanged."""
     parts = urlsplit(url)
     if not parts.query:
         return url
     host = (parts.hostname or "").lower()
+    pieces = parts.query.split("&")
     kept = []
-    for key, value in parse_qsl(parts.query, keep_blank_values=True):
-        if TRACKING_PARAMS.match(key):
-            continue
-        if key == "source" and (host == "medium.com" or host.endswith(".medium.com") or "medium" in value.lower()):
-            continue
-        if key == "ref" and platform == "ghost" and ("." in value or value.endswith("-newsletter")):
-            continue
-        kept.append((key, value))
-    return urlunsplit(parts._replace(query=urlencode(kept, doseq=True)))
+    for piece in pieces:
+        key, _, value = piece.partition("=")
+        if not _tracking(unquote_plus(key), unquote_plus(value), host, platform):
+            kept.append(piece)
+    if len(kept) == len(pieces):
+        return url
+    return urlunsplit(parts._replace(query="&".join(kept)))
 
 
 def embed_url(src: str) -> str:
@@ -177,6 +187,19 @@ def _iframes_outside_allowlist_to_links(clean: str) -> str:
     return str(soup)
 
 
+def _only_checkboxes(clean: str) -> str:
+    """Task lists keep their boxes, as disabled checkboxes; every other input goes."""
+    if "<input" not in clean:
+        return clean
+    soup = BeautifulSoup(clean, "html.parser")
+    for box in soup.find_all("input"):
+        if str(box.get("type", "")).strip().lower() != "checkbox":
+            box.decompose()
+            continue
+        box.attrs = {"type": "checkbox", "disabled": ""} | ({"checked": ""} if box.has_attr("checked") else {})
+    return str(soup)
+
+
 def sanitise_html(body: str) -> str:
     """The body with only allowlisted tags, attributes and URLs left."""
     clean = nh3.clean(
@@ -190,4 +213,4 @@ def sanitise_html(body: str) -> str:
         link_rel=None,
         url_schemes=SAFE_SCHEMES,
     )
-    return _iframes_outside_allowlist_to_links(clean)
+    return _only_checkboxes(_iframes_outside_allowlist_to_links(clean))

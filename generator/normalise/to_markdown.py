@@ -27,7 +27,9 @@ from bs4 import BeautifulSoup, Comment, NavigableString, Tag
 
 from .code import code_language, code_text, fence_for, text_with_breaks
 from .commonmark import RAW_INLINE, char_kind, escape_line_start, escape_text, join_inline, neighbour, separate_blocks
+from .figures import FigureMixin
 from .lists import is_loose_html, list_markdown, markdown_start, repair_lists
+from .repair import push_formatting_into_blocks, task_state
 from .sanitise import EMBED_SANDBOX, absolute_url, embed_url, strip_tracking
 from .tables import TableMixin
 
@@ -49,7 +51,7 @@ def _attr(value: str) -> str:
 
 
 @dataclass
-class _Converter(TableMixin):
+class _Converter(FigureMixin, TableMixin):
     base_url: str
     platform: str
     footnotes: dict[str, str] = field(default_factory=dict)  # element id -> label
@@ -103,6 +105,8 @@ class _Converter(TableMixin):
         # A line that is only a tag, first in a block, starts a CommonMark HTML block
         # (which shows the rest of the paragraph as raw text): drop leading breaks.
         result = re.sub(r"^(<br>\s*)+", "", result)
+        if not re.sub(r"(&nbsp;|<br>|\s)+", "", result):
+            return ""  # a paragraph of no-break spaces only (WordPress' spacer) shows nothing
         return result.strip()
 
     def block(self, node: Tag) -> list[str]:
@@ -160,7 +164,15 @@ class _Converter(TableMixin):
         items = [li for li in node.find_all("li", recursive=False)]
         if not items:
             return self.blocks(node)
+        tasks = [task_state(li) for li in items]
         item_blocks = [self.blocks(li) for li in items]
+        for blocks, done in zip(item_blocks, tasks):
+            if done is not None:  # GFM's task list item: "[x] " first in its paragraph
+                box = "[x]" if done else "[ ]"
+                if blocks and not blocks[0].startswith(("`", "<", "#", "-", ">")):
+                    blocks[0] = f"{box} {blocks[0]}"
+                else:
+                    blocks.insert(0, box)
         start = markdown_start(node) if ordered else 1
         if start is None:
             return [self.raw_list(node, item_blocks)]
@@ -192,26 +204,6 @@ class _Converter(TableMixin):
             summary.extract()
         inner = "\n\n".join(self.blocks(node))
         return [f"<details>\n{head}\n{inner}\n\n</details>" if inner else f"<details>\n{head}</details>"]
-
-    def block_figure(self, node: Tag) -> list[str]:
-        caption = node.find("figcaption")
-        if node.find("pre") is not None:
-            out: list[str] = []
-            for pre in node.find_all("pre"):
-                out += self.block_pre(pre)
-            if caption is not None and caption.get_text(strip=True):
-                out.append(f'<p class="code-caption">{self.clean_inline_html(caption)}</p>')
-            return out
-        images = [img for img in node.find_all("img") if self.url(img.get("src"))]
-        media = [m for m in node.find_all(["iframe", "video", "audio"])]
-        if caption is None or not caption.get_text(strip=True) or not (images or media):
-            if caption is not None:
-                caption.name = "p"
-            return self.blocks(node)
-        parts = [self.image_html(img) for img in images]
-        for m in media:
-            parts += self.block(m)
-        return [f"<figure>\n{''.join(parts)}\n<figcaption>{self.clean_inline_html(caption)}</figcaption>\n</figure>"]
 
     def block_iframe(self, node: Tag) -> list[str]:
         src = embed_url(self.url(node.get("src")))
@@ -294,17 +286,6 @@ class _Converter(TableMixin):
         text = str(copy)
         return re.sub(r"\n\s*\n", "\n", text)
 
-    def image_html(self, img: Tag) -> str:
-        src = self.url(img.get("src"))
-        attrs = [f'src="{_attr(src)}"', f'alt="{_attr(img.get("alt", ""))}"']
-        for key in ("width", "height"):
-            if str(img.get(key, "")).isdigit():
-                attrs.append(f'{key}="{img[key]}"')
-        if img.get("title"):
-            attrs.append(f'title="{_attr(img["title"])}"')
-        attrs.append('loading="lazy"')
-        return f"<img {' '.join(attrs)}>"
-
     # --- inline
 
     def inline_children(self, node: Tag) -> str:
@@ -314,8 +295,12 @@ class _Converter(TableMixin):
         if isinstance(node, Comment):
             return ""
         if isinstance(node, NavigableString):
-            return escape_text(re.sub(r"\s+", " ", str(node)))
+            # No-break spaces are kept (as &nbsp;, visible in the Markdown): they carry meaning
+            # and indentation; Python's \s would take them for spaces.
+            return escape_text(re.sub(r"[ \t\n\r\f\v]+", " ", str(node))).replace("\xa0", "&nbsp;")
         name = node.name
+        if name == "input":
+            return ""  # a checkbox that is not first in a list item has no Markdown
         if name == "br":
             return "<br>\n"
         if name == "img":
@@ -386,8 +371,7 @@ class _Converter(TableMixin):
         src = self.url(img.get("src"))
         if not src:
             return ""
-        alt = re.sub(r"\s+", " ", img.get("alt", "")).strip()
-        alt = alt.replace("\\", "\\\\").replace("[", "\\[").replace("]", "\\]")
+        alt = escape_text(re.sub(r"\s+", " ", img.get("alt", "")).strip())  # "*" and "_" are alt text, not emphasis
         title = img.get("title", "")
         title_part = f' "{title.replace(chr(34), "&quot;")}"' if title else ""
         attrs = [f'{k}="{img[k]}"' for k in ("width", "height") if str(img.get(k, "")).isdigit()]
@@ -461,6 +445,7 @@ def html_to_markdown(fragment: str | Tag, base_url: str = "", platform: str = "g
     root = fragment if isinstance(fragment, Tag) else BeautifulSoup(fragment, "html.parser")
     converter = _Converter(base_url=base_url, platform=platform)
     repair_lists(root)
+    push_formatting_into_blocks(root, BLOCK_TAGS)
     converter.collect_footnotes(root)
     blocks = converter.blocks(root) + converter.footnote_definitions()
     text = "\n\n".join(b.rstrip() for b in blocks if b.strip())
