@@ -28,7 +28,8 @@ if str(ROOT) not in sys.path:
 from generator.errors import FetchError  # noqa: E402
 from generator.models import Entry, FeedSource, FetchResult  # noqa: E402
 from generator.normalise import body_to_html, normalise_entry  # noqa: E402
-from generator.normalise.generic import is_tracking_pixel  # noqa: E402
+from generator.normalise.docs import CHROME as DOCS_CHROME  # noqa: E402
+from generator.normalise.generic import CHROME as GENERIC_CHROME, is_tracking_pixel  # noqa: E402
 from generator.normalise.sanitise import absolute_url, embed_url, strip_tracking  # noqa: E402
 from generator.normalise.code import code_language, code_text  # noqa: E402
 from generator.parse import parse_feed  # noqa: E402
@@ -78,6 +79,8 @@ def measure_entry(entry: Entry, source: FeedSource) -> tuple[Score, str]:
     src = BeautifulSoup(body_to_html(entry.content, entry.content_type), "html.parser")
     for junk in src.find_all(["script", "style", "noscript", "template"]):
         junk.decompose()
+    for chrome in src.select(f"{DOCS_CHROME}, {GENERIC_CHROME}"):  # heading permalinks and notebook prompts are dropped on purpose
+        chrome.decompose()
     base = entry.base_url or entry.link
     score = Score()
     # Exact: the text of each rendered <code> block, language from class="language-x".
@@ -89,8 +92,8 @@ def measure_entry(entry: Entry, source: FeedSource) -> tuple[Score, str]:
     fence_codes = [code for _, code in fences]
     for pre in src.find_all("pre"):
         code = code_text(pre)
-        if not code.strip():
-            continue
+        if not code.strip() or pre.find_parent(class_="code-with-filename-file") is not None:
+            continue  # Quarto writes a code block's file name as a <pre>: it becomes the caption
         if pre.find_parent("li") is not None or pre.find_parent("blockquote") is not None:
             ok = code in fence_codes or any(code == c.get_text().rstrip("\n") for c in out.find_all("code"))
         else:

@@ -161,3 +161,85 @@ def test_real_feeds_lose_nothing(case):
         lost = [m for m in score.missed if m.split(":")[0] in ("code", "links", "images", "headings", "code_lang", "captions", "embeds", "chrome")]
         assert lost == [], f"{entry.title}: {lost}"
         assert normalise_entry(entry, source).body == body  # deterministic
+
+
+def _captions(html) -> list[str]:
+    return [" ".join(c.get_text().split()) for c in html.find_all("figcaption") if c.find_parent("figure") is not None]
+
+
+def test_ghost6_cards():
+    html = _rendered("ghost6")
+    assert _captions(html) == ["Chuck, tailstock and bed after a clean",
+                               "Facing a stock, in real time. Tools used: Sound on for the chatter.",
+                               "feeds.py, from the tools page", "Where the numbers come from", "Swarf, which is *sharp*"]
+    gallery, embed, code, bookmark, image = html.find_all("figure")
+    assert len(gallery.find_all("img")) == 3
+    assert embed.find("iframe")["src"].startswith("https://www.youtube-nocookie.com/embed/QwErTyUiOpA")
+    assert embed.find("figcaption").find("img")["alt"] == "The tools on the bench"
+    assert code.find("code", class_="language-python").get_text().count("\n\n") == 1
+    assert bookmark.find("blockquote").find("a")["href"] == "https://machinists.example.org/handbook/"
+    assert image.find("a")["href"].endswith("swarf-full.jpg")  # the link to the full size stays
+    toggle = html.find("details")
+    assert toggle.find("summary").get_text(strip=True) == "Which oil?" and "ISO VG 32" in toggle.get_text()
+    assert html.find_all("blockquote")[1].get_text().strip().startswith("⚠️")  # the callout, after the bookmark
+    assert {a.get_text() for a in html.find_all("a")} >= {"Join", "Visit the shop"}
+
+
+def test_quarto_and_jupyter():
+    html = _rendered("quarto")
+    folded = html.find("details")
+    assert folded.find("summary").get_text() == "Code"
+    assert folded.find("code", class_="language-python").get_text().startswith("import numpy as np\n\nrng")
+    assert _captions(html) == ["Figure 1: Histogram of the counts at all sites", "model.R", "Table 1: Sites by habitat"]
+    assert html.find("blockquote").find("strong").get_text() == "Why Poisson?"
+    assert [th.get("align") for th in html.find_all("th")] == ["left", "right"]
+    assert "3.425" in [c.get_text().strip() for c in html.find_all("code")]  # the cell's output
+    notebook = _rendered("quarto", 1)
+    assert "In [1]" not in notebook.get_text() and "¶" not in notebook.get_text()
+    assert notebook.find("code", class_="language-ipython3").get_text().count("\n\n") == 1
+    assert notebook.find("img")["src"].endswith("output_3_0.png")
+
+
+def test_mkdocs_material():
+    html = _rendered("mkdocs")
+    assert html.find("blockquote").find("strong").get_text() == "Python 3.10 or later"
+    assert [s.get_text() for s in html.find_all("strong")][1:4] == ["pip", "uv", "conda"]
+    assert _captions(html) == ["kiln.yml", "The dashboard after a clean build"]
+    assert html.find("code", class_="language-yaml").get_text() == "targets:\n  - wheel\n\njobs: 4\n"
+    assert [(b["type"], b.has_attr("checked")) for b in html.find_all("input")] == [("checkbox", True), ("checkbox", False)]
+    assert [th.get("align") for th in html.find_all("th")] == ["left", "center", "right"]
+    assert html.find_all("tr")[2].find("code").get_text() == "a|b"
+
+
+def test_docusaurus():
+    html = _rendered("docusaurus")
+    assert html.find("blockquote").find("strong").get_text() == "breaking change"
+    assert _captions(html) == ["src/app.ts"]
+    assert html.find("code", class_="language-ts").get_text() == 'import { route } from "ferry";\n\nroute("/a|b");\n'
+    assert len(html.find_all("input", attrs={"type": "checkbox"})) == 2
+    steps = html.find("details").find("ol")
+    assert steps["start"] == "0" and len(steps.find_all("li")) == 2
+
+
+def test_wordpress_gutenberg():
+    html = _rendered("gutenberg")
+    assert _captions(html) == ["The beds, with the drip lines", "How the lines go in", "The talk’s slides", "Litres a week"]
+    image = html.find("figure")
+    assert image.find("a")["href"].endswith("/beds.jpg") and image.find("img")["alt"] == "Raised beds with *drip* lines"
+    assert [th.get("align") for th in html.find_all("th")] == ["left", "right"]
+    outer = html.find("ul")
+    assert [li.find(string=True).strip() for li in outer.find_all("li", recursive=False)] == ["Check the forecast", "Open the valve"]
+    assert outer.find("li").find("ul").get_text(strip=True) == "every morning at six"
+    assert html.find("ol")["start"] == "-1"
+    assert "dawn\xa0—\xa0never" in html.get_text()
+
+
+def test_substack():
+    html = _rendered("substack")
+    figure = html.find("figure")
+    assert figure.find("a")["href"].endswith("chart-one.png") and figure.find("img")["src"].endswith("w_1456,c_limit,f_auto/chart-one.png")
+    assert _captions(html) == ["The axis starts at 40, so a 5% change looks like half."]
+    second = html.find_all("img")[1]
+    assert second.find_parent("a")["href"].endswith("f_auto/chart-two.png")
+    assert "Subscribe" not in html.get_text()
+    assert [li.find("p") is not None for li in html.find_all("li")] == [True, True]  # a loose list stays loose

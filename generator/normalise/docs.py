@@ -11,7 +11,8 @@ It owns their markup's meaning, not its looks:
 * admonitions and callouts (MkDocs ``div.admonition``, Quarto ``div.callout``,
   Docusaurus ``theme-admonition``) become a quote whose first line is their title in bold;
 * tabbed blocks (MkDocs ``tabbed-set``) give each tab's label to its block;
-* a Gutenberg embed whose wrapper holds only the URL becomes a link to it.
+* a Gutenberg embed whose wrapper holds only the URL becomes a link to it;
+* heading permalinks ("¶") and Jupyter's prompts are dropped.
 
 Everything here runs on the sanitised tree: class names survive, scripts and inputs do not.
 """
@@ -118,8 +119,15 @@ def _embed_urls(soup: BeautifulSoup) -> None:
             wrapper.append(para)
 
 
+# Chrome, not content: heading permalinks (Sphinx/MkDocs "¶", nbconvert, Quarto's
+# anchor.js) and Jupyter's "In [1]:" / "Out[1]:" prompts.
+CHROME = "a.headerlink, a.anchor-link, a.anchorjs-link, .jp-InputPrompt, .jp-OutputPrompt"
+
+
 def clean_docs(soup: BeautifulSoup) -> None:
     """Apply the documentation generators' clean-up to ``soup`` in place."""
+    for el in soup.select(CHROME):
+        el.decompose()
     _figure_captions(soup)
     _code_titles(soup)
     _callouts(soup)

@@ -16,7 +16,10 @@ from bs4 import BeautifulSoup, Tag
 
 from .docs import clean_docs
 
-__all__ = ["clean_generic", "is_tracking_pixel"]
+__all__ = ["CHROME", "clean_generic", "is_tracking_pixel"]
+
+# FeedBurner's share links and Substack's subscribe/share widgets and buttons.
+CHROME = "div.feedflare, .subscription-widget-wrap, .subscription-widget, .share-dialog, p.button-wrapper"
 
 PIXEL_URL = re.compile(r"/_/stat\?|feeds\.feedburner\.com/~r/|/~ff/|pixel\.wp\.com|/tracking/|/open\.gif|stats\.wordpress\.com|/beacon", re.I)
 
@@ -39,5 +42,5 @@ def clean_generic(soup: BeautifulSoup, title: str = "") -> None:
             link.unwrap()
     clean_docs(soup)
     # FeedBurner share links and Substack's subscribe/share widgets are chrome, not content.
-    for div in soup.select("div.feedflare, .subscription-widget-wrap, .subscription-widget, .share-dialog, p.button-wrapper"):
+    for div in soup.select(CHROME):
         div.decompose()

@@ -85,7 +85,11 @@ def _toggle(card: Tag, soup: BeautifulSoup) -> None:
     """A toggle card (a question and its folded answer) becomes ``<details>``."""
     details = soup.new_tag("details")
     summary = soup.new_tag("summary")
-    summary.string = _text(card.select_one(".kg-toggle-heading-text, .kg-toggle-heading"))
+    heading = card.select_one(".kg-toggle-heading-text")
+    if heading is not None and heading.name in ("h1", "h2", "h3", "h4", "h5", "h6"):
+        summary.append(heading.extract())  # a heading may be a summary's content: it stays one
+    else:
+        summary.string = _text(card.select_one(".kg-toggle-heading"))
     details.append(summary)
     content = card.select_one(".kg-toggle-content")
     for child in list(content.children if content is not None else []):

@@ -28,8 +28,11 @@ UNESCAPED_PIPE = re.compile(r"(?<!\\)((?:\\\\)*)\|")
 
 
 def cell_alignment(cell: Tag) -> str:
-    """left, center, right or "" from ``align`` or ``style="text-align: ..."``."""
+    """left, center, right or "" from ``align``, ``class="has-text-align-..."`` or
+    ``style="text-align: ..."``."""
     align = str(cell.get("align", "")).strip().lower()
+    if not align:  # WordPress' blocks say it with a class
+        align = next((c[len("has-text-align-"):] for c in cell.get("class") or [] if c.startswith("has-text-align-")), "")
     if not align:
         match = re.search(r"text-align\s*:\s*(\w+)", str(cell.get("style", "")), re.I)
         align = match.group(1).lower() if match else ""
