@@ -322,8 +322,10 @@ def _cache_dir(site: SiteConfig) -> Path:
     return site.root.resolve() / ".cache" / "build"
 
 
-def _out_key(out_dir: Path, options: BuildOptions) -> str:
-    return digest_parts([str(out_dir.resolve()), repr((options.drafts, options.future))])[:16]
+def _out_key(out_dir: Path) -> str:
+    """One manifest per output folder, whatever the options: it must know every file the
+    last build left there (a draft page from ``--drafts`` too), so the next removes it."""
+    return digest_parts([str(out_dir.resolve())])[:16]
 
 
 def _cache_key(site: SiteConfig) -> str:
@@ -363,7 +365,7 @@ def build_site(site: SiteConfig, options: BuildOptions = BuildOptions()) -> Buil
     cache = manifest = None
     if options.cache:
         cache = cachelib.BuildCache.open(_cache_dir(site), clean=options.clean)
-        manifest = cache.manifest(_out_key(out_dir, options), clean=options.clean)
+        manifest = cache.manifest(_out_key(out_dir), clean=options.clean)
     with _progress_bar(options.progress) as bar:
         with _stage(report, "load"):
             rows = scan_content(site, cache)

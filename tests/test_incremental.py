@@ -117,13 +117,13 @@ def files(root: Path) -> dict[str, bytes]:
     return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
 
 
-def incremental(root: Path, **kw):
-    return build_site(load_site_config(root), BuildOptions(now=NOW, **kw))
+def incremental(root: Path, base_url: str | None = None, **kw):
+    return build_site(load_site_config(root, {"base_url": base_url} if base_url else {}), BuildOptions(now=NOW, **kw))
 
 
-def clean_tree(root: Path, out: Path) -> dict[str, bytes]:
+def clean_tree(root: Path, out: Path, base_url: str | None = None, **kw) -> dict[str, bytes]:
     shutil.rmtree(out, ignore_errors=True)
-    build_site(load_site_config(root), BuildOptions(now=NOW, out_dir=out, cache=False))
+    build_site(load_site_config(root, {"base_url": base_url} if base_url else {}), BuildOptions(now=NOW, out_dir=out, cache=False, **kw))
     return files(out)
 
 
@@ -140,17 +140,42 @@ def test_incremental_equals_clean_after_any_edits(edits):
     check_edits_against_clean_builds(new_site, edits)
 
 
-def check_edits_against_clean_builds(make_site, edits) -> None:
-    """After each edit, the incremental tree equals a clean build's. Two posts per search
-    shard, so that edits move posts between several shards and adding or deleting a post
-    changes how many there are."""
+# Build options are inputs like any other: a step may switch them (and the next switch back).
+OPTIONS = st.fixed_dictionaries({
+    "drafts": st.booleans(), "future": st.booleans(), "noindex": st.booleans(),
+    "base_url": st.sampled_from([None, "https://preview.example.net/deploy-1/"]),
+})
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.tuples(st.one_of(st.none(), EDITS), OPTIONS), min_size=1, max_size=5))
+def test_incremental_equals_clean_after_edits_and_option_switches(steps):
+    check_edits_against_clean_builds(new_site, [edit for edit, _ in steps], [options for _, options in steps])
+
+
+def test_drafts_leave_with_the_drafts_option(tmp_path):
+    root = new_site(tmp_path)
+    incremental(root, drafts=True)
+    assert (root / "public/posts/delta/index.html").is_file()
+    incremental(root)
+    public = root / "public"
+    assert not (public / "posts/delta").exists()
+    assert all(b"Delta" not in data for data in files(public).values()), "the draft's words stayed in some file"
+    assert files(public) == clean_tree(root, tmp_path / "clean")
+
+
+def check_edits_against_clean_builds(make_site, edits, options: list[dict] | None = None) -> None:
+    """After each edit (None: none) built with its options, the incremental tree equals a
+    clean build's. Two posts per search shard, so that edits move posts between several
+    shards and adding or deleting a post changes how many there are."""
     with tempfile.TemporaryDirectory() as tmp, mock.patch.object(search, "POSTS_PER_SHARD", 2):
         root = make_site(Path(tmp))
         incremental(root)
-        for edit in edits:
-            apply_edit(root, edit)
-            incremental(root)
-            assert files(root / "public") == clean_tree(root, Path(tmp) / "clean"), f"after {edit}"
+        for edit, opts in zip(edits, options or [{}] * len(edits)):
+            if edit is not None:
+                apply_edit(root, edit)
+            incremental(root, **opts)
+            assert files(root / "public") == clean_tree(root, Path(tmp) / "clean", **opts), f"after {edit} with {opts}"
 
 
 def test_a_body_edit_remakes_only_its_search_shard(tmp_path, monkeypatch):
