@@ -378,7 +378,11 @@ class GuidIndex:
         return self._by_source[source].get(guid)
 
     def remember(self, source: str, guid: str, path: Path) -> None:
-        self._by_source.setdefault(source, self._scan(source))[guid] = path
+        # not setdefault(source, self._scan(source)): that rescans the folder on every
+        # write, quadratic in the items of a feed
+        if source not in self._by_source:
+            self._by_source[source] = self._scan(source)
+        self._by_source[source][guid] = path
 
     def _scan(self, source: str) -> dict[str, Path]:
         found: dict[str, Path] = {}

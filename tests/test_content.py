@@ -139,6 +139,20 @@ def test_same_title_same_day_gets_distinct_files(tmp_path: Path):
     assert a.path != b.path and b.path.name.endswith("-2.md")
 
 
+def test_guid_index_reads_a_folder_once_however_many_articles_it_writes(tmp_path: Path, monkeypatch):
+    """Each write used to rescan the feed's folder: quadratic in the items of a feed."""
+    write_article(tmp_path, _article(guid="old"), GuidIndex(tmp_path))
+    reads = []
+    original = GuidIndex._scan
+    monkeypatch.setattr(GuidIndex, "_scan", lambda self, source: reads.append(source) or original(self, source))
+    index = GuidIndex(tmp_path)
+    for n in range(20):
+        write_article(tmp_path, _article(guid=f"g{n}", title=f"Title {n}"), index)
+    assert reads == ["feed"]
+    assert write_article(tmp_path, _article(guid="g7", title="Title 7"), index).outcome == "unchanged"
+    assert index.lookup("feed", "old") is not None
+
+
 def test_filter_drafts_and_future():
     now = dt.datetime(2025, 1, 1, tzinfo=UTC)
     posts = [_article(guid="a"), _article(guid="d", draft=True), _article(guid="f", date=now + dt.timedelta(days=1))]

@@ -377,3 +377,18 @@ def test_query_strings_with_nothing_to_remove_are_left_as_written(url):
     assert strip_tracking(url + "&utm_source=feed") == url
     html = rendered(f'<p><a href="{htmllib.escape(url)}">x</a></p>')
     assert html.find("a")["href"] == url
+
+
+def test_summary_walks_a_long_body_without_moving_elements(monkeypatch):
+    """Summaries used to edit a copy of the tree (bs4 finds each element among its
+    siblings for that): quadratic in a body's size. The walk now changes nothing."""
+    import bs4.element
+
+    calls = []
+    original = bs4.element.Tag.index
+    monkeypatch.setattr(bs4.element.Tag, "index", lambda self, el: calls.append(1) or original(self, el))
+    blocks = "".join(f"<pre>code {n}</pre><p><a href='/x{n}'>only a link</a></p><h2>H{n}</h2><p>x<br>y</p>" for n in range(300))
+    item = entry(blocks + "<p>The first real paragraph of prose, long enough.</p>")
+    article = normalise_entry(item, FeedSource("f", "https://f.example/feed"))
+    assert article.summary == "The first real paragraph of prose, long enough."
+    assert len(calls) < 50

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import re
 
-from bs4 import BeautifulSoup
+from typing import Iterator
+
+from bs4 import BeautifulSoup, CData, NavigableString, PageElement, Tag
 
 __all__ = ["make_summary", "shorten"]
 
@@ -43,19 +45,58 @@ def _mark_cut(summary: str, soup: BeautifulSoup) -> str:
     return summary + "…" if position >= 0 and len(body) > position + len(summary) + 1 else summary
 
 
-def _prose_chunks(soup: BeautifulSoup) -> list[str]:
+DROPPED = frozenset(("pre", "figure", "table", "h1", "h2", "h3", "h4", "h5", "h6", "iframe", "video", "audio", "sup"))
+PARAGRAPH_ENDS = frozenset(("p", "div", "li", "blockquote", "section", "ul", "ol", "dd", "dt"))
+TEXT_TYPES = (NavigableString, CData)  # what get_text() reads: not comments or doctypes
+_END = object()  # marks, on the walk's stack, where a block element ends
+
+
+def _prose_chunks(soup: Tag) -> list[str]:
     """The body's paragraphs of prose as text: code, figures, tables, headings, embeds
-    and link-only paragraphs left out; ``<br><br>`` separates paragraphs too."""
-    copy = BeautifulSoup(str(soup), "html.parser")
-    for el in copy.find_all(["pre", "figure", "table", "h1", "h2", "h3", "h4", "h5", "h6", "iframe", "video", "audio", "sup"]):
-        el.decompose()
-    for para in copy.find_all("p"):
-        links = para.find_all("a")
-        if len(links) == 1 and links[0].get_text(strip=True) == para.get_text(strip=True):
-            para.decompose()
-    for br in copy.find_all("br"):
-        br.replace_with("\n")
-    for block in copy.find_all(["p", "div", "li", "blockquote", "section", "ul", "ol", "dd", "dt"]):
-        block.insert_after("\n\n")
-    text = copy.get_text()
+    and link-only paragraphs left out; ``<br><br>`` separates paragraphs too.
+
+    One walk over the tree with a stack, changing nothing: removing elements from a copy
+    (bs4 finds each among its siblings) took time quadratic in the body's size, and
+    recursion would fail on a deeply nested body."""
+    pieces: list[str] = []
+    stack: list[object] = list(reversed(soup.contents))
+    while stack:
+        node = stack.pop()
+        if node is _END:
+            pieces.append("\n\n")
+        elif isinstance(node, Tag):
+            if node.name in DROPPED or (node.name == "p" and _link_only(node)):
+                continue
+            if node.name == "br":
+                pieces.append("\n")
+                continue
+            if node.name in PARAGRAPH_ENDS:
+                stack.append(_END)
+            stack.extend(reversed(node.contents))
+        elif type(node) in TEXT_TYPES:
+            pieces.append(str(node))
+    text = "".join(pieces)
     return [re.sub(r"\s+", " ", c).strip() for c in re.split(r"\n\s*\n", text) if c.strip()]
+
+
+def _visible(node: Tag) -> Iterator[PageElement]:
+    """``node``'s descendants in document order, without the dropped elements' subtrees."""
+    stack: list[PageElement] = list(reversed(node.contents))
+    while stack:
+        child = stack.pop()
+        if isinstance(child, Tag):
+            if child.name in DROPPED:
+                continue
+            stack.extend(reversed(child.contents))
+        yield child
+
+
+def _stripped_text(node: Tag) -> str:
+    """``get_text(strip=True)`` of ``node`` without the dropped elements."""
+    return "".join(str(s).strip() for s in _visible(node) if type(s) in TEXT_TYPES)
+
+
+def _link_only(para: Tag) -> bool:
+    """A paragraph that is one link and nothing else (a "read more", an embed's fallback)."""
+    links = [n for n in _visible(para) if isinstance(n, Tag) and n.name == "a"]
+    return len(links) == 1 and _stripped_text(links[0]) == _stripped_text(para)
