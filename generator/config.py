@@ -35,6 +35,7 @@ SITE_KEYS: dict[str, type | tuple[type, ...]] = {
     "per_page": int,
     "feed_items": int,
     "summary_length": int,
+    "max_article_kb": int,
     "content_dir": str,
     "feeds_dir": str,
     "templates_dir": str,
@@ -131,7 +132,7 @@ def _validate_site_values(values: dict[str, Any], origin: str) -> None:
             raise ConfigError(
                 f"{_where('timezone', origin)}: unknown timezone {values['timezone']!r} (use an IANA name such as 'Europe/Paris' or 'UTC')"
             ) from exc
-    for key in ("per_page", "feed_items", "summary_length"):
+    for key in ("per_page", "feed_items", "summary_length", "max_article_kb"):
         if key in values and values[key] < 1:
             raise ConfigError(f"{_where(key, origin)} must be at least 1, not {values[key]}")
     base = values.get("base_url")

@@ -24,27 +24,25 @@ import dataclasses
 import logging
 import multiprocessing
 import os
-import re
 import sys
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timezone
-from pathlib import Path
-from typing import Iterable, Literal, Mapping, Sequence
+from typing import Literal, Mapping, Sequence
 
 import httpx
 
-from .content import GuidIndex, write_article
 from .config import load_feed_sources
-from .errors import FetchError
+from .feed_work import FeedLimits, Processed, process_feed, select_entries
 from .fetch import Fetcher, FetchSettings, fetch_all, is_connection_failure
-from .models import Article, Entry, FeedSource, FeedState, FetchResult, SiteConfig
+from .models import FeedSource, FeedState, FetchResult, SiteConfig
 from .state import load_state, save_state, state_path
 
 __all__ = [
     "FeedReport",
     "RunReport",
     "Processed",
+    "FeedLimits",
     "fetch_feeds",
     "select_entries",
     "process_feed",
@@ -53,91 +51,6 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 PARALLEL_PARSE_MIN = 8  # below this many feeds a process pool costs more than it saves
-
-
-# ---------------------------------------------------------------- selecting entries
-
-
-def _matches(entry: Entry, rule: str) -> bool:
-    """A rule is a tag name (case-insensitive) or ``re:<regex>`` searched in the title."""
-    if rule.startswith("re:"):
-        return re.search(rule[3:], entry.title, re.IGNORECASE) is not None
-    return rule.casefold() in {tag.casefold() for tag in entry.tags}
-
-
-def select_entries(entries: Sequence[Entry], source: FeedSource) -> list[Entry]:
-    """Apply the feed's include/exclude filters, then keep its ``max_items`` newest."""
-    kept = [
-        e for e in entries
-        if (not source.include or any(_matches(e, r) for r in source.include))
-        and not any(_matches(e, r) for r in source.exclude)
-    ]
-    kept.sort(key=lambda e: (e.published, e.id), reverse=True)
-    if source.max_items is not None:
-        kept = kept[: source.max_items]
-    return kept
-
-
-# ---------------------------------------------------------------- per-feed CPU work
-
-
-@dataclass(frozen=True)
-class Processed:
-    """What the CPU half of one feed produced (sent back from a worker process)."""
-
-    new: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    platform: str = ""
-    first_seen: dict[str, str] = field(default_factory=dict)
-    warnings: list[str] = field(default_factory=list)
-    filtered_out: int = 0
-    error: str | None = None
-    title: str = ""
-    link: str = ""
-
-
-def process_feed(result: FetchResult, first_seen: Mapping[str, str], now: datetime, content_dir: Path) -> Processed:
-    """Parse, select, normalise and write one fetched feed; runs in a worker process and never raises.
-
-    Writing happens here too: turning an article into YAML and Markdown costs as much as
-    parsing it, and each feed owns its own folder (``content/<name>/``), so workers never
-    write the same file and each needs a GuidIndex of its own folder only.
-    """
-    from .normalise import normalise_entry  # imported here: a run of 304s never loads them
-    from .parse import parse_feed
-
-    source = result.source
-    try:
-        parsed = parse_feed(result, source, first_seen, now)
-    except FetchError as exc:
-        return Processed(error=exc.reason)
-    except Exception as exc:  # a parser bug on one feed must not stop the others
-        return Processed(error=f"cannot parse: {type(exc).__name__}: {exc}")
-    entries = select_entries(parsed.entries, source)
-    articles, warnings = [], list(parsed.warnings)
-    for entry in entries:
-        try:
-            articles.append(normalise_entry(entry, source))
-        except Exception as exc:
-            warnings.append(f"item {entry.id!r} skipped: {type(exc).__name__}: {exc}")
-    articles.sort(key=lambda a: (a.date, a.guid))
-    try:
-        counts = _write(content_dir, articles)
-    except OSError as exc:
-        return Processed(error=f"cannot write to {content_dir.name}/{source.name}/: {exc.strerror or exc}")
-    return Processed(
-        *counts, parsed.platform, parsed.first_seen, warnings, len(parsed.entries) - len(entries),
-        title=parsed.title, link=parsed.link,
-    )
-
-
-def _write(content_dir: Path, articles: Iterable[Article]) -> tuple[int, int, int]:
-    index = GuidIndex(content_dir)
-    counts = {"new": 0, "updated": 0, "unchanged": 0}
-    for article in articles:
-        counts[write_article(content_dir, article, index).outcome] += 1
-    return counts["new"], counts["updated"], counts["unchanged"]
 
 
 def _warm_worker() -> None:
@@ -168,7 +81,7 @@ class _Workers:
         # forkserver, not fork: forking a process that runs threads (a progress bar, the
         # event loop's helpers) can copy a held lock into the child; a forkserver has none.
         context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload(["generator.parse", "generator.normalise", __name__])
+        context.set_forkserver_preload(["generator.parse", "generator.normalise", "generator.feed_work", __name__])
         self._pool = concurrent.futures.ProcessPoolExecutor(max_workers=self._pool_size, mp_context=context)
         self._warming = asyncio.create_task(self._warm())
 
@@ -321,8 +234,10 @@ def _words(report: FeedReport) -> str:
 class _Run:
     """The state of one fetch run: where things go and what happened so far."""
 
-    def __init__(self, site: SiteConfig, states: Mapping[str, FeedState], workers: _Workers, progress: _Progress):
+    def __init__(self, site: SiteConfig, states: Mapping[str, FeedState], workers: _Workers, progress: _Progress,
+                 limits: FeedLimits):
         self.content_dir = site.path("content")
+        self.limits = limits
         self.states = dict(states)
         self.workers = workers
         self.progress = progress
@@ -351,17 +266,31 @@ class _Run:
         try:
             # submit from a thread: the first submit to a process pool starts its workers,
             # which blocks for as long as they take to start, and the loop must keep fetching
-            processed = await self.workers.run(process_feed, result, old.first_seen, self.now, self.content_dir)
+            processed = await self.workers.run(
+                process_feed, result, old.first_seen, self.now, self.content_dir, self.limits
+            )
         except Exception as exc:  # a worker process died (out of memory, killed)
             processed = Processed(error=f"cannot parse: {type(exc).__name__}: {exc}")
         if processed.error:
             return self.fail(result, processed.error)
         counts = (processed.new, processed.updated, processed.unchanged)
+        if processed.stopped:  # over its budget: what it stored stays, its validators do not
+            self.states[name] = dataclasses.replace(
+                _state_after_failure(old, processed.stopped), first_seen=processed.first_seen
+            )
+            return self.record(FeedReport(name, "failed", *counts, detail=processed.stopped, elapsed=result.elapsed))
         self.states[name] = _state_after_success(old, result, processed, self.now)
-        detail = "; ".join(processed.warnings[:2])
-        if processed.filtered_out:
-            detail = "; ".join(filter(None, [f"{processed.filtered_out} filtered out", detail]))
-        self.record(FeedReport(name, "ok", *counts, detail=detail, elapsed=result.elapsed))
+        self.record(FeedReport(name, "ok", *counts, detail=_detail(processed), elapsed=result.elapsed))
+
+
+def _detail(processed: Processed) -> str:
+    """What the table says about a feed that was read: items left out, then warnings."""
+    parts = []
+    if processed.filtered_out:
+        parts.append(f"{processed.filtered_out} filtered out")
+    if processed.capped:
+        parts.append(f"{processed.capped:,} older items past max_items not read")
+    return "; ".join(parts + processed.warnings[:2])
 
 
 async def _fetch_and_handle(run: _Run, sources: list[FeedSource], settings: FetchSettings, transport) -> None:
@@ -383,6 +312,7 @@ def fetch_feeds(
     transport: httpx.AsyncBaseTransport | None = None,
     progress: bool = False,
     prune_state: bool = True,
+    limits: FeedLimits | None = None,
 ) -> RunReport:
     """Fetch ``sources``, write their articles, update ``feeds/state.json``; the run's report."""
     started = time.monotonic()
@@ -393,7 +323,7 @@ def fetch_feeds(
             states[source.name] = _state_for(source, states[source.name])
     bar = _Progress(len(sources), progress)
     workers = _Workers(len(sources))
-    run = _Run(site, states, workers, bar)
+    run = _Run(site, states, workers, bar, limits or FeedLimits(max_article_bytes=site.max_article_kb * 1024))
     try:
         asyncio.run(_fetch_and_handle(run, list(sources), settings or FetchSettings(), transport))
     finally:

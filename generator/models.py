@@ -44,6 +44,7 @@ class SiteConfig:
     per_page: int = 10
     feed_items: int = 20  # how many articles the site's own feeds carry
     summary_length: int = 300  # characters, when a post gives no summary
+    max_article_kb: int = 512  # Markdown of one imported article; a longer one is cut with a note
     root: Path = Path(".")  # the project folder the relative paths below live in
     content_dir: str = "content"
     feeds_dir: str = "feeds"

@@ -31,6 +31,7 @@ import feedparser
 
 from .errors import FetchError
 from .models import Entry, FeedSource, FetchResult, PLATFORMS
+from .xmlguard import guard_xml
 
 __all__ = ["ParsedFeed", "parse_feed", "plain_text", "detect_markdown", "iso_utc"]
 
@@ -209,7 +210,7 @@ def _raw_from_feedparser(item: Mapping[str, Any], feed_url: str) -> _RawItem:
     summary = item.get("summary_detail") or {}
     summary_value = item.get("summary", "") or ""
     best = max(contents, key=lambda c: len(c.get("value", "")), default=None)
-    if best is not None and len(plain_text(best["value"])) >= len(plain_text(summary_value)):
+    if best is not None and (best["value"] == summary_value or len(plain_text(best["value"])) >= len(plain_text(summary_value))):
         body, mime, base, full = best["value"], best.get("type", ""), best.get("base", ""), True
     else:
         body, mime, base, full = summary_value, summary.get("type", ""), summary.get("base", ""), False
@@ -314,23 +315,24 @@ def _not_a_feed_reason(body: bytes, content_type: str, parsed: Mapping[str, Any]
 
 
 def _read_xml_feed(result: FetchResult, source: FeedSource) -> tuple[dict, list[_RawItem], list[str]]:
-    headers = _lower_headers(result.headers)
+    guarded = guard_xml(result.body, _lower_headers(result.headers), source.name)  # no entity is expanded
+    body, headers = guarded.body, guarded.headers
     parsed = feedparser.parse(
-        io.BytesIO(result.body), response_headers=headers, sanitize_html=False, resolve_relative_uris=False
+        io.BytesIO(body), response_headers=headers, sanitize_html=False, resolve_relative_uris=False
     )
     entries = parsed.get("entries", [])
     version = parsed.get("version", "")
-    warnings: list[str] = []
+    warnings: list[str] = list(guarded.warnings)
     problem = parsed.get("bozo_exception")
     if not version and not entries:
-        raise FetchError(source.name, _not_a_feed_reason(result.body, headers.get("content-type", ""), parsed))
+        raise FetchError(source.name, _not_a_feed_reason(body, headers.get("content-type", ""), parsed))
     if parsed.get("bozo"):
         kind = type(problem).__name__ if problem else "error"
         if "Encoding" in kind:
             warnings.append(f"character encoding: {problem} (decoded as {parsed.get('encoding')})")
         elif entries:
             warnings.append(f"malformed XML, entries recovered: {problem}")
-        elif version and "<item" not in result.body.decode("latin-1").lower() and "<entry" not in result.body.decode("latin-1").lower():
+        elif version and "<item" not in body.decode("latin-1").lower() and "<entry" not in body.decode("latin-1").lower():
             warnings.append(f"malformed XML, feed has no items: {problem}")
         else:
             raise FetchError(source.name, f"malformed feed, no entries could be recovered: {problem}")
@@ -415,7 +417,7 @@ def _is_excerpt(raw: _RawItem) -> bool:
 
 def _summary_of(raw: _RawItem) -> str:
     """The feed's own summary as plain text, when it differs from the body."""
-    if not raw.summary_html:
+    if not raw.summary_html or raw.summary_html == raw.content:  # feedparser copies content there
         return ""
     summary = plain_text(raw.summary_html)
     body = plain_text(raw.content)

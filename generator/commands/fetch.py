@@ -19,6 +19,7 @@ from ..config import load_feed_sources
 from ..errors import ConfigError
 from ..fetch import FetchSettings
 from ..gitcommit import commit_fetched, commit_message
+from ..feed_work import DEFAULT_BUDGET, FeedLimits
 from ..harvest import RunReport, fetch_feeds
 from ..models import FeedSource, SiteConfig
 
@@ -40,7 +41,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--timeout", metavar="SECONDS", type=float, default=None,
-        help=f"total time allowed per feed (default {FetchSettings.deadline:g})",
+        help=f"total time allowed per feed download (default {FetchSettings.deadline:g})",
+    )
+    parser.add_argument(
+        "--budget", metavar="SECONDS", type=float, default=None,
+        help=f"time allowed per feed for all of its work: download, parse, normalise, write (default {DEFAULT_BUDGET:g});"
+        " a feed over it stops, keeping the articles it stored",
     )
 
 
@@ -76,6 +82,13 @@ def print_failures(report: RunReport, file=None) -> None:
     file = file or sys.stderr
     for feed in report.failed:
         print(f"warning: feed {feed.name!r} failed: {feed.detail}", file=file)
+
+
+def _limits_from_args(args: argparse.Namespace, site: SiteConfig) -> FeedLimits:
+    budget = DEFAULT_BUDGET if args.budget is None else args.budget
+    if budget <= 0:
+        raise ConfigError(f"--budget must be a positive number of seconds, not {budget:g}")
+    return FeedLimits(budget=budget, max_article_bytes=site.max_article_kb * 1024)
 
 
 def print_table(report: RunReport, file=None) -> None:
@@ -125,7 +138,8 @@ def run(args: argparse.Namespace) -> int:
                     feeds_dir.name)
         return 0
     report = fetch_feeds(
-        site, sources, _settings_from_args(args), progress=args.quiet == 0, prune_state=not args.only
+        site, sources, _settings_from_args(args), progress=args.quiet == 0, prune_state=not args.only,
+        limits=_limits_from_args(args, site),
     )
     if report.offline:
         print(

@@ -13,27 +13,31 @@ from __future__ import annotations
 
 import html
 import re
+from dataclasses import dataclass
 from typing import Callable
 
 from bs4 import BeautifulSoup
 
 from ..models import Article, Entry, FeedSource
 from ..parse import plain_text
+from .depth import flatten_deep
 from .forem import clean_forem
 from .generic import clean_generic
 from .ghost import clean_ghost
 from .gridsome import clean_gridsome, markdown_to_html
+from .limits import HTML_FACTOR, cap_markdown, cut_html
 from .sanitise import EMBED_HOSTS, absolute_url, safe_url, sanitise_html
 from .summary import make_summary
 from .to_markdown import html_to_markdown
 
-__all__ = ["normalise_entry", "convert_body", "body_to_html", "recheck_links", "EMBED_HOSTS"]
+__all__ = ["Normalised", "normalise_item", "normalise_entry", "DEFAULT_BODY_BYTES", "convert_body", "body_to_html", "recheck_links", "EMBED_HOSTS"]
 
 CLEANERS: dict[str, Callable[[BeautifulSoup, str], None]] = {
     "forem": clean_forem,
     "ghost": clean_ghost,
     "gridsome": clean_gridsome,
 }
+DEFAULT_BODY_BYTES = 512 * 1024  # Markdown of one article; a longer body is cut with a note
 # "](" opens a link target unless its "]" is escaped (an odd number of backslashes).
 LINK_TARGET = re.compile(r"((?<!\\)(?:\\\\)*\]\(\s*<?)([^)\s>]*)|((?:href|src|poster|cite)\s*=\s*[\"']?\s*)([^\"'\s>]*)", re.I)
 
@@ -80,7 +84,8 @@ def recheck_links(markdown: str) -> str:
 
 
 def _clean_tree(content: str, content_type: str, platform: str, title: str) -> BeautifulSoup:
-    soup = BeautifulSoup(sanitise_html(body_to_html(content, content_type)), "html.parser")
+    # flat first: the sanitiser's parser is quadratic in nesting depth, and the rest recursive
+    soup = BeautifulSoup(sanitise_html(flatten_deep(body_to_html(content, content_type))), "html.parser")
     cleaner = CLEANERS.get(platform)
     if cleaner is not None:
         cleaner(soup, title)
@@ -94,12 +99,26 @@ def convert_body(content: str, content_type: str = "html", base_url: str = "", p
     return recheck_links(html_to_markdown(soup, base_url, platform))
 
 
-def _excerpt_note(entry: Entry) -> str:
+def _original_link(entry: Entry) -> str:
+    """The item's own URL as a Markdown link destination ("" when it has none)."""
     link = absolute_url(entry.link, entry.base_url)
+    return link.replace(")", "%29").replace(" ", "%20") if link else ""
+
+
+def _excerpt_note(entry: Entry) -> str:
+    link = _original_link(entry)
     where = plain_text(entry.feed_title) or "the original site"
     if not link:
         return f"*This is an excerpt; the full article is on {where}.*"
-    return f"*This is an excerpt.* [Read the full article on {where}]({link.replace(')', '%29').replace(' ', '%20')})"
+    return f"*This is an excerpt.* [Read the full article on {where}]({link})"
+
+
+def _cut_note(entry: Entry) -> str:
+    link = _original_link(entry)
+    where = plain_text(entry.feed_title) or "the original site"
+    if not link:
+        return f"*This article is longer than this site keeps; the rest is on {where}.*"
+    return f"*This article is longer than this site keeps.* [Read the rest on {where}]({link})"
 
 
 def _tags(entry: Entry, source: FeedSource) -> tuple[str, ...]:
@@ -120,17 +139,37 @@ def _feature_image(entry: Entry, markdown: str) -> str:
     return "" if stem and stem in markdown else image
 
 
-def normalise_entry(entry: Entry, source: FeedSource) -> Article:
-    """The Article for one Entry: safe Markdown body and plain-text metadata."""
+@dataclass(frozen=True)
+class Normalised:
+    """One normalised item; ``cut`` when its body was over the size cap."""
+
+    article: Article
+    cut: bool = False
+
+
+def _capped_html(entry: Entry, max_body_bytes: int) -> tuple[str, bool]:
+    """The body as HTML, cut at a block end when far over the cap (so a 5 MiB item costs
+    what its kept part costs), before the sanitiser sees it."""
+    content = _main_part(entry.content) if entry.content_type == "html" else entry.content
+    return cut_html(body_to_html(content, entry.content_type), HTML_FACTOR * max_body_bytes)
+
+
+def normalise_item(entry: Entry, source: FeedSource, max_body_bytes: int = DEFAULT_BODY_BYTES) -> Normalised:
+    """The Article for one Entry: safe Markdown body of at most ``max_body_bytes`` and
+    plain-text metadata."""
     title = plain_text(entry.title) or "Untitled"
     base = entry.base_url or entry.link
-    content = _main_part(entry.content) if entry.content_type == "html" else entry.content
-    soup = _clean_tree(content, entry.content_type, entry.platform, title)
+    body_html, cut = _capped_html(entry, max_body_bytes)
+    soup = _clean_tree(body_html, "html", entry.platform, title)
     summary = make_summary(plain_text(entry.summary), soup)
     body = recheck_links(html_to_markdown(soup, base, entry.platform))
     if entry.is_excerpt:
         body = (body.rstrip("\n") + "\n\n" if body.strip() else "") + _excerpt_note(entry) + "\n"
-    return Article(
+    note = _cut_note(entry)
+    if cut:  # the HTML was cut: say so even when the Markdown of the rest fits
+        body = (body.rstrip("\n") + "\n\n" if body.strip() else "") + note + "\n"
+    body, cut_now = cap_markdown(body, max_body_bytes, note)
+    article = Article(
         title=title,
         date=entry.published,
         updated=entry.updated,
@@ -144,3 +183,9 @@ def normalise_entry(entry: Entry, source: FeedSource) -> Article:
         guid=entry.id,
         image=_feature_image(entry, body),
     )
+    return Normalised(article, cut or cut_now)
+
+
+def normalise_entry(entry: Entry, source: FeedSource) -> Article:
+    """The Article for one Entry: safe Markdown body and plain-text metadata."""
+    return normalise_item(entry, source).article
