@@ -5,9 +5,14 @@ compared with what the site will show: our Markdown rendered by the site's rende
 (generator.markup: cmark-gfm and Pygments). Counted per feature: code blocks (text
 exact, trailing newlines aside, and language kept), links (absolute, resolved,
 tracking-stripped target present), images (src present), headings (text present),
-figure captions, embeds (iframe/video/audio).
+figure captions (only a <figcaption> inside a <figure> on the page counts), embeds
+(iframe/video/audio), list items (at their depth, with their text; <ol> starts),
+tables (every cell in its row, header alignment), formatting (bold, italic, struck,
+inserted text, also around whole paragraphs), task-list boxes (done or open) and
+no-break spaces outside code. The totals are reported per class of problem.
 
-    python bench/fidelity.py            # prints one line per feed and the totals
+    python bench/fidelity.py              # one line per feed, then the totals per class
+    python bench/fidelity.py --fixtures   # the same over the team's tests/fixtures/platforms
 """
 
 from __future__ import annotations
@@ -40,7 +45,15 @@ __all__ = ["Score", "measure_entry", "render", "real_feed_files", "SHARED"]
 
 SHARED = ROOT.parent / "shared"
 CHROME = re.compile(r"^(Enter|Exit) fullscreen mode$")
-FEATURES = ("code", "code_lang", "links", "images", "headings", "captions", "embeds")
+FEATURES = ("code", "code_lang", "links", "images", "headings", "captions", "embeds",
+            "lists", "tables", "formatting", "tasks", "spaces")
+# The class of problem each feature measures (the report groups them so).
+CLASSES = {
+    "code": ("code", "code_lang"), "lists": ("lists",), "tables": ("tables",), "captions": ("captions",),
+    "images and links": ("images", "links", "embeds"), "inline formatting": ("formatting", "headings"),
+    "task lists": ("tasks",), "spaces": ("spaces",),
+}
+FORMATTING = {"strong": "strong", "b": "strong", "em": "em", "i": "em", "del": "del", "s": "del", "strike": "del", "ins": "ins"}
 
 
 @dataclass
@@ -144,9 +157,89 @@ def measure_entry(entry: Entry, source: FeedSource) -> tuple[Score, str]:
         urls = [u for u in urls if u]
         if urls:
             score.add("embeds", all(u in out_embeds for u in urls), " ".join(urls))
+    measure_lists(src, out, score)
+    measure_tables(src, out, score)
+    measure_formatting(src, out, score)
+    measure_tasks(src, out, score)
+    measure_spaces(src, out, score)
     if any(CHROME.match(s.strip()) for s in out.find_all(string=True)):
         score.add("chrome", False, "platform chrome left in the body")
     return score, article.body
+
+
+def _squeeze(text: str) -> str:
+    return "".join(text.split())
+
+
+def _item(li) -> tuple[int, str]:
+    """A list item as a reader sees it: how deep it sits and its own text."""
+    own = "".join(t for t in li.find_all(string=True) if t.find_parent("li") is li
+                  and t.find_parent(["ul", "ol"]) is li.parent and t.find_parent("pre") is None)
+    return len(li.find_parents(["ul", "ol"])), _squeeze(own)
+
+
+def measure_lists(src, out, score: Score) -> None:
+    """Every item at its depth (a list directly inside a list counts one deeper), with
+    its own text; an <ol> keeps its start."""
+    found = Counter(_item(li) for li in out.find_all("li") if li.find_parent("section", class_="footnotes") is None)
+    for li in src.find_all("li"):
+        if li.find_parent(class_=re.compile("footnote")) is not None or li.get("id", "").startswith("fn"):
+            continue  # footnotes become the renderer's own list
+        item = _item(li)
+        score.add("lists", found[item] > 0, f"{item}")
+        found[item] -= 1
+    out_starts = Counter(ol.get("start", "1") for ol in out.find_all("ol"))
+    for ol in src.find_all("ol"):
+        if ol.get("start") and ol.find_parent(class_=re.compile("footnote")) is None:
+            score.add("lists", out_starts[str(ol["start"]).strip()] > 0, f"ol start={ol['start']}")
+
+
+def _cell_align(cell) -> str:
+    style = re.search(r"text-align\s*:\s*(\w+)", cell.get("style", ""))
+    classes = [c[len("has-text-align-"):] for c in cell.get("class") or [] if c.startswith("has-text-align-")]
+    return cell.get("align") or (style.group(1) if style else "") or (classes[0] if classes else "")
+
+
+def _table(table, src: bool) -> tuple:
+    rows = [r for r in table.find_all("tr") if r.find_parent("table") is table]
+    cells = tuple(tuple(_squeeze(c.get_text()) for c in r.find_all(["td", "th"], recursive=False)) for r in rows)
+    header = rows[0].find_all(["td", "th"], recursive=False) if rows else []
+    return cells, tuple(_cell_align(c) if src or c.name == "th" else _cell_align(c) for c in header)
+
+
+def measure_tables(src, out, score: Score) -> None:
+    """Every table with every cell in its row, and its header's column alignment."""
+    found = {_table(t, False) for t in out.find_all("table")}
+    for table in src.find_all("table"):
+        want = _table(table, True)
+        score.add("tables", want in found, f"{want[0][:2]} align={want[1]}")
+
+
+def measure_formatting(src, out, score: Score) -> None:
+    """Bold, italic, struck and inserted text, also when it wraps whole paragraphs."""
+    shown = {kind: "".join(_squeeze(el.get_text()) for el in out.find_all(kind)) for kind in set(FORMATTING.values())}
+    for el in src.find_all(list(FORMATTING)):
+        text = _squeeze(el.get_text())
+        if text and el.find_parent(["pre", "code"]) is None and el.find_parent(list(FORMATTING)) is None:
+            score.add("formatting", text in shown[FORMATTING[el.name]], f"<{el.name}> {text}")
+
+
+def measure_tasks(src, out, score: Score) -> None:
+    """Every task-list box, done or open."""
+    boxes = Counter((_item(box.find_parent("li")), box.has_attr("checked")) for box in out.select("li input[type=checkbox]"))
+    for box in src.select("li input[type=checkbox]"):
+        key = (_item(box.find_parent("li")), box.has_attr("checked"))
+        score.add("tasks", boxes[key] > 0, f"{key}")
+        boxes[key] -= 1
+
+
+def measure_spaces(src, out, score: Score) -> None:
+    """No-break spaces outside code stay no-break spaces."""
+    shown = re.sub(r"[ \t\r\n]+", " ", out.get_text())
+    for node in src.find_all(string=re.compile("\xa0")):
+        if node.find_parent(["pre", "code", "script", "style"]) is None and node.strip(" \t\r\n\xa0"):
+            text = re.sub(r"[ \t\r\n]+", " ", str(node)).strip(" ")
+            score.add("spaces", text in shown, repr(text))
 
 
 def real_feed_files() -> list[Path]:
@@ -175,19 +268,31 @@ def _percent(score: Score, feature: str) -> str:
     return f"{score.found[feature]}/{total} ({100 * score.found[feature] / total:.1f}%)" if total else "-"
 
 
+def _report(score: Score) -> None:
+    for name, features in CLASSES.items():
+        found = sum(score.found[f] for f in features)
+        total = sum(score.total[f] for f in features)
+        figure = f"{found}/{total} ({100 * found / total:.1f}%)" if total else "-"
+        parts = "  ".join(f"{f}={_percent(score, f)}" for f in features if score.total[f] and len(features) > 1)
+        print(f"  {name:18} {figure:20} {parts}")
+    if score.total["chrome"]:
+        print(f"  chrome left in {score.total['chrome']} articles")
+
+
 def main() -> int:
-    files = real_feed_files()
+    fixtures = "--fixtures" in sys.argv[1:]
+    files = sorted((ROOT / "tests" / "fixtures" / "platforms").iterdir()) if fixtures else real_feed_files()
     if not files:
         print("no feeds found in ../shared/seeds or ../shared/wild")
         return 0
-    groups: dict[str, Score] = {"seeds": Score(), "wild": Score()}
+    groups: dict[str, Score] = {"fixtures": Score()} if fixtures else {"seeds": Score(), "wild": Score()}
     articles = Counter()
     for path in files:
         score, count = measure_file(path)
         if count < 0:
             print(f"{path.name:28} not a feed (skipped)")
             continue
-        group = "seeds" if path.parent.name == "seeds" else "wild"
+        group = "fixtures" if fixtures else "seeds" if path.parent.name == "seeds" else "wild"
         groups[group].merge(score)
         articles[group] += count
         print(f"{path.name:28} {count:3} articles  " + "  ".join(f"{f}={_percent(score, f)}" for f in FEATURES if score.total[f]))
@@ -195,11 +300,8 @@ def main() -> int:
             print(f"    missed {miss}")
     print()
     for group, score in groups.items():
-        print(f"{group}: {articles[group]} articles")
-        for feature in FEATURES:
-            print(f"  {feature:10} {_percent(score, feature)}")
-        if score.total["chrome"]:
-            print(f"  chrome left in {score.total['chrome']} articles")
+        print(f"{group}: {articles[group]} articles, by class")
+        _report(score)
     return 0
 
 

@@ -14,7 +14,7 @@ from generator.parse import parse_feed
 
 from normalise_helpers import FIXTURE_FILES, NOW, fixture_entries, source_for
 
-FEATURES = ("code", "code_lang", "links", "images", "headings", "captions", "embeds")
+FEATURES = ("code", "code_lang", "links", "images", "headings", "captions", "embeds", "lists", "tables", "formatting", "tasks", "spaces")
 
 
 @pytest.mark.parametrize("path", FIXTURE_FILES, ids=lambda p: p.stem)
@@ -158,7 +158,7 @@ def test_real_feeds_lose_nothing(case):
     _, source, entries = case
     for entry in entries:
         score, body = measure_entry(entry, source)
-        lost = [m for m in score.missed if m.split(":")[0] in ("code", "links", "images", "headings", "code_lang", "captions", "embeds", "chrome")]
+        lost = [m for m in score.missed if m.split(":")[0] in (*FEATURES, "chrome")]
         assert lost == [], f"{entry.title}: {lost}"
         assert normalise_entry(entry, source).body == body  # deterministic
 
