@@ -47,14 +47,18 @@ def test_add_a_feed_url(root, server, capsys):
     assert capsys.readouterr().out.strip() == f"added 'kettle-notes' ({url}, ghost) to feeds/feeds.toml"
     assert [(f.name, f.url, f.tags) for f in feeds(root)] == [
         ("old", "https://old.example/rss", ()), ("kettle-notes", url, ("python",))]
-    assert (root / "feeds" / "feeds.toml").read_text().startswith("# my feeds\n")
+    text = (root / "feeds" / "feeds.toml").read_text()
+    assert text.startswith("# my feeds\n")
+    # What was detected is written down, so feeds.toml shows what the site will show.
+    assert (feeds(root)[-1].title, feeds(root)[-1].platform) == ("Kettle Notes", "ghost")
+    assert text.endswith(f'name = "kettle-notes"\nurl = "{url}"\ntitle = "Kettle Notes"\ntags = ["python"]\nplatform = "ghost"\n')
 
 
 def test_add_a_home_page_discovers_its_feed(root, server, capsys):
     server.route("/", respond(200, HOME, {"Content-Type": "text/html; charset=utf-8"}))
     feed_url = server.route("/rss/", respond(200, GHOST))
     assert cli(root, "add", server.url("/"), "--name", "kettle") == 0
-    assert feeds(root)[-1] == FeedSource(name="kettle", url=feed_url, defined_in="feeds/feeds.toml")
+    assert feeds(root)[-1] == FeedSource(name="kettle", url=feed_url, title="Kettle Notes", platform="ghost", defined_in="feeds/feeds.toml")
 
 
 def test_add_a_feed_served_as_text_html(root, server):
@@ -181,3 +185,33 @@ def test_discovery_prefers_feeds_over_comments_and_resolves_urls():
     assert discover_feeds(page, "https://site.example/") == [
         "https://site.example/blog/atom.xml", "https://site.example/blog/feed.json",
         "https://site.example/blog/comments/feed/"]
+
+
+def test_add_writes_a_hostile_title_on_one_bounded_line(root, server):
+    title = 'Line one\n\t"quoted" \\ [[feed]] ' + "long " * 100
+    body = GHOST.replace(b"<![CDATA[Kettle Notes]]>", f"<![CDATA[{title}]]>".encode(), 1)
+    url = server.route("/rss/", respond(200, body))
+    assert cli(root, "add", url, "--name", "kettle") == 0
+    written = feeds(root)[-1]
+    assert written.title.startswith('Line one "quoted" \\ [[feed]] long') and written.title.endswith("…")
+    assert len(written.title) <= 121 and "\n" not in written.title
+    assert [f.name for f in feeds(root)] == ["old", "kettle"]
+
+
+def test_add_without_a_feed_title_writes_none(root, server):
+    body = GHOST.replace(b"<![CDATA[Kettle Notes]]>", b"", 1)
+    url = server.route("/rss/", respond(200, body))
+    assert cli(root, "add", url, "--name", "kettle") == 0
+    assert (feeds(root)[-1].title, feeds(root)[-1].platform) == ("", "ghost")
+
+
+@pytest.mark.parametrize("action, words", [
+    ("add", ["url ", "RSS, Atom or JSON Feed", "--name NAME", "--tag TAG", "--no-check", "title and detected platform"]),
+    ("import", ["file ", "OPML file"]),
+    ("export", ["-o OUTPUT, --output OUTPUT", "default: stdout"]),
+    ("list", ["last status", "nothing is fetched"]),
+])
+def test_each_action_help_describes_its_arguments(root, capsys, action, words):
+    assert cli(root, action, "--help") == 0
+    text = " ".join(capsys.readouterr().out.split())
+    assert all(word in text for word in words), text

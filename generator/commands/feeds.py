@@ -4,7 +4,8 @@ New feeds are appended to ``feeds/feeds.toml`` as ``[[feed]]`` tables (the rest 
 file, comments included, is kept as it is). ``add`` accepts a feed URL or a site's home
 page, whose ``<link rel="alternate">`` names the feed, and checks that the result really
 is a feed before writing anything. ``export`` writes OPML 2.0 to stdout (or ``-o FILE``);
-``import`` then ``export`` round-trips. ``list`` shows each feed's last status from
+``import`` then ``export`` round-trips. ``add`` writes the feed's title and the
+platform it detected, so feeds.toml shows what the site will show. ``list`` shows each feed's last status from
 ``feeds/state.json``.
 """
 
@@ -35,20 +36,40 @@ HELP = "manage feeds: add URL, import FILE.opml, export, list"
 log = logging.getLogger(__name__)
 
 TARGET_FILE = "feeds.toml"  # where additions go
+MAX_TITLE = 120  # characters of a feed's own title written by 'add' (a feed may send pages of it)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     sub = parser.add_subparsers(dest="feeds_command", metavar="ACTION", required=True)
-    add = sub.add_parser("add", help="subscribe to a feed, given its URL or its site's home page")
-    add.add_argument("url")
-    add.add_argument("--name", help="feed name (default: from the feed's title)")
+    for name, summary, describe in _ACTIONS:
+        action = sub.add_parser(name, help=summary, description=f"{summary[0].upper()}{summary[1:]}. {describe}")
+        _ACTION_ARGUMENTS[name](action)
+
+
+def _add_arguments(add: argparse.ArgumentParser) -> None:
+    add.add_argument("url", help="the feed's address (RSS, Atom or JSON Feed), or a home page whose <link rel=\"alternate\"> names one")
+    add.add_argument("--name", help="feed name: the folder under content/ and /sources/<name>/ (default: from the feed's title)")
     add.add_argument("--tag", action="append", default=[], help="tag added to every article (repeatable)")
-    add.add_argument("--no-check", action="store_true", help="add the URL as it is, without fetching it")
-    imp = sub.add_parser("import", help="subscribe to every feed of an OPML file")
-    imp.add_argument("file", type=Path)
-    exp = sub.add_parser("export", help="write the subscriptions as OPML 2.0")
+    add.add_argument("--no-check", action="store_true", help="add the URL as it is, without fetching it (no title or platform is written)")
+
+
+def _import_arguments(imp: argparse.ArgumentParser) -> None:
+    imp.add_argument("file", type=Path, help="an OPML file, as feed readers export their subscriptions")
+
+
+def _export_arguments(exp: argparse.ArgumentParser) -> None:
     exp.add_argument("-o", "--output", type=Path, help="file to write (default: stdout)")
-    sub.add_parser("list", help="show each feed with its last status")
+
+
+_ACTIONS = (
+    ("add", "subscribe to a feed, given its URL or its site's home page",
+     f"The feed is fetched first; its name, title and detected platform are appended to feeds/{TARGET_FILE}."),
+    ("import", "subscribe to every feed of an OPML file",
+     f"Feeds already subscribed to are skipped; the others are appended to feeds/{TARGET_FILE}."),
+    ("export", "write the subscriptions as OPML 2.0", "Importing the result gives the same subscriptions."),
+    ("list", "show each feed with its last status", "From feeds/*.toml and feeds/state.json; nothing is fetched."),
+)
+_ACTION_ARGUMENTS = {"add": _add_arguments, "import": _import_arguments, "export": _export_arguments, "list": lambda _: None}
 
 
 # ---------------------------------------------------------------- writing TOML
@@ -151,6 +172,15 @@ def check_feed_url(url: str) -> None:
     raise UsageError(f"feeds add: {url!r} is not a web address; give a feed's or a site's URL starting with https:// or http://{hint}")
 
 
+def _shown_title(title: str, name: str) -> str:
+    """The feed's own title as feeds.toml keeps it: on one line, at most MAX_TITLE
+    characters, and left out when it says no more than the name."""
+    text = " ".join(title.split())
+    if len(text) > MAX_TITLE:
+        text = text[:MAX_TITLE].rsplit(" ", 1)[0] + "…"
+    return "" if text.lower() == name.lower() else text
+
+
 def _add(args: argparse.Namespace, feeds_dir: Path) -> int:
     check_feed_url(args.url)
     existing = load_feed_sources(feeds_dir)
@@ -171,7 +201,7 @@ def _add(args: argparse.Namespace, feeds_dir: Path) -> int:
     if args.name and args.name in taken:
         raise ConfigError(f"a feed named {args.name!r} already exists; choose another --name")
     name = args.name or _unique_name(name_for(OpmlFeed(url=url, title=title)), taken)
-    source = FeedSource(name=name, url=url, tags=tuple(args.tag))
+    source = FeedSource(name=name, url=url, title=_shown_title(title, name), tags=tuple(args.tag), platform=platform)
     target = add_feeds(feeds_dir, [source])
     detected = f", {platform}" if platform else ""
     print(f"added {name!r} ({url}{detected}) to {feeds_dir.name}/{target.name}")
