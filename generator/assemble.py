@@ -14,16 +14,16 @@ from __future__ import annotations
 import html
 import math
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from functools import lru_cache
 from itertools import groupby
-from typing import ClassVar, Mapping, Sequence
+from typing import ClassVar, Iterable, Mapping, Sequence
 
 from .content import PARAMS_KEY, slugify
 from .models import Article, FeedSource, FeedState, Page, Rendered, SiteConfig
 
-__all__ = ["Tag", "Source", "Post", "make_posts", "make_post", "make_source", "tag_slug", "post_page", "assemble_pages", "plain_summary", "reading_time"]
+__all__ = ["Tag", "Source", "Post", "make_posts", "make_post", "make_source", "tag_slug", "tag_names", "post_page", "assemble_pages", "plain_summary", "reading_time"]
 
 WORDS_PER_MINUTE = 220
 PLATFORM_NAMES = {"forem": "Forem (dev.to)", "ghost": "Ghost", "gridsome": "Gridsome", "generic": "Blog"}
@@ -173,6 +173,7 @@ def make_posts(
     """
     feeds, states = feeds or {}, states or {}
     slugs = _unique_slugs(articles)
+    names = tag_names(a.tags for a in articles)
     known_times = reading_times or [None] * len(articles)
     known_summaries = summaries or [None] * len(articles)
     sources: dict[tuple[str, str], Source] = {}  # one per feed, not one per post
@@ -181,7 +182,7 @@ def make_posts(
         key = (article.source, article.platform)
         if article.source and key not in sources:
             sources[key] = _make_source(article.source, article.platform, feeds, states)
-        posts.append(make_post(site, article, result, slug, sources.get(key), minutes, summary))
+        posts.append(make_post(site, article, result, slug, sources.get(key), minutes, summary, names))
     posts.sort(key=lambda p: (-p.date.timestamp(), p.slug))
     return posts
 
@@ -194,16 +195,18 @@ def make_post(
     source: Source | None,
     minutes: int | None = None,
     summary: str | None = None,
+    names: Mapping[str, str] | None = None,
 ) -> Post:
-    """One post, given its unique slug and its source (see ``make_posts``, and
-    ``delta.py``, which remakes a few posts without the others)."""
+    """One post, given its unique slug, its source and how the site spells each tag
+    (``tag_names``; see ``make_posts``, and ``delta.py``, which remakes a few posts
+    without the others)."""
     return Post(
         article=article,
         slug=slug,
         rendered=rendered,
         summary=article.summary or (summary if summary is not None else plain_summary(rendered.html, site.summary_length)),
         reading_time=minutes or reading_time(rendered.html),
-        tags=tuple(Tag(t, tag_slug(t)) for t in article.tags),
+        tags=_post_tags(article.tags, names or {}),
         source=source,
     )
 
@@ -217,6 +220,26 @@ def make_source(article: Article, feeds: Mapping[str, FeedSource], states: Mappi
 def tag_slug(name: str) -> str:
     """A tag name's slug; names that differ only in case share one tag page."""
     return slugify(name.lower(), name)
+
+
+def tag_names(tag_lists: Iterable[Sequence[str]]) -> dict[str, str]:
+    """How the site spells each tag (by slug): the spelling most posts use; on a tie,
+    an all-lowercase one, then the first in code-point order. It depends on the set of
+    posts only, not their order, so a build that remakes a few posts can make it too."""
+    counts: dict[str, Counter] = defaultdict(Counter)
+    for tags in tag_lists:
+        for name in dict.fromkeys(tags):
+            counts[tag_slug(name)][name] += 1
+    return {slug: min(used, key=lambda n: (-used[n], n != n.lower(), n)) for slug, used in counts.items()}
+
+
+def _post_tags(tags: Sequence[str], names: Mapping[str, str]) -> tuple[Tag, ...]:
+    """A post's tags as the site spells them, once each (``Python`` and ``python`` are one)."""
+    slugs = dict.fromkeys(tag_slug(t) for t in tags)
+    own = {}
+    for t in tags:
+        own.setdefault(tag_slug(t), t)
+    return tuple(Tag(names.get(slug, own[slug]), slug) for slug in slugs)
 
 
 # ---------------------------------------------------------------- pages
@@ -290,11 +313,8 @@ def group_by_tag(posts: list[Post]) -> dict[Tag, list[Post]]:
     by_slug: dict[str, list[Post]] = defaultdict(list)
     names: dict[str, str] = {}
     for post in posts:
-        # A post tagged both "Python" and "python" is listed once (a set per post, not a
-        # search through the list, which made this quadratic in the number of posts).
-        for slug in dict.fromkeys(tag.slug for tag in post.tags):
-            by_slug[slug].append(post)
-        for tag in post.tags:
+        for tag in post.tags:  # one Tag per slug (_post_tags), spelt as the whole site spells it
+            by_slug[tag.slug].append(post)
             names.setdefault(tag.slug, tag.name)
     return {Tag(names[s], s): by_slug[s] for s in sorted(by_slug)}
 
@@ -319,7 +339,7 @@ def assemble_pages(site: SiteConfig, posts: list[Post]) -> list[Page]:
     sources = group_by_source(posts)
     pages = _listing_pages(posts, site.per_page, "/", "index.html")
     pages += _post_pages(posts)
-    tag_list = [{"tag": t, "count": len(p)} for t, p in tags.items()]
+    tag_list = sorted(({"tag": t, "count": len(p)} for t, p in tags.items()), key=lambda item: (-item["count"], item["tag"].slug))  # most used first
     pages.append(Page(url="/tags/", template="tags.html", context={"tags": tag_list}, output="tags/index.html"))
     for tag, tagged in tags.items():
         pages += _listing_pages(tagged, site.per_page, tag.url, "tag.html", tag=tag)

@@ -203,6 +203,9 @@ class _Remake:
         needed = set().union(*(members[n] for n in shards))
         for item in self.changed.values():
             needed.update(i for i in (item.index - 1, item.index, item.index + 1) if 0 <= i < len(listing))
+        self.names = self._tag_names()
+        if self.names is None:
+            return _refuse("a published post is not in the cache")
         memo = self._make_posts(sorted(needed), globals_key)
         if memo is None:
             return _refuse("a post made from the cache differs from the last build's")
@@ -218,6 +221,19 @@ class _Remake:
         self.feeds = {f.name: f for f in load_feed_sources(self.site.path("feeds"))}
         self.states = load_state(state_path(self.site.path("feeds")))
 
+    def _tag_names(self) -> dict[str, str] | None:
+        """How the site spells each tag: made from every published post's tags (the
+        cache's front matter; an edited post's front matter is as before)."""
+        from .assemble import tag_names
+
+        tags = []
+        for rel, *_ in self.manifest.listings:
+            meta = self.cache.meta(self.shas[rel]) if rel not in self.changed else {"tags": self.changed[rel].article.tags}
+            if meta is None:
+                return None
+            tags.append(meta["tags"])
+        return tag_names(tags)
+
     def _make_posts(self, places: list[int], globals_key: str) -> PageMemo | None:
         """The posts at these places, made from the cache (or the edit), and a memo whose
         keys must equal the last build's: proof they are the posts it showed."""
@@ -227,7 +243,7 @@ class _Remake:
             rel, _, _, slug = self.manifest.listings[i]
             item = self.changed.get(rel)
             if item is not None:
-                post = make_post(self.site, item.article, item.rendered, slug, make_source(item.article, self.feeds, self.states), item.minutes)
+                post = make_post(self.site, item.article, item.rendered, slug, make_source(item.article, self.feeds, self.states), item.minutes, names=self.names)
             else:
                 hit = self.cache.article(self.shas[rel], rel)
                 if hit is None or hit.rendered is None:
@@ -235,7 +251,7 @@ class _Remake:
                 summary = hit.summary[1] if hit.summary and hit.summary[0] == self.site.summary_length else None
                 if summary is None and not hit.article.summary:
                     return None  # its summary would need its HTML: not worth it here
-                post = make_post(self.site, hit.article, hit.rendered, slug, make_source(hit.article, self.feeds, self.states), hit.reading_time, summary)
+                post = make_post(self.site, hit.article, hit.rendered, slug, make_source(hit.article, self.feeds, self.states), hit.reading_time, summary, self.names)
             self.posts[i] = post
         memo = PageMemo(globals_key, [self.posts[i] for i in places], self.shas, Post)
         for i, row in zip(places, memo.listings()):
@@ -276,7 +292,7 @@ class _Remake:
 
         def fields(post):
             item = self.changed.get(post.article.path)
-            compute = (lambda: search.encoded_text_fields(post.html, [t.name for t in post.tags]))
+            compute = (lambda: search.post_text_fields(post))
             return self.cache.search_fields(item.sha if item else self.shas[post.article.path], version, compute)
 
         made = {}

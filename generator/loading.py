@@ -170,7 +170,7 @@ def cached_search_fields(cache: cachelib.BuildCache | None, sources: Sources) ->
     from . import search
 
     def compute(post: Post) -> Sequence[str]:
-        return sources.search.get(post.article.path) or search.encoded_text_fields(post.html, [t.name for t in post.tags])
+        return sources.search.get(post.article.path) or search.post_text_fields(post)
 
     if cache is None:
         return compute

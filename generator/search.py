@@ -124,7 +124,7 @@ def order_key(post: Post) -> str:
 
 def search_entry(post: Post, renderer: _Renderer) -> dict[str, str]:
     """One post's index entry (see the module docstring for the keys)."""
-    head, words = text_fields(post.html, [t.name for t in post.tags])
+    head, words = text_fields(post.html, list(post.article.tags))
     return {
         "t": post.title,
         "u": renderer.url(post.url),
@@ -144,13 +144,19 @@ def _entry_json(post: Post, renderer: _Renderer, fields: Sequence[str]) -> str:
     return f'{{"d":{d},"k":{words},"o":{o},"s":{s},"t":{t},"u":{u},"x":{head or _json(post.summary)}}}'
 
 
+def post_text_fields(post: Post) -> tuple[str, str]:
+    """``encoded_text_fields`` of a post, with the tags as its own file spells them (not
+    as the site shows them, which other posts decide): what a cache may keep by file."""
+    return encoded_text_fields(post.html, list(post.article.tags))
+
+
 def search_index(posts: list[Post], renderer: _Renderer, known: Callable[[Post], Sequence[str]] | None = None) -> bytes:
     """One shard's bytes: one entry per post, in the order given (newest first); the bytes
     of ``json.dumps([search_entry(...)], separators=(",", ":"), sort_keys=True, ensure_ascii=False)``.
 
     ``known(post)`` may give a post's ``encoded_text_fields`` from a cache.
     """
-    fields = known or (lambda p: encoded_text_fields(p.html, [t.name for t in p.tags]))
+    fields = known or post_text_fields
     out = io.BytesIO()  # entry by entry: joining 18 MB of strings, then encoding them, holds three copies
     out.write(b"[")
     for i, post in enumerate(posts):

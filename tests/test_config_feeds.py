@@ -82,3 +82,10 @@ def test_an_invalid_filter_regex_is_found_on_loading_so_build_says_so_too(tmp_pa
     with pytest.raises(ConfigError) as info:
         load_feed_sources(feeds)
     assert str(info.value).startswith(f"feeds/feeds.toml [[feed]] #1: {key} regex '(unclosed' is invalid")
+
+
+def test_the_shipped_feeds_are_python_blogs_tagged_python():
+    shipped = load_feed_sources(Path(__file__).resolve().parents[1] / "feeds")
+    assert shipped, "feeds/feeds.toml follows no feed"
+    assert all("python" in source.tags for source in shipped), [(s.name, s.tags) for s in shipped]
+    assert all(source.platform and source.title for source in shipped)  # as 'feeds add' writes them

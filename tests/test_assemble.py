@@ -1,0 +1,88 @@
+"""assemble.py: tags (case-folded, the most used spelling shown, listed by use) and the
+site map, on posts built by hand and on small built sites."""
+
+from __future__ import annotations
+
+import random
+from datetime import datetime, timedelta, timezone
+
+from bs4 import BeautifulSoup
+from conftest import post
+from hypothesis import given
+from hypothesis import strategies as st
+
+from generator.assemble import assemble_pages, make_posts, tag_names
+from generator.config import load_site_config
+from generator.models import Article, Rendered, SiteConfig
+from generator.pipeline import BuildOptions, build_site
+
+NOW = datetime(2025, 1, 1, tzinfo=timezone.utc)
+SITE = SiteConfig(base_url="https://example.org/")
+
+
+def article(n: int, tags: tuple[str, ...] = (), source: str = "", days: int | None = None) -> Article:
+    date = NOW - timedelta(days=n if days is None else days)
+    folder = source or "posts"
+    return Article(title=f"Post {n}", date=date, body="x", tags=tags, source=source, path=f"{folder}/p{n}.md")
+
+
+def posts_of(articles: list[Article]):
+    return make_posts(SITE, articles, [Rendered(html="<p>x</p>") for _ in articles])
+
+
+def test_tags_differing_in_case_are_one_tag_spelt_the_most_used_way():
+    posts = posts_of([article(1, ("Python",)), article(2, ("python", "web")), article(3, ("python",)), article(4, ("PYTHON", "python"))])
+    assert {t.name for p in posts for t in p.tags if t.slug == "python"} == {"python"}
+    assert [t.name for t in posts[3].tags] == ["python"]  # "PYTHON" and "python" in one post: one tag
+    tags = next(p for p in assemble_pages(SITE, posts) if p.url == "/tags/").context["tags"]
+    assert [(i["tag"].name, i["count"]) for i in tags] == [("python", 4), ("web", 1)]
+
+
+def test_a_tie_prefers_the_lowercase_spelling_whatever_the_order():
+    assert tag_names([("Django",), ("django",)]) == {"django": "django"}
+    assert tag_names([("django",), ("Django",)]) == {"django": "django"}
+    assert tag_names([("Machine Learning",), ("machine-learning",), ("Machine Learning",)]) == {"machine-learning": "Machine Learning"}
+
+
+def test_the_tags_page_lists_the_most_used_first_then_by_name():
+    posts = posts_of([article(1, ("b", "c")), article(2, ("c",)), article(3, ("a",)), article(4, ("c", "b"))])
+    tags = next(p for p in assemble_pages(SITE, posts) if p.url == "/tags/").context["tags"]
+    assert [(i["tag"].name, i["count"]) for i in tags] == [("c", 3), ("b", 2), ("a", 1)]
+
+
+SPELLINGS = st.sampled_from(["Python", "python", "PYTHON", "Web", "web", "Data Science", "data-science", "rust"])
+
+
+@given(st.lists(st.lists(SPELLINGS, max_size=4), min_size=1, max_size=12), st.randoms())
+def test_every_post_shows_each_tag_once_spelt_as_the_whole_site_spells_it(tag_lists, rnd: random.Random):
+    articles = [article(i, tuple(tags)) for i, tags in enumerate(tag_lists)]
+    posts = posts_of(articles)
+    spelt: dict[str, set[str]] = {}
+    for p in posts:
+        slugs = [t.slug for t in p.tags]
+        assert len(slugs) == len(set(slugs))
+        for t in p.tags:
+            spelt.setdefault(t.slug, set()).add(t.name)
+    assert all(len(names) == 1 for names in spelt.values())
+    shuffled = list(tag_lists)
+    rnd.shuffle(shuffled)
+    assert tag_names(shuffled) == tag_names(tag_lists)  # the quick path may meet posts in any order
+    by_use = [i["count"] for i in next(p for p in assemble_pages(SITE, posts) if p.url == "/tags/").context["tags"]]
+    assert by_use == sorted(by_use, reverse=True)
+
+
+def test_a_built_site_has_one_tag_page_for_every_spelling(make_site):
+    root = make_site({
+        "site.toml": 'base_url = "https://example.org/"\n',
+        "content/posts/a.md": post("A", "2024-01-01", tags="[Python]"),
+        "content/posts/b.md": post("B", "2024-01-02", tags="[python, rust]"),
+        "content/posts/c.md": post("C", "2024-01-03", tags="[python]"),
+    })
+    build_site(load_site_config(root), BuildOptions(now=NOW))
+    assert sorted(p.name for p in (root / "public/tags").iterdir() if p.is_dir()) == ["python", "rust"]
+    page = BeautifulSoup((root / "public/posts/a/index.html").read_text(), "html.parser")
+    assert [a.get_text().lstrip("#") for a in page.select(".tags a")] == ["python"]
+    assert page.find("meta", property="article:tag")["content"] == "python"
+    tags = BeautifulSoup((root / "public/tags/index.html").read_text(), "html.parser")
+    assert [a["href"] for a in tags.select(".tag-cloud a")] == ["/tags/python/", "/tags/rust/"]
+    assert "<category>python</category>" in (root / "public/feed.xml").read_text() and "<category>Python</category>" not in (root / "public/feed.xml").read_text()
