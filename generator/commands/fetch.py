@@ -18,7 +18,7 @@ from ..cli import site_from_args
 from ..config import load_feed_sources
 from ..errors import ConfigError
 from ..fetch import FetchSettings
-from ..gitcommit import commit_fetched, commit_message
+from ..gitcommit import commit_fetched
 from ..feed_work import DEFAULT_BUDGET, FeedLimits
 from ..harvest import RunReport, fetch_feeds
 from ..models import FeedSource, SiteConfig
@@ -117,14 +117,11 @@ def print_table(report: RunReport, file=None) -> None:
     )
 
 
-def _commit(site: SiteConfig, report: RunReport) -> None:
-    changed_feeds = sum(1 for f in report.feeds if f.new or f.updated)
-    message = commit_message(
-        sum(f.new for f in report.feeds), sum(f.updated for f in report.feeds), changed_feeds
-    )
-    state_file = f"{site.feeds_dir}/state.json"
-    commit = commit_fetched(site.root, [site.content_dir, state_file], message, state_file=state_file)
-    log.info("committed %s: %s", commit[:10], message) if commit else log.info("nothing changed: no commit")
+def _commit(site: SiteConfig, sources: list[FeedSource]) -> None:
+    """Commit the feeds' articles and state that matters (see gitcommit.py), if any."""
+    folders = [f"{site.content_dir}/{name}" for name in sorted({s.name for s in load_feed_sources(site.path("feeds"))} | {s.name for s in sources})]
+    made = commit_fetched(site.root, folders, f"{site.feeds_dir}/state.json")
+    log.info("committed %s: %s", made[0][:10], made[1]) if made else log.info("nothing that matters changed: no commit")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -153,7 +150,7 @@ def run(args: argparse.Namespace) -> int:
     elif args.quiet == 1:
         print_failures(report)
     if getattr(args, "commit", False):
-        _commit(site, report)
+        _commit(site, sources)
     if len(report.failed) == len(report.feeds) or (args.strict and report.failed):
         return 1
     return 0
