@@ -22,6 +22,7 @@ from typing import ClassVar, Iterable, Mapping, Sequence
 
 from .content import PARAMS_KEY, slugify
 from .models import Article, FeedSource, FeedState, Page, Rendered, SiteConfig
+from .urls import http_url
 
 __all__ = ["Tag", "Source", "Post", "make_posts", "make_post", "make_source", "tag_slug", "tag_names", "post_page", "assemble_pages", "plain_summary", "reading_time"]
 
@@ -153,7 +154,8 @@ def _make_source(name: str, platform: str, feeds: Mapping[str, FeedSource], stat
     """How readers see a feed: its configured title, else the feed's own, else its name."""
     feed, state = feeds.get(name), states.get(name, FeedState())
     title = (feed.title if feed else "") or state.title or name
-    home = state.link or (re.sub(r"/(feed|rss)(/.*)?$|/feed\.xml$", "/", feed.url) if feed else "")
+    # feeds/state.json holds what the feed said its link was: a page shows it only as http(s)
+    home = http_url(state.link) or (http_url(re.sub(r"/(feed|rss)(/.*)?$|/feed\.xml$", "/", feed.url)) if feed else "")
     return Source(name=name, title=title, platform=platform, home=home)
 
 

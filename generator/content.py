@@ -27,6 +27,7 @@ from rapidfuzz.distance import OSA
 from .errors import ContentError, ContentErrors
 from .files import article_files, atomic_write
 from .models import Article
+from .urls import http_url, page_url
 
 __all__ = [
     "slugify",
@@ -291,9 +292,11 @@ def _article_from_meta(meta: dict, body: str, path: str, front: str, tz: dt.tzin
         draft=draft,
         source=field("source", lambda v: _as_text(v, "source").strip()),
         platform=field("platform", lambda v: _as_text(v, "platform").strip()),
-        original_url=field("original_url", lambda v: _as_text(v, "original_url").strip()),
+        # Pages link these: only http(s) (or, for an image, a site path) is kept, however
+        # the file was written (by hand, or by older code that let other schemes through).
+        original_url=field("original_url", lambda v: http_url(_as_text(v, "original_url"))),
         guid=field("guid", lambda v: _as_text(v, "guid").strip()),
-        image=field("image", lambda v: _as_text(v, "image").strip()),
+        image=field("image", lambda v: page_url(_as_text(v, "image"))),
         path=path,
         extra=extra,
     )

@@ -38,8 +38,10 @@ _TABLE_TAG = re.compile(r"<(/?)table\b[^>]*>", re.IGNORECASE)
 _IMG = re.compile(r"<img\b[^>]*>", re.IGNORECASE)
 _IFRAME = re.compile(r"<iframe\b[^>]*>", re.IGNORECASE)
 _HEADING = re.compile(r"<h([1-6])(\s[^>]*)?>(.*?)</h\1>", re.IGNORECASE | re.DOTALL)
-_FOOTNOTE_REF = re.compile(r'(<sup class="footnote-ref"><a href="#fn-[^"]*" id="fnref-[^"]*" data-footnote-ref)>(\d+)</a>')
-_FOOTNOTES_SECTION = re.compile(r'<section class="footnotes" data-footnotes>')
+# data-footnote-ref="" and data-footnotes="" once an imported article's HTML went through
+# the sanitiser again (allowlist.clean_rendered)
+_FOOTNOTE_REF = re.compile(r'(<sup class="footnote-ref"><a href="#fn-[^"]*" id="fnref-[^"]*" data-footnote-ref(?:="")?)>(\d+)</a>')
+_FOOTNOTES_SECTION = re.compile(r'<section class="footnotes" data-footnotes(?:="")?>')
 _FOOTNOTES_LABEL = "footnote-label"
 _VIDEO_HOSTS = ("youtube.com", "youtube-nocookie.com", "youtu.be", "vimeo.com", "player.vimeo.com", "dailymotion.com")
 # Aspect ratios the stylesheet knows, as (class, width / height).

@@ -135,7 +135,7 @@ def _reparse(site, cache, rel, file, sha, data, old_sha, index) -> _Changed | No
         return None  # the normal build reports it, with every other bad file
     if cachelib.article_to_json(article) != cache.meta(old_sha):
         return None  # front matter changed: listings may show it differently
-    rendered = MarkdownRenderer(cache.highlights(old_sha)).render(article.body)  # unchanged code: no lexer
+    rendered = MarkdownRenderer(cache.highlights(old_sha)).render(article.body, untrusted=article.imported)  # unchanged code: no lexer
     minutes = reading_time(rendered.html)
     if minutes != old.reading_time:
         return None

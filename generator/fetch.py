@@ -4,10 +4,16 @@
 
 What this module owns, and why each piece exists:
 
-- **Bounded concurrency**: one semaphore for the whole run (``max_concurrency``) and
-  one per host (``per_host``), taken host first so a busy host never holds a global
-  slot while it waits. httpx's own pool is capped to the same size, because an
-  unbounded httpcore queue costs CPU quadratic in queued requests.
+- **Politeness per host**: at most ``per_host`` (2) requests to one host at a time; that,
+  not a small total, is what limits a run, since the event loop keeps hundreds of idle
+  requests (a run of 304s) in flight for nothing. A generous total (``max_concurrency``)
+  remains as a backstop, taken after the host's slot so a busy host never holds a
+  global one while it waits; httpx's pool is capped to it, because an unbounded
+  httpcore queue costs CPU quadratic in queued requests.
+- **Bounded memory**: a body is read into memory, so the run bounds what all of them
+  hold at once: past ``large_body`` bytes (raw or decompressed) a download goes on only
+  with one of ``large_slots`` slots, so at most ``max_concurrency * large_body +
+  large_slots * max_bytes`` bytes of bodies are being read at any time.
 - **Conditional GET**: the stored ETag / Last-Modified are sent; a 304 comes back as
   ``status="not_modified"`` with nothing to parse.
 - **Timeouts**: connect and read timeouts per request, plus a *total deadline* per feed
@@ -70,8 +76,10 @@ class FetchSettings:
     read_timeout: float = 15.0  # longest silence between two bytes
     deadline: float = 20.0  # total per feed: redirects, retries and body included
     max_bytes: int = 10 * 1024 * 1024  # both raw and decompressed
-    max_concurrency: int = 16
+    max_concurrency: int = 256  # a backstop: per_host is what limits a run
     per_host: int = 2
+    large_body: int = 256 * 1024  # past this size a download needs one of large_slots...
+    large_slots: int = 8  # ...so bodies being read stay under 256 x 256 KB + 8 x 10 MB
     max_redirects: int = 5
     retries: int = 2  # extra attempts after the first
     backoff: float = 0.5  # first wait between attempts, then doubled
@@ -227,6 +235,7 @@ class Fetcher:
         self._client: httpx.AsyncClient | None = None
         self._slots = asyncio.Semaphore(self.settings.max_concurrency)
         self._host_slots: dict[str, asyncio.Semaphore] = {}
+        self._large_slots = asyncio.Semaphore(self.settings.large_slots)
 
     async def __aenter__(self) -> "Fetcher":
         s = self.settings
@@ -366,13 +375,18 @@ class Fetcher:
         decoder = _Decoder(encoding, limit)
         raw = 0
         parts: list[bytes] = []
-        async for chunk in response.aiter_raw():
-            raw += len(chunk)
-            if raw > limit:
-                raise _Refused(f"body over {_size_words(limit)}")
-            parts.append(decoder.feed(chunk))
-        decoder.finish()
-        return b"".join(parts)
+        async with contextlib.AsyncExitStack() as stack:
+            holds_large_slot = False
+            async for chunk in response.aiter_raw():
+                raw += len(chunk)
+                if raw > limit:
+                    raise _Refused(f"body over {_size_words(limit)}")
+                parts.append(decoder.feed(chunk))
+                if not holds_large_slot and max(raw, decoder.size) > self.settings.large_body:
+                    await stack.enter_async_context(self._large_slots)  # released when this body is read
+                    holds_large_slot = True
+            decoder.finish()
+            return b"".join(parts)
 
 
 def _with_redirect(result: FetchResult, permanent: str | None) -> FetchResult:

@@ -145,7 +145,7 @@ def remake(file: str, rel: str, zone: str) -> Rendered:
     from .markup import MarkdownRenderer
 
     article = parse_article_bytes(Path(file).read_bytes(), rel, ZoneInfo(zone))
-    return MarkdownRenderer().render(article.body)
+    return MarkdownRenderer().render(article.body, untrusted=article.imported)
 
 
 @lru_cache(maxsize=1)

@@ -4,9 +4,12 @@
 where its highlighted code sits. The dialect is CommonMark with GitHub's tables and
 footnotes (the Markdown of GitHub, Hugo, Forem, Ghost and Gridsome), parsed by
 cmark-gfm, GitHub's C library: it costs 0.1 ms a post where Python-Markdown cost 3 ms,
-which is most of a clean build. Raw HTML passes through (authors' posts are trusted,
-imported articles were sanitised before they became Markdown). On top of cmark, this
-module adds, by rewriting the HTML it returns:
+which is most of a clean build. Raw HTML passes through for authors' posts, which are
+trusted. An imported article (``render(text, untrusted=True)``) was sanitised before it
+became Markdown, and its HTML is cleaned again here with the same allowlist
+(``allowlist.clean_rendered``), before heading ids, the table of contents and
+highlighting are added: no bug in writing or reading that Markdown can pass markup
+through. On top of cmark, this module adds, by rewriting the HTML it returns:
 
 * highlighting: every fenced or indented code block renders as
   ``<pre class="highlight"><code class="language-LANG">…</code></pre>`` with Pygments'
@@ -42,6 +45,7 @@ from pygments.lexer import Lexer
 from pygments.lexers import get_lexer_by_name
 from pygments.util import ClassNotFound
 
+from .allowlist import clean_rendered
 from .models import Rendered
 
 __all__ = ["MarkdownRenderer", "Rendered", "block_key", "highlight_code", "pygments_css", "RENDERER_VERSION"]
@@ -202,13 +206,17 @@ class MarkdownRenderer:
     def __init__(self, known: Mapping[str, str] | None = None) -> None:
         self._highlighter = _Highlighter(known or {})
 
-    def render(self, text: str) -> Rendered:
+    def render(self, text: str, untrusted: bool = False) -> Rendered:
+        """``text`` as HTML; ``untrusted`` (an imported article's Markdown) cleans the HTML
+        with the import allowlist before the renderer's own additions."""
         body = cmarkgfm.markdown_to_html_with_extensions(text, options=_OPTIONS, extensions=_EXTENSIONS).rstrip("\n")
         if 'markdown="' in body:
             body = _MD_IN_HTML.sub(r"\1", body)
         written = {a or b for a, b in _SOURCE_ATTR_LISTS.findall(text)} if "{" in text else set()
         if written:
             body = _image_attributes(body, written)
+        if untrusted:
+            body = clean_rendered(body)
         headings = _Headings(body, written)
         body = _HEADING.sub(headings, body)
         body, blocks = self._highlighter.run(body)

@@ -35,7 +35,8 @@ def render_articles(
     many. ``known``: highlighted code blocks from earlier renders (see ``markup``)."""
     from .models import Rendered
 
-    results = map_chunks(partial(render_chunk, known=known or {}), [a.body for a in articles], workers, progress)
+    texts = [(a.body, a.imported) for a in articles]
+    results = map_chunks(partial(render_chunk, known=known or {}), texts, workers, progress)
     return [Rendered(html, toc, blocks) for html, toc, blocks in results]
 
 
@@ -82,12 +83,13 @@ def worker_count(items: int, workers: int | None) -> int:
     return cores if items >= POOL_THRESHOLD else 1
 
 
-def render_chunk(bodies: list[str], known: Mapping[str, str]) -> list[tuple[str, list, tuple]]:
-    """In a worker process: one renderer for the whole chunk (building it costs as much as a post)."""
+def render_chunk(texts: list[tuple[str, bool]], known: Mapping[str, str]) -> list[tuple[str, list, tuple]]:
+    """In a worker process: one renderer for the whole chunk (building it costs as much as a post).
+    ``texts``: each post's Markdown, and whether it is an imported (untrusted) article."""
     from .markup import MarkdownRenderer
 
     renderer = MarkdownRenderer(known)
-    return [(r.html, r.toc, r.blocks) for r in map(renderer.render, bodies)]
+    return [(r.html, r.toc, r.blocks) for r in (renderer.render(body, untrusted=imported) for body, imported in texts)]
 
 
 def parse_render_chunk(files: list[tuple[str, bytes, str]]) -> list[tuple]:
@@ -112,7 +114,7 @@ def parse_render_chunk(files: list[tuple[str, bytes, str]]) -> list[tuple]:
         except ContentError as exc:
             out.append(("error", exc.message, exc.line))
             continue
-        result = renderer.render(article.body)
+        result = renderer.render(article.body, untrusted=article.imported)
         words = encoded_text_fields(result.html, list(article.tags))  # the search index's costly part, on all cores too
         # The cache's JSON of the front matter is made here too; the Markdown itself stays
         # here (rendered, it is not needed again): 30 MB less through the pipes at 5,000 posts.

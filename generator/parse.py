@@ -11,6 +11,12 @@ when it was first seen.
 feedparser is called with ``sanitize_html=False`` and ``resolve_relative_uris=False``:
 its sanitiser drops iframes, invents ``alt="alt"`` and eats ``<module>``-like text out
 of code blocks. The normaliser sanitises and resolves URLs itself, properly.
+
+Every URL of the feed's metadata (item link, a guid standing in for it, ``xml:base``,
+the feed's link, images from ``media:content``, ``media:thumbnail``, image enclosures
+and JSON Feed's ``image``) leaves this module through ``urls.http_url``: absolute
+http(s) and percent-encoded, or "" (an image then falls back to the next candidate).
+An item's identity still comes from its link as written, so existing articles keep it.
 """
 
 from __future__ import annotations
@@ -31,6 +37,7 @@ import feedparser
 
 from .errors import FetchError
 from .models import Entry, FeedSource, FetchResult, PLATFORMS
+from .urls import http_url
 from .xmlguard import guard_xml
 
 __all__ = ["ParsedFeed", "parse_feed", "plain_text", "detect_markdown", "iso_utc"]
@@ -40,6 +47,7 @@ EXCERPT_ENDINGS = ("…", "...", "[…]", "[...]", "&hellip;", "Read more", "Con
 EXCERPT_MAX_CHARS = 500  # a short single-paragraph body without a full-content element is an excerpt
 BLOCK_HTML = re.compile(r"<(p|br|li|h[1-6]|pre|div|blockquote|table|ul|ol|figure|section|article)[\s>/]", re.I)
 TAG = re.compile(r"<[^>]*>")
+CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 @dataclass(frozen=True)
@@ -77,6 +85,7 @@ def plain_text(value: str | None) -> str:
     text = TAG.sub(" ", value) if "<" in value else value
     text = html.unescape(html.unescape(text)) if "&" in text else text
     text = TAG.sub(" ", text) if "<" in text and re.search(r"<[a-zA-Z/!]", text) else text
+    text = CONTROL_CHARS.sub("", text)  # they mean nothing in text, and XML cannot carry them
     return re.sub(r"\s+", " ", text).strip()
 
 
@@ -157,7 +166,8 @@ class _RawItem:
 
     guid: str
     title: str
-    link: str
+    link: str  # http(s) only (urls.http_url), "" when the feed gives none
+    link_id: str  # the link as written (resolved): what identifies an item without a guid
     published: datetime | None
     updated: datetime | None
     content: str
@@ -191,18 +201,20 @@ def _content_kind(mime: str, value: str) -> str:
     return "markdown" if detect_markdown(value) else "text"
 
 
-def _feedparser_image(item: Mapping[str, Any]) -> str:
+def _image_candidates(item: Mapping[str, Any]):
+    """Image URLs an item names, best first: media:content, media:thumbnail, enclosures."""
     for media in item.get("media_content", []) or []:
-        url = media.get("url", "")
-        if url and (media.get("medium") == "image" or str(media.get("type", "")).startswith("image/") or not media.get("type")):
-            return url
+        if media.get("medium") == "image" or str(media.get("type", "")).startswith("image/") or not media.get("type"):
+            yield media.get("url", "")
     for thumb in item.get("media_thumbnail", []) or []:
-        if thumb.get("url"):
-            return thumb["url"]
+        yield thumb.get("url", "")
     for link in item.get("links", []) or []:
-        if link.get("rel") == "enclosure" and str(link.get("type", "")).startswith("image") and link.get("href"):
-            return link["href"]
-    return ""
+        if link.get("rel") == "enclosure" and str(link.get("type", "")).startswith("image"):
+            yield link.get("href", "")
+
+
+def _first_http_url(candidates, base: str) -> str:
+    return next((url for url in (http_url(c, base) for c in candidates) if url), "")
 
 
 def _raw_from_feedparser(item: Mapping[str, Any], feed_url: str) -> _RawItem:
@@ -216,14 +228,17 @@ def _raw_from_feedparser(item: Mapping[str, Any], feed_url: str) -> _RawItem:
         body, mime, base, full = summary_value, summary.get("type", ""), summary.get("base", ""), False
     # FeedBurner and FeedPress put a tracking redirect in <link>; the original is kept aside.
     link = item.get("feedburner_origlink", "") or item.get("link", "") or ""
-    base_abs = urljoin(feed_url, base) if base else ""
-    link_abs = urljoin(base_abs or feed_url, link) if link else ""
+    raw_base = urljoin(feed_url, base) if base else ""
+    link_abs = urljoin(raw_base or feed_url, link) if link else ""  # as before: it names the item
+    base_abs = http_url(raw_base)
+    link_url = http_url(link_abs)
     tags = tuple(t.get("term") or t.get("label") or "" for t in item.get("tags", []) or [])
     author = item.get("author", "") or (item.get("author_detail") or {}).get("name", "")
     return _RawItem(
         guid=str(item.get("id", "") or "").strip(),
         title=item.get("title", "") or "",
-        link=link_abs,
+        link=link_url,
+        link_id=link_abs,
         # dict.get: FeedParserDict maps a missing updated_parsed to published_parsed, with a warning.
         published=_struct_to_dt(dict.get(item, "published_parsed")) or _struct_to_dt(dict.get(item, "updated_parsed")),
         updated=_struct_to_dt(dict.get(item, "updated_parsed")),
@@ -234,7 +249,7 @@ def _raw_from_feedparser(item: Mapping[str, Any], feed_url: str) -> _RawItem:
         base=base_abs,
         author=author,
         tags=tags,
-        image=_feedparser_image(item),
+        image=_first_http_url(_image_candidates(item), base_abs or link_url or feed_url),
     )
 
 
@@ -254,12 +269,14 @@ def _raw_from_json(item: Mapping[str, Any], feed_url: str) -> _RawItem:
         body, kind, full = content_text, "markdown" if detect_markdown(content_text) else "text", True
     else:
         body, kind, full = summary, "text", False
-    link = str(item.get("url") or item.get("external_url") or "")
+    given = item.get("url") or item.get("external_url") or ""
+    link = str(given)
     tags = item.get("tags") if isinstance(item.get("tags"), list) else []
     return _RawItem(
         guid=str(item.get("id", "") or "").strip(),
         title=str(item.get("title") or ""),
-        link=urljoin(feed_url, link) if link else "",
+        link=http_url(given, feed_url),  # a URL that is not a string is no URL
+        link_id=urljoin(feed_url, link) if link else "",
         published=_from_iso(str(item.get("date_published") or "")) or _from_iso(str(item.get("date_modified") or "")),
         updated=_from_iso(str(item.get("date_modified") or "")),
         content=body,
@@ -269,7 +286,7 @@ def _raw_from_json(item: Mapping[str, Any], feed_url: str) -> _RawItem:
         base="",
         author=_json_author(item),
         tags=tuple(str(t) for t in tags),
-        image=str(item.get("image") or item.get("banner_image") or ""),
+        image=_first_http_url((item.get("image"), item.get("banner_image")), feed_url),
     )
 
 
@@ -295,7 +312,7 @@ def _read_json_feed(result: FetchResult, source: FeedSource) -> tuple[dict, list
     warnings = [f"{len(items) - len(raws)} JSON Feed items are not objects, skipped"] if len(raws) < len(items) else []
     meta = {
         "title": str(data.get("title") or ""),
-        "link": str(data.get("home_page_url") or ""),
+        "link": http_url(data.get("home_page_url"), result.url),
         "generator": "",
         "description": str(data.get("description") or ""),
     }
@@ -339,7 +356,7 @@ def _read_xml_feed(result: FetchResult, source: FeedSource) -> tuple[dict, list[
     feed = parsed.get("feed", {})
     meta = {
         "title": feed.get("title", ""),
-        "link": urljoin(result.url, feed.get("link", "")) if feed.get("link") else "",
+        "link": http_url(feed.get("link"), result.url),
         "generator": feed.get("generator", "") or (feed.get("generator_detail") or {}).get("name", ""),
         "description": feed.get("subtitle", "") or "",
     }
@@ -350,7 +367,7 @@ def _read_xml_feed(result: FetchResult, source: FeedSource) -> tuple[dict, list[
 
 
 def _base_ids(raws: list[_RawItem]) -> list[str]:
-    return [r.guid or r.link or f"urn:sha1:{_short_hash(r.title, r.content)}" for r in raws]
+    return [r.guid or r.link_id or f"urn:sha1:{_short_hash(r.title, r.content)}" for r in raws]
 
 
 def _unique_ids(raws: list[_RawItem]) -> list[str]:

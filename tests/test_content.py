@@ -29,6 +29,22 @@ def test_parse_full_front_matter():
     assert a.draft is True and a.slug == "custom-slug" and a.body == "Body *x*\n"
 
 
+@pytest.mark.parametrize(
+    ("original_url", "image", "want_url", "want_image"),
+    [
+        ("javascript:alert(1)", "javascript:alert(2)", "", ""),
+        ("'data:text/html,<script>alert(1)</script>'", "'data:image/svg+xml,<svg onload=alert(1)>'", "", ""),
+        ("https://blog.example/a b", "/images/a b.png", "https://blog.example/a%20b", "/images/a%20b.png"),
+        ("/relative/original", "https://cdn.example/x.png", "", "https://cdn.example/x.png"),
+    ],
+)
+def test_urls_read_from_front_matter_are_web_urls_or_nothing(original_url, image, want_url, want_image):
+    # a hand-edited file, or one written by older code: its page must not get a script link
+    text = f"---\ntitle: T\ndate: 2024-03-01\nsource: blog\noriginal_url: {original_url}\nimage: {image}\n---\nBody\n"
+    article = parse_article(text, "blog/x.md")
+    assert (article.original_url, article.image) == (want_url, want_image)
+
+
 def test_naive_date_is_in_site_timezone_and_bare_date_allowed():
     paris = ZoneInfo("Europe/Paris")
     a = parse_article("---\ntitle: T\ndate: 2024-07-01 12:00\n---\n", "p.md", paris)

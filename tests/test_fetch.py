@@ -289,3 +289,72 @@ def test_per_host_and_total_limits_hold(server):
     results = asyncio.run(go())
     assert len(results) == 30 and all(r.status == "ok" for r in results)
     assert in_flight["max"] == 5  # three hosts x two would allow 6: the total cap wins
+
+
+def test_politeness_per_host_not_a_small_total_limits_a_run():
+    hosts = 40
+    in_flight = {"now": 0, "max": 0, "per_host": {}, "max_per_host": 0}
+
+    async def handler(request: httpx.Request) -> httpx.Response:
+        host = request.url.host
+        in_flight["now"] += 1
+        in_flight["per_host"][host] = in_flight["per_host"].get(host, 0) + 1
+        in_flight["max"] = max(in_flight["max"], in_flight["now"])
+        in_flight["max_per_host"] = max(in_flight["max_per_host"], in_flight["per_host"][host])
+        await asyncio.sleep(0.05)
+        in_flight["now"] -= 1
+        in_flight["per_host"][host] -= 1
+        return httpx.Response(304)
+
+    sources = [FeedSource(name=f"f{i}", url=f"http://host{i % hosts}.test/feed{i}") for i in range(hosts * 4)]
+    states = {s.name: FeedState(etag='"x"') for s in sources}
+
+    async def go():
+        async with Fetcher(FetchSettings(), transport=httpx.MockTransport(handler)) as fetcher:
+            return [r async for r in fetch_all(fetcher, sources, states)]
+
+    results = asyncio.run(go())
+    assert len(results) == hosts * 4 and all(r.status == "not_modified" for r in results)
+    assert in_flight["max_per_host"] == 2
+    assert in_flight["max"] == 2 * hosts  # every host busy at once: no total of 16 holds them back
+
+
+class _SlowChunks(httpx.AsyncByteStream):
+    """A body in chunks, noting how many bodies are past ``large`` bytes at once."""
+
+    def __init__(self, chunks: int, size: int, large: int, seen: dict):
+        self.chunks, self.size, self.large, self.seen = chunks, size, large, seen
+
+    async def __aiter__(self):
+        sent = 0
+        counted = False
+        try:
+            for _ in range(self.chunks):
+                if sent > self.large and not counted:
+                    counted = True  # the reader asked for more after passing the threshold
+                    self.seen["now"] += 1
+                    self.seen["max"] = max(self.seen["max"], self.seen["now"])
+                await asyncio.sleep(0.01)
+                sent += self.size
+                yield b"x" * self.size
+        finally:
+            if counted:
+                self.seen["now"] -= 1
+
+
+def test_large_bodies_are_read_a_few_at_a_time():
+    seen = {"now": 0, "max": 0}
+    settings = FetchSettings(large_body=1000, large_slots=2)
+
+    async def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, stream=_SlowChunks(chunks=6, size=600, large=1000, seen=seen))
+
+    sources = [FeedSource(name=f"f{i}", url=f"http://host{i}.test/feed") for i in range(10)]
+
+    async def go():
+        async with Fetcher(settings, transport=httpx.MockTransport(handler)) as fetcher:
+            return [r async for r in fetch_all(fetcher, sources, {})]
+
+    results = asyncio.run(go())
+    assert all(r.status == "ok" and len(r.body) == 3600 for r in results)
+    assert seen["max"] == 2  # ten bodies over the threshold, never more than two read on at once

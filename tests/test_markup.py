@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from bs4 import BeautifulSoup
 from hypothesis import given, settings
@@ -125,3 +127,63 @@ def test_blocks_rendered_before_are_reused_without_pygments(monkeypatch):
     assert again.html.startswith(first.html) and again.blocks == first.blocks
     with pytest.raises(AssertionError, match="'sql'"):
         MarkdownRenderer(known).render("```sql\nSELECT 1;\n```\n")  # new code: highlighted
+
+
+# ---------------------------------------------------------------- imported articles: the second wall
+
+IMPORTED_WITH_RAW_HTML = """## One <img src=x onerror=alert(1)
+
+Text with <script>alert(1)</script> and <a href="javascript:alert(2)" onclick="x()">a link</a>.
+
+<object data="x.swf"></object><embed src="x.swf"><base href="https://evil.example/">
+<meta http-equiv="refresh" content="0;url=https://evil.example/">
+<iframe src="https://evil.example/frame"></iframe>
+<iframe src="https://www.youtube-nocookie.com/embed/abc123"></iframe>
+
+## Two {#second}
+
+Note[^1] ![A cat](cat.png){: width="600" }
+
+```python
+x = "<script>"
+```
+
+## Three
+
+[^1]: The note.
+"""
+
+
+def test_an_imported_article_is_cleaned_again_after_rendering():
+    result = MarkdownRenderer().render(IMPORTED_WITH_RAW_HTML, untrusted=True)
+    page = BeautifulSoup(result.html, "html.parser")
+    assert not page.find_all(["script", "object", "embed", "base", "meta"])
+    assert not [a for tag in page.find_all(True) for a in tag.attrs if a.startswith("on")]
+    assert [f["src"] for f in page.find_all("iframe")] == ["https://www.youtube-nocookie.com/embed/abc123"]
+    assert "javascript:" not in result.html
+    # what the renderer adds is kept: heading ids, footnotes, attribute lists, highlighting
+    assert [h["id"] for h in page.find_all("h2")][1:] == ["second", "three"]
+    assert page.find("a", attrs={"data-footnote-ref": True})["href"] == "#fn-1"
+    assert page.find("img", alt="A cat")["width"] == "600"
+    assert page.find("code", class_="language-python").get_text() == 'x = "<script>"\n'
+    # the table of contents is made from the cleaned HTML: no half tag reaches it
+    assert result.toc[0]["name"] == "One &lt;img src=x onerror=alert(1)"  # text, escaped
+    assert all("<" not in t["name"] for t in result.toc)
+
+
+def test_an_authors_post_keeps_its_raw_html():
+    result = MarkdownRenderer().render("<script>window.x = 1</script>\n\nText.\n")
+    assert "<script>window.x = 1</script>" in result.html
+
+
+@given(st.text(alphabet="<>/=\"' abcdhimnoprstx:&;#()[]!*\n-", max_size=120))
+@settings(max_examples=200, deadline=None)
+def test_no_markdown_makes_an_imported_article_run_script(text):
+    html_out = MarkdownRenderer().render(text, untrusted=True).html
+    page = BeautifulSoup(html_out, "html.parser")
+    assert not page.find_all(["script", "object", "embed", "base", "meta", "style"])
+    for tag in page.find_all(True):
+        assert not [a for a in tag.attrs if a.lower().startswith("on")], html_out
+        for name in ("href", "src"):
+            value = tag.get(name, "")
+            assert not re.match(r"\s*(javascript|data|vbscript):", value, re.IGNORECASE), html_out

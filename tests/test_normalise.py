@@ -309,6 +309,35 @@ def test_excerpt_links_to_the_original():
     assert html.find_all("a")[-1]["href"] == "https://blog.example/post/" and "Far Blog" in html.get_text()
 
 
+@pytest.mark.parametrize(
+    "link",
+    ["javascript:alert(1)", "<script>alert(1)</script>", "data:text/html,<script>alert(1)</script>", "mailto:x@y.z"],
+)
+def test_an_item_link_that_is_no_web_url_makes_no_link(link):
+    article = normalise_entry(entry("<p>Start of it…</p>", link=link, is_excerpt=True, feed_title="Far Blog"), SOURCE)
+    assert article.original_url == ""
+    assert "<script" not in article.body and "javascript:" not in article.body and "data:" not in article.body
+    page = render(article.body)
+    assert not page.find_all("a") and not page.find_all("script")
+    assert "the full article is on Far Blog" in page.get_text()
+
+
+def test_the_excerpt_note_escapes_the_feed_title_and_encodes_the_link():
+    hostile_title = "Blog](javascript:alert(1)) <script>alert(2)</script> *bold* [x]"
+    link = 'https://blog.example/a b/(1)/"q"<x>'
+    article = normalise_entry(entry("<p>Start of it…</p>", link=link, is_excerpt=True, feed_title=hostile_title), SOURCE)
+    page = render(article.body)
+    (anchor,) = page.find_all("a")
+    assert anchor["href"] == "https://blog.example/a%20b/(1)/%22q%22%3Cx%3E" == article.original_url
+    assert not page.find_all(["script", "strong"]) and not anchor.find_all(True)  # the title stays text
+    assert anchor.get_text() == "Read the full article on Blog](javascript:alert(1)) alert(2) *bold* [x]"
+
+
+def test_a_feature_image_that_is_no_web_url_is_dropped():
+    assert normalise_entry(entry("<p>x</p>", image="javascript:alert(1)"), SOURCE).image == ""
+    assert normalise_entry(entry("<p>x</p>", image="/cover a.png"), SOURCE).image == "https://blog.example/cover%20a.png"
+
+
 def test_empty_and_broken_bodies_do_not_raise():
     for body in ["", "<", "<p><b><i>unclosed", "<table><td>x", "\x00\x01", "<pre></pre>", "<ol><li></li></ol>", "]]>"]:
         article = normalise_entry(entry(body), SOURCE)

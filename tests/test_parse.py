@@ -302,3 +302,55 @@ def test_html_code_block_with_blank_lines_and_no_paragraphs_is_html():
     assert not detect_markdown("<div><pre><code>import os\n\nprint(1)\n\nx = 2\n</code></pre></div>")
     assert not detect_markdown('<div class="highlight"><pre><span></span>a\n\nb\n\nc</pre></div>\n\n<div><pre>x\n\ny</pre></div>')
     assert detect_markdown("# Title\n\nSome prose.\n\n```\ncode\n```\n")
+
+
+# ---------------------------------------------------------------- URLs from metadata
+
+
+HOSTILE_RSS = rss(
+    """<item><title>Hostile</title>
+    <link>javascript:alert(document.cookie)</link><guid isPermaLink="false">urn:hostile</guid>
+    <description>Body.</description>
+    <media:content xmlns:media="http://search.yahoo.com/mrss/" url="javascript:alert(1)" medium="image"/>
+    <media:thumbnail xmlns:media="http://search.yahoo.com/mrss/" url="data:text/html,&lt;script&gt;alert(1)&lt;/script&gt;"/>
+    <enclosure url="/images/cover image.png" type="image/png" length="1"/>
+    </item>
+    <item><title>Guid as link</title><guid>JAVASCRIPT:alert(2)</guid><description>Other body.</description></item>
+    <item><title>Encoded</title><link>https://blog.example.org/a b/"quoted"/&lt;x&gt;</link><description>Third.</description></item>""",
+    channel="",
+).replace("<link>https://blog.example.org/</link>", "<link>javascript:alert(3)</link>")
+
+
+def test_metadata_urls_keep_only_http_and_https():
+    feed = parse(HOSTILE_RSS)
+    hostile, guid_link, encoded = feed.entries
+    assert feed.link == ""  # the channel's javascript: link is no home page
+    assert hostile.link == "" and hostile.base_url == ""
+    # the media:content and thumbnail are no images; the enclosure is, resolved and encoded
+    assert hostile.image == "https://blog.example.org/images/cover%20image.png"
+    assert guid_link.link == "" and guid_link.id == "JAVASCRIPT:alert(2)"  # an id is not a link
+    assert encoded.link == "https://blog.example.org/a%20b/%22quoted%22/%3Cx%3E"
+
+
+def test_an_item_keeps_its_identity_when_its_link_is_encoded():
+    # no guid: the item is known by its link as written, so articles fetched before
+    # links were encoded are found again rather than written twice
+    body = rss("<item><title>T</title><link>https://blog.example.org/a b/</link><description>x</description></item>")
+    (entry,) = parse(body).entries
+    assert entry.id == "https://blog.example.org/a b/"
+    assert entry.link == "https://blog.example.org/a%20b/"
+
+
+def test_json_feed_urls_of_the_wrong_type_or_scheme_are_dropped():
+    doc = {
+        "version": "https://jsonfeed.org/version/1.1", "title": "J", "home_page_url": "javascript:alert(1)",
+        "items": [
+            {"id": "1", "url": "vbscript:x", "content_html": "<p>a</p>", "image": "data:image/png;base64,AA",
+             "banner_image": "//cdn.example.com/banner.png"},
+            {"id": "2", "url": ["https://j.example.com/2"], "content_html": "<p>b</p>", "image": 7},
+        ],
+    }
+    feed = parse(json.dumps(doc), headers={"Content-Type": "application/feed+json"})
+    first, second = feed.entries
+    assert feed.link == "" and first.link == "" and second.link == ""
+    assert first.image == "https://cdn.example.com/banner.png" and second.image == ""

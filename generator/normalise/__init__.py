@@ -4,7 +4,10 @@
       ─► per-platform clean-up (forem, ghost, gridsome) ─► generic clean-up
       ─► to_markdown ─► links re-checked ─► Article
 
-Titles, authors, tags and summaries are plain text. The same Entry always gives the
+Titles, authors, tags and summaries are plain text. The item's link and feature image
+are kept only as absolute http(s) URLs (``urls.http_url``); the one link the normaliser
+writes itself (an excerpt's "Read the full article") is a ``<...>`` destination with
+escaped text. The same Entry always gives the
 same Article, byte for byte. A hostile or broken item never raises: the worst it gets
 is an article that links to its original.
 """
@@ -20,13 +23,15 @@ from bs4 import BeautifulSoup
 
 from ..models import Article, Entry, FeedSource
 from ..parse import plain_text
+from ..urls import http_url, markdown_destination
+from .commonmark import escape_text
 from .depth import flatten_deep
 from .forem import clean_forem
 from .generic import clean_generic
 from .ghost import clean_ghost
 from .gridsome import clean_gridsome, markdown_to_html
 from .limits import HTML_FACTOR, cap_markdown, cut_html
-from .sanitise import EMBED_HOSTS, absolute_url, safe_url, sanitise_html
+from .sanitise import EMBED_HOSTS, safe_url, sanitise_html
 from .summary import make_summary
 from .to_markdown import html_to_markdown
 
@@ -100,22 +105,25 @@ def convert_body(content: str, content_type: str = "html", base_url: str = "", p
 
 
 def _original_link(entry: Entry) -> str:
-    """The item's own URL as a Markdown link destination ("" when it has none)."""
-    link = absolute_url(entry.link, entry.base_url)
-    return link.replace(")", "%29").replace(" ", "%20") if link else ""
+    """The item's own URL as a Markdown link destination ("" when it has no http(s) URL)."""
+    link = http_url(entry.link, entry.base_url)
+    return markdown_destination(link) if link else ""
+
+
+def _where(entry: Entry) -> str:
+    """The feed's title as Markdown text: whatever it holds stays words."""
+    return escape_text(plain_text(entry.feed_title)) or "the original site"
 
 
 def _excerpt_note(entry: Entry) -> str:
-    link = _original_link(entry)
-    where = plain_text(entry.feed_title) or "the original site"
+    link, where = _original_link(entry), _where(entry)
     if not link:
         return f"*This is an excerpt; the full article is on {where}.*"
     return f"*This is an excerpt.* [Read the full article on {where}]({link})"
 
 
 def _cut_note(entry: Entry) -> str:
-    link = _original_link(entry)
-    where = plain_text(entry.feed_title) or "the original site"
+    link, where = _original_link(entry), _where(entry)
     if not link:
         return f"*This article is longer than this site keeps; the rest is on {where}.*"
     return f"*This article is longer than this site keeps.* [Read the rest on {where}]({link})"
@@ -132,7 +140,7 @@ def _tags(entry: Entry, source: FeedSource) -> tuple[str, ...]:
 
 def _feature_image(entry: Entry, markdown: str) -> str:
     """The feed's feature image, unless the body already shows it (Ghost repeats it)."""
-    image = absolute_url(entry.image, entry.base_url or entry.link)
+    image = http_url(entry.image, entry.base_url or entry.link)
     if not image:
         return ""
     stem = re.sub(r"/size/w\d+", "", image).rsplit("/", 1)[-1].split("?")[0]
@@ -179,7 +187,7 @@ def normalise_item(entry: Entry, source: FeedSource, max_body_bytes: int = DEFAU
         author=plain_text(entry.author),
         source=entry.source,
         platform=entry.platform,
-        original_url=absolute_url(entry.link, entry.base_url) if entry.link else "",
+        original_url=http_url(entry.link, entry.base_url),
         guid=entry.id,
         image=_feature_image(entry, body),
     )
