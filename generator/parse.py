@@ -40,14 +40,16 @@ from .models import Entry, FeedSource, FetchResult, PLATFORMS
 from .urls import http_url
 from .xmlguard import guard_xml
 
-__all__ = ["ParsedFeed", "parse_feed", "plain_text", "detect_markdown", "iso_utc"]
+__all__ = ["ParsedFeed", "parse_feed", "plain_text", "writable", "detect_markdown", "iso_utc"]
 
 # A body that only says "read more" is an excerpt: these are the usual endings.
 EXCERPT_ENDINGS = ("…", "...", "[…]", "[...]", "&hellip;", "Read more", "Continue reading")
 EXCERPT_MAX_CHARS = 500  # a short single-paragraph body without a full-content element is an excerpt
 BLOCK_HTML = re.compile(r"<(p|br|li|h[1-6]|pre|div|blockquote|table|ul|ol|figure|section|article)[\s>/]", re.I)
 TAG = re.compile(r"<[^>]*>")
-CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# What text in front matter cannot hold (content.py refuses it): C0 controls but tab and
+# newlines, DEL, the non-characters U+FFFE/U+FFFF and lone surrogates. Feed text loses them.
+UNWRITABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff\ud800-\udfff]")
 
 
 @dataclass(frozen=True)
@@ -85,8 +87,13 @@ def plain_text(value: str | None) -> str:
     text = TAG.sub(" ", value) if "<" in value else value
     text = html.unescape(html.unescape(text)) if "&" in text else text
     text = TAG.sub(" ", text) if "<" in text and re.search(r"<[a-zA-Z/!]", text) else text
-    text = CONTROL_CHARS.sub("", text)  # they mean nothing in text, and XML cannot carry them
+    text = writable(text)
     return re.sub(r"\s+", " ", text).strip()
+
+
+def writable(text: str) -> str:
+    """``text`` without what a page, a feed or front matter cannot carry (see UNWRITABLE)."""
+    return UNWRITABLE.sub("", text)
 
 
 def _short_hash(*parts: str) -> str:
@@ -235,7 +242,7 @@ def _raw_from_feedparser(item: Mapping[str, Any], feed_url: str) -> _RawItem:
     tags = tuple(t.get("term") or t.get("label") or "" for t in item.get("tags", []) or [])
     author = item.get("author", "") or (item.get("author_detail") or {}).get("name", "")
     return _RawItem(
-        guid=str(item.get("id", "") or "").strip(),
+        guid=writable(str(item.get("id", "") or "")).strip(),
         title=item.get("title", "") or "",
         link=link_url,
         link_id=link_abs,
@@ -273,7 +280,7 @@ def _raw_from_json(item: Mapping[str, Any], feed_url: str) -> _RawItem:
     link = str(given)
     tags = item.get("tags") if isinstance(item.get("tags"), list) else []
     return _RawItem(
-        guid=str(item.get("id", "") or "").strip(),
+        guid=writable(str(item.get("id", "") or "")).strip(),
         title=str(item.get("title") or ""),
         link=http_url(given, feed_url),  # a URL that is not a string is no URL
         link_id=urljoin(feed_url, link) if link else "",
@@ -367,7 +374,7 @@ def _read_xml_feed(result: FetchResult, source: FeedSource) -> tuple[dict, list[
 
 
 def _base_ids(raws: list[_RawItem]) -> list[str]:
-    return [r.guid or r.link_id or f"urn:sha1:{_short_hash(r.title, r.content)}" for r in raws]
+    return [r.guid or writable(r.link_id) or f"urn:sha1:{_short_hash(r.title, r.content)}" for r in raws]
 
 
 def _unique_ids(raws: list[_RawItem]) -> list[str]:

@@ -24,13 +24,6 @@ __all__ = ["site_feeds", "sitemap", "robots", "preview_headers", "absolutize"]
 _URL_ATTR = re.compile(r"""(?P<pre>\s(?:href|src|poster)=)(?P<q>["'])(?P<url>.*?)(?P=q)""", re.IGNORECASE)
 _SRCSET = re.compile(r"""(?P<pre>\ssrcset=)(?P<q>["'])(?P<val>.*?)(?P=q)""", re.IGNORECASE)
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
-# What XML 1.0 cannot carry at all, escaped or not: C0 controls but tab, newline and return,
-# U+FFFE and U+FFFF. A feed item can bring them; the site's own feeds leave them out.
-_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
-
-
-def _xml_bytes(text: str) -> bytes:
-    return _NOT_XML.sub("", text).encode()
 
 
 def absolutize(html_text: str, base: str) -> str:
@@ -162,15 +155,15 @@ def site_feeds(site: SiteConfig, posts: list[Post], absolute: Callable[[str], st
     # A post is in up to three site feeds and two per tag: resolve its links once per build.
     content = lru_cache(maxsize=None)(absolutize)
     files = [
-        OutputFile("feed.xml", _xml_bytes(_rss(site, site.title, "/", "/feed.xml", latest, absolute, content))),
-        OutputFile("atom.xml", _xml_bytes(_atom(site, site.title, "/", "/atom.xml", latest, absolute, content))),
+        OutputFile("feed.xml", _rss(site, site.title, "/", "/feed.xml", latest, absolute, content).encode()),
+        OutputFile("atom.xml", _atom(site, site.title, "/", "/atom.xml", latest, absolute, content).encode()),
         OutputFile("feed.json", _json_feed(site, site.title, "/", "/feed.json", latest, absolute, content).encode()),
     ]
     for tag, tagged in group_by_tag(posts).items():
         title = f"{site.title}: {tag.name}"
         chunk = tagged[: site.feed_items]
-        files.append(OutputFile(f"tags/{tag.slug}/feed.xml", _xml_bytes(_rss(site, title, tag.url, f"{tag.url}feed.xml", chunk, absolute, content))))
-        files.append(OutputFile(f"tags/{tag.slug}/atom.xml", _xml_bytes(_atom(site, title, tag.url, f"{tag.url}atom.xml", chunk, absolute, content))))
+        files.append(OutputFile(f"tags/{tag.slug}/feed.xml", _rss(site, title, tag.url, f"{tag.url}feed.xml", chunk, absolute, content).encode()))
+        files.append(OutputFile(f"tags/{tag.slug}/atom.xml", _atom(site, title, tag.url, f"{tag.url}atom.xml", chunk, absolute, content).encode()))
     return files
 
 

@@ -354,3 +354,16 @@ def test_json_feed_urls_of_the_wrong_type_or_scheme_are_dropped():
     first, second = feed.entries
     assert feed.link == "" and first.link == "" and second.link == ""
     assert first.image == "https://cdn.example.com/banner.png" and second.image == ""
+
+
+def test_text_a_page_cannot_carry_is_left_out_of_metadata():
+    # front matter refuses C0 controls, U+FFFE/U+FFFF and lone surrogates: one item must
+    # not stop the build, so feed text loses them
+    doc = {
+        "version": "https://jsonfeed.org/version/1.1", "title": "J\x08",
+        "items": [{"id": "a\x00b\ufffe", "title": "T\x07i\ud800tle", "content_text": "x", "summary": "S\x0b",
+                   "authors": [{"name": "A\x1fnn"}], "tags": ["t\x01ag"]}],
+    }
+    feed = parse(json.dumps(doc), headers={"Content-Type": "application/feed+json"})
+    (entry,) = feed.entries
+    assert (feed.title, entry.id, entry.title, entry.author, entry.tags) == ("J", "ab", "Title", "Ann", ("tag",))

@@ -78,13 +78,3 @@ def test_absolutize_leaves_absolute_and_data_urls():
     assert 'href="https://x.org/"' in out and 'src="data:image/png;base64,AA"' in out
     assert "href='https://site.org/posts/p/rel'" in out
 
-
-def test_characters_xml_cannot_carry_are_left_out_of_the_site_feeds(make_site):
-    import xml.etree.ElementTree as ET
-
-    body = "Bell \x07 and backspace \x08 here.\n"
-    root = make_site({**SITE, "content/posts/three.md": post("Three", "2024-03-01T10:00:00Z", body=body, summary='"a \\x0b b"', tags="[py]")})
-    build_site(load_site_config(root), BuildOptions(now=datetime(2025, 1, 1, tzinfo=timezone.utc)))
-    for name in ("feed.xml", "atom.xml", "tags/py/feed.xml", "tags/py/atom.xml"):
-        text = ET.parse(root / "public" / name).getroot()  # well-formed XML
-        assert "Bell  and backspace  here." in ET.tostring(text, encoding="unicode")

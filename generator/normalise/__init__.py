@@ -22,7 +22,7 @@ from typing import Callable
 from bs4 import BeautifulSoup
 
 from ..models import Article, Entry, FeedSource
-from ..parse import plain_text
+from ..parse import plain_text, writable
 from ..urls import http_url, markdown_destination
 from .commonmark import escape_text
 from .depth import flatten_deep
@@ -169,7 +169,7 @@ def normalise_item(entry: Entry, source: FeedSource, max_body_bytes: int = DEFAU
     base = entry.base_url or entry.link
     body_html, cut = _capped_html(entry, max_body_bytes)
     soup = _clean_tree(body_html, "html", entry.platform, title)
-    summary = make_summary(plain_text(entry.summary), soup)
+    summary = writable(make_summary(plain_text(entry.summary), soup))
     body = recheck_links(html_to_markdown(soup, base, entry.platform))
     if entry.is_excerpt:
         body = (body.rstrip("\n") + "\n\n" if body.strip() else "") + _excerpt_note(entry) + "\n"
