@@ -187,3 +187,12 @@ def test_no_markdown_makes_an_imported_article_run_script(text):
         for name in ("href", "src"):
             value = tag.get(name, "")
             assert not re.match(r"\s*(javascript|data|vbscript):", value, re.IGNORECASE), html_out
+
+
+def test_an_imported_task_list_keeps_its_disabled_boxes_and_nothing_else_of_a_form():
+    text = '- [x] done\n- [ ] to do\n\n<input type="text" name="q"><input type="checkbox" checked><label>x</label>\n'
+    page = BeautifulSoup(MarkdownRenderer().render(text, untrusted=True).html, "html.parser")
+    boxes = page.find_all("input")
+    assert [b.get("type") for b in boxes] == ["checkbox", "checkbox", "checkbox"]
+    assert [b.has_attr("disabled") for b in boxes[:2]] == [True, True]
+    assert [b.has_attr("checked") for b in boxes[:2]] == [True, False]

@@ -49,22 +49,31 @@ def absolute_url(url: str, base: str) -> str:
 TRACKING_PARAMS = re.compile(r"^(utm_[a-z]+|mc_[a-z]+|fbclid|gclid)$")
 
 
+def _tracking(key: str, value: str, host: str, platform: str) -> bool:
+    if TRACKING_PARAMS.match(key):
+        return True
+    if key == "source" and (host == "medium.com" or host.endswith(".medium.com") or "medium" in value.lower()):
+        return True
+    return key == "ref" and platform == "ghost" and ("." in value or value.endswith("-newsletter"))
+
+
 def strip_tracking(url: str, platform: str = "generic") -> str:
-    """Drop tracking query parameters: utm_*, Medium's ``source``, Ghost's ``ref=<site>``."""
+    """Drop tracking query parameters: utm_*, Medium's ``source``, Ghost's ``ref=<site>``.
+    The parameters kept are kept as written (``?flag`` stays ``?flag``, ``(`` stays ``(``):
+    a URL with nothing to drop comes back unchanged."""
     parts = urlsplit(url)
     if not parts.query:
         return url
     host = (parts.hostname or "").lower()
+    pieces = parts.query.split("&")
     kept = []
-    for key, value in parse_qsl(parts.query, keep_blank_values=True):
-        if TRACKING_PARAMS.match(key):
-            continue
-        if key == "source" and (host == "medium.com" or host.endswith(".medium.com") or "medium" in value.lower()):
-            continue
-        if key == "ref" and platform == "ghost" and ("." in value or value.endswith("-newsletter")):
-            continue
-        kept.append((key, value))
-    return urlunsplit(parts._replace(query=urlencode(kept, doseq=True)))
+    for piece in pieces:
+        key, _, value = piece.partition("=")
+        if not _tracking(unquote_plus(key), unquote_plus(value), host, platform):
+            kept.append(piece)
+    if len(kept) == len(pieces):
+        return url
+    return urlunsplit(parts._replace(query="&".join(kept)))
 
 
 def embed_url(src: str) -> str:
