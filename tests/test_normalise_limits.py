@@ -80,7 +80,7 @@ def test_a_huge_item_becomes_an_article_within_the_cap_with_a_note_linking_the_o
     body = item.article.body
     assert item.cut and len(body.encode()) <= 64 * 1024
     assert body.startswith("## Part 0\n\nSome **text** of part 0.")
-    assert body.rstrip().endswith("[Read the rest on X Blog](https://x.example/post)")
+    assert body.rstrip().endswith("[Read the rest on X Blog](<https://x.example/post>)")  # a <...> destination
     assert body.count("```") % 2 == 0
 
 
