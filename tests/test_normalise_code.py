@@ -35,6 +35,7 @@ def test_language_from_the_wrapper_when_the_pre_has_none():
     assert code_language(_pre('<div class="highlight hl-ipython3"><pre>x</pre></div>')) == "ipython3"
     assert code_language(_pre('<pre class="sourceCode r code-with-copy"><code class="sourceCode r">x</code></pre>')) == "r"
     assert code_language(_pre('<div class="language-js"><pre class="language-ts"><code>x</code></pre></div>')) == "ts"
+    assert code_language(_pre('<pre class="brush: python; title: ; notranslate" title="">x</pre>')) == "python"
 
 
 def test_folded_code_keeps_blank_lines_language_and_summary():

@@ -78,3 +78,16 @@ def test_alt_text_keeps_markdown_characters():
 def test_empty_caption_is_dropped_and_figure_content_kept():
     html = rendered('<figure><pre><code>x</code></pre><figcaption> </figcaption></figure>')
     assert html.find("figcaption") is None and html.find("code").get_text() == "x\n"
+
+
+def test_ghost_video_card_keeps_video_and_caption_without_player_chrome():
+    html = rendered('<figure class="kg-card kg-video-card kg-card-hascaption"><div class="kg-video-container">'
+                    '<video src="https://g.example/v.mp4" poster="https://img.spacergif.org/v1/1920x1080/0a/spacer.png" width="1920" height="1080"></video>'
+                    '<div class="kg-video-overlay"><button class="kg-video-large-play-icon">play</button></div>'
+                    '<div class="kg-video-player-container"><div class="kg-video-player"><span class="kg-video-current-time">0:00</span>'
+                    '<div class="kg-video-time">/<span class="kg-video-duration">0:42</span></div></div></div></div>'
+                    '<figcaption><p><span style="white-space: pre-wrap;">Video caption</span></p></figcaption></figure>', "ghost")
+    figure = html.find("figure")
+    assert figure.find("video")["src"] == "https://g.example/v.mp4" and not figure.find("video").get("poster")
+    assert _caption(figure) == "Video caption"
+    assert "0:42" not in html.get_text()

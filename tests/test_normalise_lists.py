@@ -44,6 +44,12 @@ def test_stray_text_between_items_joins_the_item_before():
     assert [li.get_text(" ", strip=True) for li in html.find_all("li")] == ["a and more", "b"]
 
 
+def test_text_before_the_first_item_stays_above_the_list():
+    html = rendered("<ul>heading text<br><li>a</li><li>b</li></ul>")
+    assert html.find("p").get_text() == "heading text"
+    assert [li.get_text() for li in html.find_all("li")] == ["a", "b"]
+
+
 def test_negative_start_reversed_and_lettered_lists_stay_numbered_lists():
     for source, attrs in [('<ol start="-1">', {"start": "-1"}), ('<ol reversed start="3">', {"start": "3", "reversed": ""}),
                           ('<ol type="a">', {"type": "a"}), ('<ol start="1000000000">', {"start": "1000000000"})]:

@@ -155,7 +155,7 @@ def _own_text(li: Tag) -> str:
 
 
 def _source_code(pre: Tag) -> tuple[str, str]:
-    code = pre.find("code")
+    code = pre.find("code") or pre
     lang = next((c[len("language-"):] for c in code.get("class") or [] if c.startswith("language-")), "")
     text = pre.get_text()
     return lang, text[:-1] if text.endswith("\n") else text

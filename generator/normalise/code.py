@@ -62,6 +62,9 @@ def code_language(pre: Tag) -> str:
                     candidates.append(cls)
             if node.get("data-lang"):
                 candidates.insert(0, node["data-lang"])
+    brush = re.search(r"\bbrush:\s*([\w+#.-]+)", " ".join(pre.get("class") or []))
+    if brush:  # SyntaxHighlighter (WordPress): class="brush: python; title: ; notranslate"
+        candidates.insert(0, brush.group(1))
     wrapper = pre.parent
     if isinstance(wrapper, Tag) and wrapper.name == "div":  # a fallback after the pre's own
         candidates += [m.group(1) for c in wrapper.get("class") or [] if (m := WRAPPER_LANGUAGE.match(c))]

@@ -124,12 +124,24 @@ def _embed_urls(soup: BeautifulSoup) -> None:
 CHROME = "a.headerlink, a.anchor-link, a.anchorjs-link, .jp-InputPrompt, .jp-OutputPrompt"
 
 
+# Each step and the class names that tell it has work to do (one pass over the tree
+# finds which are present; a body of none of them costs no selector walk).
+STEPS = (
+    (_figure_captions, ("figure", "wp-caption", "wp-block-image")),
+    (_code_titles, ("codeBlockTitle", "filename", "code-with-filename")),
+    (_callouts, ("admonition", "callout", "theme-admonition")),
+    (_tabs, ("tabbed-set",)),
+    (_embed_urls, ("wp-block-embed__wrapper",)),
+)
+CHROME_CLASSES = ("headerlink", "anchor-link", "anchorjs-link", "jp-InputPrompt", "jp-OutputPrompt")
+
+
 def clean_docs(soup: BeautifulSoup) -> None:
     """Apply the documentation generators' clean-up to ``soup`` in place."""
-    for el in soup.select(CHROME):
-        el.decompose()
-    _figure_captions(soup)
-    _code_titles(soup)
-    _callouts(soup)
-    _tabs(soup)
-    _embed_urls(soup)
+    present = {c for el in soup.find_all(class_=True) for c in _classes(el)}
+    if present.intersection(CHROME_CLASSES):
+        for el in soup.select(CHROME):
+            el.decompose()
+    for step, markers in STEPS:
+        if any(c.startswith(markers) for c in present):
+            step(soup)

@@ -97,8 +97,18 @@ def _toggle(card: Tag, soup: BeautifulSoup) -> None:
     card.replace_with(details)
 
 
+# The media cards' own players (play buttons, "0:00 / 0:42", progress bars): the page's
+# <video> and <audio> have controls of their own.
+PLAYER_CHROME = ".kg-video-overlay, .kg-video-player-container, .kg-audio-player, .kg-audio-thumbnail.kg-audio-hide, .kg-file-card-icon"
+
+
 def clean_ghost(soup: BeautifulSoup, title: str = "") -> None:
     """Apply Ghost's clean-up to ``soup`` in place."""
+    for el in soup.select(PLAYER_CHROME):
+        el.decompose()
+    for video in soup.select(".kg-video-card video[poster]"):
+        if "spacergif.org" in video["poster"]:
+            del video["poster"]  # a transparent placeholder; the thumbnail was a CSS background
     for card in soup.select(".kg-callout-card"):
         _callout(card, soup)
     for card in soup.select(".kg-bookmark-card"):

@@ -4,7 +4,8 @@ CommonMark that renders back to the same nesting, numbering and looseness.
 ``repair_lists`` fixes the tree before conversion: a ``<ul>``/``<ol>`` that is a direct
 child of a list (older WordPress and hand-written posts; browsers show it nested) moves
 into the item before it; an inline element wrapped around ``<li>`` elements (``<span>``,
-``<a>``) is moved inside them; stray text between items joins the item before it.
+``<a>``) is moved inside them; stray text between items joins the item before it, and
+text before the first item goes before the list, where browsers show it.
 
 ``list_markdown`` writes the items' Markdown blocks as one list: tight items joined by
 single newlines (when CommonMark would not merge or swallow a block that way), loose
@@ -59,10 +60,14 @@ def _repair_one(lst: Tag, soup: BeautifulSoup) -> None:
             continue
         elif current is not None:
             current.append(child.extract())
-        else:
-            current = soup.new_tag("li")
+        elif isinstance(child, Tag) and child.name in LIST_TAGS:
+            current = soup.new_tag("li")  # browsers show it one level deeper: an item of its own
             child.replace_with(current)
             current.append(child)
+        elif isinstance(child, Tag) and child.name == "br":
+            child.decompose()
+        else:
+            lst.insert_before(child.extract())  # text before the first item shows above the list
 
 
 def repair_lists(root: Tag) -> None:
