@@ -24,7 +24,7 @@ from .content import PARAMS_KEY, slugify
 from .models import Article, FeedSource, FeedState, Page, Rendered, SiteConfig
 from .urls import http_url
 
-__all__ = ["Tag", "Source", "Post", "make_posts", "make_post", "make_source", "tag_slug", "tag_names", "post_page", "assemble_pages", "plain_summary", "reading_time"]
+__all__ = ["Tag", "Source", "Post", "make_posts", "make_post", "make_source", "tag_slug", "tag_names", "reading_neighbours", "post_page", "assemble_pages", "plain_summary", "reading_time"]
 
 WORDS_PER_MINUTE = 220
 PLATFORM_NAMES = {"forem": "Forem (dev.to)", "ghost": "Ghost", "gridsome": "Gridsome", "generic": "Blog"}
@@ -296,17 +296,30 @@ def _listing_pages(posts: list[Post], per_page: int, first_url: str, template: s
     return result
 
 
+def reading_neighbours(groups: Sequence[str]) -> list[tuple[int | None, int | None]]:
+    """For each place of the listing (newest first, ``groups[i]`` the ``source`` of the
+    post there, "" for the site's own posts): the places of the next newer and the next
+    older post of the same group. Previous/next links stay within a blog, and authored
+    posts lead to authored posts, rather than jumping between unrelated blogs."""
+    newer: list[int | None] = [None] * len(groups)
+    older: list[int | None] = [None] * len(groups)
+    last: dict[str, int] = {}
+    for i, group in enumerate(groups):
+        if group in last:
+            newer[i], older[last[group]] = last[group], i
+        last[group] = i
+    return list(zip(newer, older))
+
+
 def _post_pages(posts: list[Post]) -> list[Page]:
     pages = []
-    for i, post in enumerate(posts):
-        newer = posts[i - 1] if i > 0 else None
-        older = posts[i + 1] if i + 1 < len(posts) else None
-        pages.append(post_page(post, newer, older))
+    for post, (newer, older) in zip(posts, reading_neighbours([p.article.source for p in posts])):
+        pages.append(post_page(post, None if newer is None else posts[newer], None if older is None else posts[older]))
     return pages
 
 
 def post_page(post: Post, newer: Post | None, older: Post | None) -> Page:
-    """A post's own page, between its newer and older neighbours."""
+    """A post's own page, between its newer and older neighbours (``reading_neighbours``)."""
     ctx = {"post": post, "newer": newer, "older": older}
     return Page(url=post.url, template="post.html", context=ctx, output=_output_for(post.url))
 

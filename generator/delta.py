@@ -181,7 +181,7 @@ class _Remake:
 
     def run(self, site_digest: str) -> QuickResult | None:
         from . import search
-        from .assemble import Post
+        from .assemble import Post, reading_neighbours, tag_names
         from .markup import pygments_css
         from .render import Renderer
 
@@ -201,11 +201,13 @@ class _Remake:
             members[search.shard_of_url(f"/posts/{row[3]}/", count)].append(i)
         shards = {search.shard_of_url(f"/posts/{listing[item.index][3]}/", count) for item in self.changed.values()}
         needed = set().union(*(members[n] for n in shards))
-        for item in self.changed.values():
-            needed.update(i for i in (item.index - 1, item.index, item.index + 1) if 0 <= i < len(listing))
-        self.names = self._tag_names()
-        if self.names is None:
+        metas = self._front_matters()
+        if metas is None:
             return _refuse("a published post is not in the cache")
+        self.names = tag_names(meta["tags"] for meta in metas)
+        self.neighbours = reading_neighbours([meta["source"] for meta in metas])
+        for item in self.changed.values():
+            needed.update(i for i in (item.index, *self.neighbours[item.index]) if i is not None)
         memo = self._make_posts(sorted(needed), globals_key)
         if memo is None:
             return _refuse("a post made from the cache differs from the last build's")
@@ -221,18 +223,17 @@ class _Remake:
         self.feeds = {f.name: f for f in load_feed_sources(self.site.path("feeds"))}
         self.states = load_state(state_path(self.site.path("feeds")))
 
-    def _tag_names(self) -> dict[str, str] | None:
-        """How the site spells each tag: made from every published post's tags (the
-        cache's front matter; an edited post's front matter is as before)."""
-        from .assemble import tag_names
-
-        tags = []
+    def _front_matters(self) -> list[dict] | None:
+        """Every published post's front matter (as the cache keeps it; an edited post's
+        is as before), in listing order: how the site spells tags, which posts neighbour."""
+        metas = []
         for rel, *_ in self.manifest.listings:
-            meta = self.cache.meta(self.shas[rel]) if rel not in self.changed else {"tags": self.changed[rel].article.tags}
+            item = self.changed.get(rel)
+            meta = self.cache.meta(self.shas[rel]) if item is None else {"tags": item.article.tags, "source": item.article.source}
             if meta is None:
                 return None
-            tags.append(meta["tags"])
-        return tag_names(tags)
+            metas.append(meta)
+        return metas
 
     def _make_posts(self, places: list[int], globals_key: str) -> PageMemo | None:
         """The posts at these places, made from the cache (or the edit), and a memo whose
@@ -276,8 +277,8 @@ class _Remake:
 
         files, notes = [], {}
         for item in self.changed.values():
-            i = item.index
-            page = post_page(self.posts[i], self.posts.get(i - 1), self.posts.get(i + 1))
+            newer, older = self.neighbours[item.index]
+            page = post_page(self.posts[item.index], None if newer is None else self.posts[newer], None if older is None else self.posts[older])
             file = renderer.render(page)
             reads = renderer.reads
             files.append(file)

@@ -11,7 +11,7 @@ from conftest import post
 from hypothesis import given
 from hypothesis import strategies as st
 
-from generator.assemble import assemble_pages, make_posts, tag_names
+from generator.assemble import assemble_pages, make_posts, reading_neighbours, tag_names
 from generator.config import load_site_config
 from generator.models import Article, Rendered, SiteConfig
 from generator.pipeline import BuildOptions, build_site
@@ -86,3 +86,47 @@ def test_a_built_site_has_one_tag_page_for_every_spelling(make_site):
     tags = BeautifulSoup((root / "public/tags/index.html").read_text(), "html.parser")
     assert [a["href"] for a in tags.select(".tag-cloud a")] == ["/tags/python/", "/tags/rust/"]
     assert "<category>python</category>" in (root / "public/feed.xml").read_text() and "<category>Python</category>" not in (root / "public/feed.xml").read_text()
+
+
+def test_reading_neighbours_stay_within_a_group():
+    groups = ["", "ghost", "", "forem", "ghost", "", "forem"]
+    assert reading_neighbours(groups) == [(None, 2), (None, 4), (0, 5), (None, 6), (1, None), (2, None), (3, None)]
+    assert reading_neighbours([]) == []
+
+
+@given(st.lists(st.sampled_from(["", "a", "b", "c"]), max_size=30))
+def test_every_post_is_its_older_neighbours_newer_neighbour(groups):
+    pairs = reading_neighbours(groups)
+    for i, (newer, older) in enumerate(pairs):
+        for j in (newer, older):
+            assert j is None or groups[j] == groups[i]
+        assert older is None or (older > i and pairs[older][0] == i and all(groups[k] != groups[i] for k in range(i + 1, older)))
+        assert newer is None or (newer < i and pairs[newer][1] == i)
+
+
+def test_previous_and_next_stay_within_the_source_and_authored_posts_among_themselves(make_site):
+    def imported(title: str, date: str, source: str) -> str:
+        return post(title, date, source=source, platform="generic", original_url=f"https://{source}.example/{date}", guid=date)
+
+    root = make_site({
+        "site.toml": 'base_url = "https://example.org/"\n',
+        "content/posts/mine1.md": post("Mine one", "2024-01-01"),
+        "content/blog-a/a1.md": imported("A one", "2024-01-02", "blog-a"),
+        "content/blog-b/b1.md": imported("B one", "2024-01-03", "blog-b"),
+        "content/posts/mine2.md": post("Mine two", "2024-01-04"),
+        "content/blog-a/a2.md": imported("A two", "2024-01-05", "blog-a"),
+        "content/blog-b/b2.md": imported("B two", "2024-01-06", "blog-b"),
+    })
+    build_site(load_site_config(root), BuildOptions(now=NOW))
+
+    def nav(slug: str) -> tuple[str | None, str | None, str]:
+        soup = BeautifulSoup((root / f"public/posts/{slug}/index.html").read_text(), "html.parser")
+        older, newer = soup.select_one(".post-nav a[rel=prev]"), soup.select_one(".post-nav a[rel=next]")
+        label = soup.select_one(".post-nav")["aria-label"] if soup.select_one(".post-nav") else ""
+        return (older["href"] if older else None, newer["href"] if newer else None, label)
+
+    assert nav("a-two") == ("/posts/a-one/", None, "Older and newer posts from blog-a")
+    assert nav("a-one") == (None, "/posts/a-two/", "Older and newer posts from blog-a")
+    assert nav("b-one")[:2] == (None, "/posts/b-two/")
+    assert nav("mine-two") == ("/posts/mine-one/", None, "Older and newer posts")
+    assert nav("mine-one")[:2] == (None, "/posts/mine-two/")

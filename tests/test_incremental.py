@@ -365,12 +365,14 @@ def test_errors_found_by_pool_workers_name_file_and_line(tmp_path, monkeypatch):
 # ---------------------------------------------------------------- the quick path (delta.py)
 
 QUICK_POSTS = "abcdefgh"
+QUICK_IMPORTED = "bef"  # from one feed, between the site's own posts: previous/next stay within each
 QUICK_BASE = {
     "site.toml": 'title = "Inc"\nbase_url = "https://example.org/blog/"\nper_page = 2\nfeed_items = 1\n',
     **{
         f"content/posts/{n}.md": post(
             f"Post {n.upper()}", f"2024-01-0{i + 1}", body=f"Same first.\n\nBody of {n}.\n\n```python\nx = {i}\n```\n",
             **({"tags": "[news]"} if n == "h" else {}), **({"summary": "Own summary"} if n == "c" else {}),
+            **({"source": "feedx"} if n in QUICK_IMPORTED else {}),
         )
         for i, n in enumerate(QUICK_POSTS)
     },
@@ -428,6 +430,20 @@ def test_what_takes_the_quick_path(tmp_path, edit, quick):
     incremental(root)
     apply_edit(root, edit)
     assert incremental(root).quick is quick
+    assert files(root / "public") == clean_tree(root, tmp_path / "clean")
+
+
+def test_the_quick_path_links_an_edited_post_to_its_neighbours_from_the_same_source(tmp_path):
+    root = quick_site(tmp_path)
+    incremental(root)
+    apply_edit(root, ("body", "e", "Same first.\n\nEdited.\n"))
+    assert incremental(root).quick
+    page = (root / "public/posts/post-e/index.html").read_text()
+    assert 'rel="prev" href="/blog/posts/post-b/"' in page and 'rel="next" href="/blog/posts/post-f/"' in page
+    apply_edit(root, ("body", "d", "Same first.\n\nEdited.\n"))
+    assert incremental(root).quick
+    page = (root / "public/posts/post-d/index.html").read_text()
+    assert 'rel="prev" href="/blog/posts/post-c/"' in page and 'rel="next" href="/blog/posts/post-g/"' in page
     assert files(root / "public") == clean_tree(root, tmp_path / "clean")
 
 
