@@ -1,8 +1,8 @@
 """Markdown -> HTML: cmark-gfm plus Pygments highlighting, as a pure function.
 
 ``MarkdownRenderer().render(text)`` returns the article HTML, its table of contents and
-where its highlighted code sits. The dialect is CommonMark with GitHub's tables and
-footnotes (the Markdown of GitHub, Hugo, Forem, Ghost and Gridsome), parsed by
+where its highlighted code sits. The dialect is CommonMark with GitHub's tables,
+footnotes and task lists (the Markdown of GitHub, Hugo, Forem, Ghost and Gridsome), parsed by
 cmark-gfm, GitHub's C library: it costs 0.1 ms a post where Python-Markdown cost 3 ms,
 which is most of a clean build. Raw HTML passes through for authors' posts, which are
 trusted. An imported article (``render(text, untrusted=True)``) was sanitised before it

@@ -243,3 +243,28 @@ def test_substack():
     assert second.find_parent("a")["href"].endswith("f_auto/chart-two.png")
     assert "Subscribe" not in html.get_text()
     assert [li.find("p") is not None for li in html.find_all("li")] == [True, True]  # a loose list stays loose
+
+
+def test_structures_the_normaliser_writes_survive_the_renderers_second_sanitising():
+    from bs4 import BeautifulSoup
+
+    from generator.markup import MarkdownRenderer
+    from generator.normalise import convert_body
+
+    source = ('<figure><pre><code class="language-py">x = 1</code></pre><figcaption><p>a</p><p>b</p></figcaption></figure>'
+              '<details><summary>More</summary><pre><code>y</code></pre></details>'
+              '<table><tr><th align="right">n</th></tr><tr><td>1</td></tr></table>'
+              '<table><tr><th colspan="2" scope="col">wide</th></tr><tr><td>a</td><td>b</td></tr></table>'
+              '<ol start="-1" reversed type="a"><li value="3">x</li></ol>'
+              '<ul><li><input type="checkbox" checked> done</li></ul>')
+    page = BeautifulSoup(MarkdownRenderer().render(convert_body(source, "html", "https://b.example/"), untrusted=True).html, "html.parser")
+    assert page.find("figure").find("code", class_="language-py") is not None
+    assert [p.get_text() for p in page.find("figure").find("figcaption").find_all("p")] == ["a", "b"]
+    assert page.find("details").find("summary").get_text() == "More"
+    assert page.find("th")["align"] == "right"
+    wide = page.find_all("table")[1].find("th")
+    assert (wide["colspan"], wide["scope"]) == ("2", "col")
+    ol = page.find("ol")
+    assert (ol["start"], ol.has_attr("reversed"), ol["type"], ol.find("li")["value"]) == ("-1", True, "a", "3")
+    box = page.find("input")
+    assert (box["type"], box.has_attr("checked"), box.has_attr("disabled")) == ("checkbox", True, True)
