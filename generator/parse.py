@@ -261,15 +261,29 @@ def _raw_from_feedparser(item: Mapping[str, Any], feed_url: str) -> _RawItem:
 
 
 def _json_author(obj: Mapping[str, Any]) -> str:
-    authors = obj.get("authors") or ([obj["author"]] if isinstance(obj.get("author"), dict) else [])
-    names = [str(a.get("name", "")) for a in authors if isinstance(a, dict) and a.get("name")]
+    authors = obj.get("authors") if isinstance(obj.get("authors"), list) else []
+    authors = authors or ([obj["author"]] if isinstance(obj.get("author"), dict) else [])
+    names = [a["name"] for a in authors if isinstance(a, dict) and isinstance(a.get("name"), str) and a["name"]]
     return ", ".join(names)
+
+
+def _json_text(obj: Mapping[str, Any], key: str) -> str:
+    """A JSON Feed string field; a value of another type (a list, a number) counts as absent."""
+    value = obj.get(key)
+    return value if isinstance(value, str) else ""
+
+
+def _json_id(value: Any) -> str:
+    """An item id: a string, or a number written as one (common, though the spec says string)."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return str(value)
+    return value.strip() if isinstance(value, str) else ""
 
 
 def _raw_from_json(item: Mapping[str, Any], feed_url: str) -> _RawItem:
     content_html = item.get("content_html") or ""
     content_text = item.get("content_text") or ""
-    summary = str(item.get("summary") or "")
+    summary = _json_text(item, "summary")
     if isinstance(content_html, str) and content_html.strip():
         body, kind, full = content_html, "markdown" if detect_markdown(content_html) else "html", True
     elif isinstance(content_text, str) and content_text.strip():
@@ -277,22 +291,22 @@ def _raw_from_json(item: Mapping[str, Any], feed_url: str) -> _RawItem:
     else:
         body, kind, full = summary, "text", False
     given = item.get("url") or item.get("external_url") or ""
-    link = str(given)
+    link = given if isinstance(given, str) else ""
     tags = item.get("tags") if isinstance(item.get("tags"), list) else []
     return _RawItem(
-        guid=writable(str(item.get("id", "") or "")).strip(),
-        title=str(item.get("title") or ""),
+        guid=writable(_json_id(item.get("id"))),
+        title=_json_text(item, "title"),
         link=http_url(given, feed_url),  # a URL that is not a string is no URL
         link_id=urljoin(feed_url, link) if link else "",
-        published=_from_iso(str(item.get("date_published") or "")) or _from_iso(str(item.get("date_modified") or "")),
-        updated=_from_iso(str(item.get("date_modified") or "")),
+        published=_from_iso(_json_text(item, "date_published")) or _from_iso(_json_text(item, "date_modified")),
+        updated=_from_iso(_json_text(item, "date_modified")),
         content=body,
         content_type=kind,
         has_full_content=full,
         summary_html=summary if full else "",
         base="",
         author=_json_author(item),
-        tags=tuple(str(t) for t in tags),
+        tags=tuple(t for t in tags if isinstance(t, str)),
         image=_first_http_url((item.get("image"), item.get("banner_image")), feed_url),
     )
 
@@ -318,10 +332,10 @@ def _read_json_feed(result: FetchResult, source: FeedSource) -> tuple[dict, list
     raws = [_raw_from_json(i, result.url) for i in items if isinstance(i, dict)]
     warnings = [f"{len(items) - len(raws)} JSON Feed items are not objects, skipped"] if len(raws) < len(items) else []
     meta = {
-        "title": str(data.get("title") or ""),
+        "title": _json_text(data, "title"),
         "link": http_url(data.get("home_page_url"), result.url),
         "generator": "",
-        "description": str(data.get("description") or ""),
+        "description": _json_text(data, "description"),
     }
     return meta, raws, warnings
 

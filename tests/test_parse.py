@@ -367,3 +367,19 @@ def test_text_a_page_cannot_carry_is_left_out_of_metadata():
     feed = parse(json.dumps(doc), headers={"Content-Type": "application/feed+json"})
     (entry,) = feed.entries
     assert (feed.title, entry.id, entry.title, entry.author, entry.tags) == ("J", "ab", "Title", "Ann", ("tag",))
+
+
+def test_json_feed_fields_of_the_wrong_type_count_as_absent():
+    items = [
+        {"id": 7, "title": ["a", "list"], "content_html": "<p>x</p>", "date_published": 12345, "url": {"x": 1},
+         "tags": [1, None, "ok"], "authors": "someone", "image": 99},
+        {"id": {"nested": True}, "title": "Fine", "content_text": "text", "authors": [{"name": 5}, {"name": "Ann"}]},
+    ]
+    body = json.dumps({"version": "https://jsonfeed.org/version/1.1", "title": ["t"], "home_page_url": 5, "items": items})
+    source = FeedSource("j", "https://j.example/feed.json")
+    parsed = parse_feed(FetchResult(source, "ok", source.url, body.encode(), {"Content-Type": "application/feed+json"}),
+                        source, {}, datetime(2026, 1, 2, tzinfo=timezone.utc))
+    first, second = parsed.entries
+    assert (first.id, first.link, first.tags, first.image, first.author) == ("7", "", ("ok",), "", "")
+    assert first.title == "x" and second.author == "Ann" and second.id.startswith("urn:sha1:")
+    assert parsed.title == "" and parsed.link == ""

@@ -159,7 +159,7 @@ def _capped_html(entry: Entry, max_body_bytes: int) -> tuple[str, bool]:
     """The body as HTML, cut at a block end when far over the cap (so a 5 MiB item costs
     what its kept part costs), before the sanitiser sees it."""
     content = _main_part(entry.content) if entry.content_type == "html" else entry.content
-    return cut_html(body_to_html(content, entry.content_type), HTML_FACTOR * max_body_bytes)
+    return cut_html(body_to_html(content, entry.content_type), int(HTML_FACTOR * max_body_bytes))
 
 
 def normalise_item(entry: Entry, source: FeedSource, max_body_bytes: int = DEFAULT_BODY_BYTES) -> Normalised:

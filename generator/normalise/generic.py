@@ -15,6 +15,7 @@ import re
 from bs4 import BeautifulSoup, Tag
 
 from .docs import clean_docs
+from .treeops import remove_all, unwrap_all
 
 __all__ = ["CHROME", "clean_generic", "is_tracking_pixel"]
 
@@ -33,14 +34,9 @@ def is_tracking_pixel(img: Tag) -> bool:
 
 def clean_generic(soup: BeautifulSoup, title: str = "") -> None:
     """Apply the platform-independent clean-up to ``soup`` in place."""
-    for img in soup.find_all("img"):
-        if is_tracking_pixel(img):
-            img.decompose()
-    for link in soup.find_all("a"):
-        href = (link.get("href") or "").strip()
-        if href in ("", "#"):
-            link.unwrap()
+    # all at once (treeops): one by one, each edit scans its parent's children
+    remove_all(img for img in soup.find_all("img") if is_tracking_pixel(img))
+    unwrap_all(link for link in soup.find_all("a") if (link.get("href") or "").strip() in ("", "#"))
     clean_docs(soup)
     # FeedBurner share links and Substack's subscribe/share widgets are chrome, not content.
-    for div in soup.select(CHROME):
-        div.decompose()
+    remove_all(soup.select(CHROME))
