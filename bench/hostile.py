@@ -8,7 +8,7 @@ real feed: the markup copies the *structure* of what platforms and attackers wri
 Classes: a huge single item, a paragraph of many siblings, many items, entity amplification (nested "billion laughs"
 and one big entity referenced many times), external entities, XInclude, HTML nested
 thousands of levels deep, a body cut off mid-item, wrong and multi-byte encodings,
-titles made to attack file names, and a JSON Feed whose fields have the wrong types.
+titles made to attack file names, a megabyte of metadata, and a JSON Feed whose fields have the wrong types.
 """
 
 from __future__ import annotations
@@ -198,6 +198,19 @@ def slug_attacks(scale: float = 1.0) -> HostileFeed:
     return HostileFeed("slug-attacks", _rss(items + same).encode(), note="titles that attack file names")
 
 
+def huge_metadata(scale: float = 1.0) -> HostileFeed:
+    """A megabyte of title, guid, author and link, and ten thousand tags."""
+    size = max(20_000, int(1024 * 1024 * scale))
+    words = ("word " * (size // 5)).strip()
+    tags = "".join(f"<category>tag{n}</category>" for n in range(max(200, int(10_000 * scale))))
+    item = (
+        f"<item><title>{words}</title><link>https://hostile.example/{'a' * size}</link>"
+        f"<guid isPermaLink=\"false\">{'g' * size}</guid><author>{words}</author>{tags}"
+        "<description>&lt;p&gt;small body&lt;/p&gt;</description></item>"
+    )
+    return HostileFeed("huge-metadata", _rss(item).encode(), note="1 MiB title, guid, author, link; 10,000 tags")
+
+
 def json_wrong_types(scale: float = 1.0) -> HostileFeed:
     items: list[object] = [
         "not an object", 42, None,
@@ -223,8 +236,8 @@ def not_a_feed(scale: float = 1.0) -> HostileFeed:
 
 CLASSES: tuple[Callable[[float], HostileFeed], ...] = (
     huge_item, one_huge_paragraph, many_siblings, many_items, billion_laughs, quadratic_blowup, external_entity, xinclude,
-    deep_nesting, truncated_feed, wrong_encoding, multibyte_encoding, cut_multibyte, slug_attacks, json_wrong_types,
-    not_a_feed,
+    deep_nesting, truncated_feed, wrong_encoding, multibyte_encoding, cut_multibyte, slug_attacks, huge_metadata,
+    json_wrong_types, not_a_feed,
 )
 
 

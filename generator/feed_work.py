@@ -126,7 +126,7 @@ def process_feed(
 
 
 @dataclass
-class _Progress:
+class _Tally:
     """What the normalise-and-write loop has done so far."""
 
     new: int = 0
@@ -147,11 +147,11 @@ class _Progress:
 
 def _normalise_and_write(
     entries: Sequence[Entry], source: FeedSource, content_dir: Path, limits: FeedLimits, deadline: float
-) -> _Progress:
+) -> _Tally:
     """Newest first, one article at a time, until done or out of time."""
     from .normalise import normalise_item
 
-    progress = _Progress()
+    tally = _Tally()
     index = GuidIndex(content_dir)
     for entry in entries:
         if time.monotonic() > deadline:
@@ -159,15 +159,15 @@ def _normalise_and_write(
         try:
             item = normalise_item(entry, source, limits.max_article_bytes)
         except Exception as exc:  # one broken item must not lose the others
-            progress.warnings.append(f"item {entry.id!r} skipped: {type(exc).__name__}: {exc}")
-            progress.skipped += 1
+            tally.warnings.append(f"item {entry.id!r} skipped: {type(exc).__name__}: {exc}")
+            tally.skipped += 1
             continue
         if item.cut:
-            progress.warnings.append(f"item {entry.id!r} cut at {limits.max_article_bytes // 1024:,} KB of Markdown")
+            tally.warnings.append(f"item {entry.id!r} cut at {limits.max_article_bytes // 1024:,} KB of Markdown")
         try:
             outcome = write_article(content_dir, item.article, index).outcome
         except OSError as exc:
-            progress.error = f"cannot write to {content_dir.name}/{source.name}/: {exc.strerror or exc}"
+            tally.error = f"cannot write to {content_dir.name}/{source.name}/: {exc.strerror or exc}"
             break
-        setattr(progress, outcome, getattr(progress, outcome) + 1)
-    return progress
+        setattr(tally, outcome, getattr(tally, outcome) + 1)
+    return tally

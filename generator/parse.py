@@ -387,8 +387,12 @@ def _read_xml_feed(result: FetchResult, source: FeedSource) -> tuple[dict, list[
 # ---------------------------------------------------------------- identity and dates
 
 
+MAX_ID = 1024  # a longer guid (or link used as one) is known by its hash
+
+
 def _base_ids(raws: list[_RawItem]) -> list[str]:
-    return [r.guid or writable(r.link_id) or f"urn:sha1:{_short_hash(r.title, r.content)}" for r in raws]
+    ids = [r.guid or writable(r.link_id) or f"urn:sha1:{_short_hash(r.title, r.content)}" for r in raws]
+    return [i if len(i) <= MAX_ID else f"urn:sha1:{_short_hash(i)}" for i in ids]
 
 
 def _unique_ids(raws: list[_RawItem]) -> list[str]:

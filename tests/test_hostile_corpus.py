@@ -84,8 +84,8 @@ def test_no_article_is_over_the_cap_and_nothing_amplified_or_read_from_disk(fetc
     assert len(files) > 200
     for path in files:
         text = path.read_text(encoding="utf-8")
-        body = text.split("\n---\n", 1)[1]
-        assert len(body.encode()) <= CAP_KB * 1024, path
+        front, body = text.split("\n---\n", 1)
+        assert len(body.encode()) <= CAP_KB * 1024 and len(front.encode()) <= 8 * 1024, path
         assert "A" * 200 not in body and "lollollol" not in text, path
         assert SECRET not in text and "root:x:0:0" not in text, path
 

@@ -87,3 +87,25 @@ def test_a_huge_item_becomes_an_article_within_the_cap_with_a_note_linking_the_o
 def test_an_article_under_the_cap_has_no_note():
     item = normalise_item(_entry("<p>short</p>"), SOURCE, max_body_bytes=64 * 1024)
     assert not item.cut and item.article.body == "short\n"
+
+
+def test_front_matter_stays_small_whatever_the_feed_sends():
+    words = "word " * 200_000
+    entry = Entry(source="feed", id="urn:1", title=words, link="https://x.example/" + "a" * 10_000, author=words,
+                  published=datetime(2026, 1, 2, tzinfo=timezone.utc), content="<p>x</p>",
+                  tags=tuple(f"tag{n}" for n in range(10_000)) + ("t" * 500,), image="https://x.example/" + "i" * 10_000)
+    article = normalise_item(entry, SOURCE).article
+    assert len(article.title) <= 300 and article.title.endswith("…")
+    assert len(article.author) <= 200 and len(article.tags) == 50 and "t" * 500 not in article.tags
+    assert article.original_url == "" and article.image == ""
+
+
+def test_a_huge_guid_is_known_by_its_hash():
+    from generator.parse import parse_feed
+    from generator.models import FetchResult
+
+    body = (f'<rss version="2.0"><channel><title>T</title><item><title>a</title><guid>{"g" * 5000}</guid>'
+            "<description>x</description></item></channel></rss>").encode()
+    result = FetchResult(SOURCE, "ok", SOURCE.url, body, {"Content-Type": "application/rss+xml"})
+    entry = parse_feed(result, SOURCE, {}, datetime(2026, 1, 2, tzinfo=timezone.utc)).entries[0]
+    assert entry.id.startswith("urn:sha1:") and len(entry.id) < 40

@@ -30,9 +30,9 @@ from .forem import clean_forem
 from .generic import clean_generic
 from .ghost import clean_ghost
 from .gridsome import clean_gridsome, markdown_to_html
-from .limits import HTML_FACTOR, cap_markdown, cut_html
+from .limits import HTML_FACTOR, MAX_AUTHOR, MAX_TAG, MAX_TAGS, MAX_TITLE, MAX_URL, cap_markdown, cut_html
 from .sanitise import EMBED_HOSTS, safe_url, sanitise_html
-from .summary import make_summary
+from .summary import make_summary, shorten
 from .to_markdown import html_to_markdown
 
 __all__ = ["Normalised", "normalise_item", "normalise_entry", "DEFAULT_BODY_BYTES", "convert_body", "body_to_html", "recheck_links", "EMBED_HOSTS"]
@@ -133,9 +133,13 @@ def _tags(entry: Entry, source: FeedSource) -> tuple[str, ...]:
     seen: dict[str, str] = {}
     for tag in (*entry.tags, *source.tags):
         text = plain_text(tag)
-        if text and text.casefold() not in seen:
+        if text and len(text) <= MAX_TAG and text.casefold() not in seen:
             seen[text.casefold()] = text
-    return tuple(seen.values())
+    return tuple(seen.values())[:MAX_TAGS]
+
+
+def _bounded_url(url: str) -> str:
+    return url if len(url) <= MAX_URL else ""
 
 
 def _feature_image(entry: Entry, markdown: str) -> str:
@@ -165,7 +169,7 @@ def _capped_html(entry: Entry, max_body_bytes: int) -> tuple[str, bool]:
 def normalise_item(entry: Entry, source: FeedSource, max_body_bytes: int = DEFAULT_BODY_BYTES) -> Normalised:
     """The Article for one Entry: safe Markdown body of at most ``max_body_bytes`` and
     plain-text metadata."""
-    title = plain_text(entry.title) or "Untitled"
+    title = shorten(plain_text(entry.title), MAX_TITLE) or "Untitled"
     base = entry.base_url or entry.link
     body_html, cut = _capped_html(entry, max_body_bytes)
     soup = _clean_tree(body_html, "html", entry.platform, title)
@@ -184,12 +188,12 @@ def normalise_item(entry: Entry, source: FeedSource, max_body_bytes: int = DEFAU
         body=body,
         tags=_tags(entry, source),
         summary=summary,
-        author=plain_text(entry.author),
+        author=shorten(plain_text(entry.author), MAX_AUTHOR),
         source=entry.source,
         platform=entry.platform,
-        original_url=http_url(entry.link, entry.base_url),
+        original_url=_bounded_url(http_url(entry.link, entry.base_url)),
         guid=entry.id,
-        image=_feature_image(entry, body),
+        image=_bounded_url(_feature_image(entry, body)),
     )
     return Normalised(article, cut or cut_now)
 
