@@ -24,7 +24,7 @@ from .content import PARAMS_KEY, slugify
 from .models import Article, FeedSource, FeedState, Page, Rendered, SiteConfig
 from .urls import http_url
 
-__all__ = ["Tag", "Source", "Post", "make_posts", "make_post", "make_source", "tag_slug", "tag_names", "reading_neighbours", "post_page", "assemble_pages", "plain_summary", "reading_time"]
+__all__ = ["Tag", "Source", "Post", "make_posts", "make_post", "make_source", "tag_slug", "tag_names", "reading_neighbours", "post_page", "assemble_pages", "plain_summary", "reading_time", "first_image"]
 
 WORDS_PER_MINUTE = 220
 PLATFORM_NAMES = {"forem": "Forem (dev.to)", "ghost": "Ghost", "gridsome": "Gridsome", "generic": "Blog"}
@@ -73,7 +73,7 @@ class Post:
     # What a page reads of a post "in full": its HTML and the whole article. A page that
     # reads none of these from a post shows it as a listing entry, and depends only on
     # listing_fields(): a body edit does not make the archive or tag pages again.
-    DEEP: ClassVar[frozenset[str]] = frozenset({"article", "rendered", "html", "toc"})
+    DEEP: ClassVar[frozenset[str]] = frozenset({"article", "rendered", "html", "toc", "image"})
 
     def listing_fields(self) -> tuple:
         """Everything but DEEP that a template can read of a post (``url`` comes from the slug)."""
@@ -104,6 +104,13 @@ class Post:
         return self.article.author
 
     @property
+    def image(self) -> str:
+        """The image that stands for the post when it is shared (``og:image``): its
+        ``image`` front matter (an author's choice, or the feed's ``media:content`` or
+        enclosure), else the first image of its body. As written: the page makes it absolute."""
+        return self.article.image or first_image(self.rendered.html)
+
+    @property
     def draft(self) -> bool:
         """Only builds with drafts (``serve``, previews) show one: marked, and kept out of search engines."""
         return self.article.draft
@@ -128,6 +135,19 @@ def plain_summary(html_text: str, limit: int) -> str:
         return text
     cut = text[: limit + 1].rsplit(" ", 1)[0].rstrip(",;:.-–—")
     return cut + "…"
+
+
+_IMG_SRC = re.compile(r"""<img\b[^>]*?\ssrc=(["'])(.*?)\1""", re.IGNORECASE | re.DOTALL)
+
+
+def first_image(html_text: str) -> str:
+    """The ``src`` of the first image in an article's HTML that a share card can show
+    (not a ``data:`` URI), or ""."""
+    for match in _IMG_SRC.finditer(html_text):
+        src = html.unescape(match.group(2)).strip()
+        if src and not src.lower().startswith("data:"):
+            return src
+    return ""
 
 
 def reading_time(html_text: str) -> int:

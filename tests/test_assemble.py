@@ -3,6 +3,7 @@ site map, on posts built by hand and on small built sites."""
 
 from __future__ import annotations
 
+import json
 import random
 from datetime import datetime, timedelta, timezone
 
@@ -11,7 +12,7 @@ from conftest import post
 from hypothesis import given
 from hypothesis import strategies as st
 
-from generator.assemble import assemble_pages, make_posts, reading_neighbours, tag_names
+from generator.assemble import assemble_pages, first_image, make_posts, reading_neighbours, tag_names
 from generator.config import load_site_config
 from generator.models import Article, Rendered, SiteConfig
 from generator.pipeline import BuildOptions, build_site
@@ -130,3 +131,45 @@ def test_previous_and_next_stay_within_the_source_and_authored_posts_among_thems
     assert nav("b-one")[:2] == (None, "/posts/b-two/")
     assert nav("mine-two") == ("/posts/mine-one/", None, "Older and newer posts")
     assert nav("mine-one")[:2] == (None, "/posts/mine-two/")
+
+
+def test_first_image_skips_data_uris_and_unescapes_the_address():
+    html_text = '<p>x</p><img alt="" src="data:image/gif;base64,R0lGOD"><p><img alt="a" src="https://cdn.example/a.png?w=1&amp;h=2" /></p><img src="b.png">'
+    assert first_image(html_text) == "https://cdn.example/a.png?w=1&h=2"
+    assert first_image("<p>No picture.</p>") == ""
+
+
+def test_share_image_is_front_matter_image_else_first_body_image():
+    with_front = make_posts(SITE, [Article(title="A", date=NOW, body="", image="https://feed.example/cover.jpg", path="f/a.md", source="f")],
+                            [Rendered(html='<img src="https://feed.example/body.jpg">')])[0]
+    assert with_front.image == "https://feed.example/cover.jpg"
+    from_body = make_posts(SITE, [Article(title="B", date=NOW, body="", path="f/b.md", source="f")], [Rendered(html='<p><img src="https://feed.example/body.jpg"></p>')])[0]
+    assert from_body.image == "https://feed.example/body.jpg"
+
+
+def _og(root, slug: str) -> tuple[str | None, str, str | None]:
+    soup = BeautifulSoup((root / f"public/posts/{slug}/index.html").read_text(), "html.parser")
+    og = soup.find("meta", property="og:image")
+    ld = json.loads(soup.find("script", type="application/ld+json").string)
+    return (og["content"] if og else None, soup.find("meta", attrs={"name": "twitter:card"})["content"], ld.get("image"))
+
+
+def test_articles_carry_og_image_made_absolute(make_site):
+    imported = dict(source="feed", platform="ghost", original_url="https://blog.example/x/", guid="x")
+    root = make_site({
+        "site.toml": 'base_url = "https://example.org/planet/"\n',
+        "content/feed/a.md": post("Imported", "2024-01-01", body="Text.\n\n![A chart](https://blog.example/img/chart.png)\n", **imported),
+        "content/feed/b.md": post("Cover", "2024-01-02", body="![x](https://blog.example/img/in-body.png)\n", image="https://blog.example/img/cover.jpg", **{**imported, "guid": "y"}),
+        "content/posts/c.md": post("Relative", "2024-01-03", body="![Cat](cat.png)\n"),
+        "content/posts/d.md": post("Rooted", "2024-01-04", body="![Dog](/static/img/dog.png)\n"),
+        "content/posts/e.md": post("Schemeless", "2024-01-05", body='<img src="//cdn.example/e.png" alt="e">\n'),
+        "content/posts/f.md": post("Plain", "2024-01-06", body="Words only.\n"),
+    })
+    build_site(load_site_config(root), BuildOptions(now=NOW))
+    large = "summary_large_image"
+    assert _og(root, "imported") == ("https://blog.example/img/chart.png", large, "https://blog.example/img/chart.png")
+    assert _og(root, "cover") == ("https://blog.example/img/cover.jpg", large, "https://blog.example/img/cover.jpg")
+    assert _og(root, "relative")[0] == "https://example.org/planet/posts/relative/cat.png"
+    assert _og(root, "rooted")[0] == "https://example.org/planet/static/img/dog.png"
+    assert _og(root, "schemeless")[0] == "https://cdn.example/e.png"
+    assert _og(root, "plain") == (None, "summary", None)
