@@ -51,3 +51,13 @@ def test_folded_code_keeps_blank_lines_language_and_summary():
     assert code["class"] == ["language-python"]
     assert code.get_text() == "import os\n\nprint(os.sep)\n"
     assert code.find("span") is not None  # highlighted by the site's renderer
+
+
+def test_code_in_a_definition_list_keeps_blank_lines_and_language():
+    html = rendered('<dl><dt>Term <em>x</em></dt><dd>Inline <code>c</code></dd><dt>Code</dt>'
+                    '<dd><p>Para</p><pre><code class="language-py">a = 1\n\nb = 2</code></pre></dd></dl>')
+    dl = html.find("dl")
+    assert [dt.get_text() for dt in dl.find_all("dt")] == ["Term x", "Code"]
+    assert dl.find("dt").find("em").get_text() == "x"
+    code = dl.find_all("dd")[1].find("code", class_="language-py")
+    assert code.get_text() == "a = 1\n\nb = 2\n"

@@ -193,7 +193,10 @@ class _Converter(FigureMixin, TableMixin):
         return self.blocks(node)
 
     def block_dl(self, node: Tag) -> list[str]:
-        return [self.raw_html(node)]
+        """A definition list as raw HTML; a term or definition with blocks (code, lists)
+        holds their Markdown between blank lines, as a table cell does."""
+        parts = [self.raw_cell(child) for child in node.find_all(["dt", "dd"]) if child.find_parent("dl") is node]
+        return ["<dl>\n" + "\n".join(parts) + "\n</dl>"] if parts else self.blocks(node)
 
     def block_details(self, node: Tag) -> list[str]:
         """A folded block (Quarto's and Jupyter's folded code): the summary as inline HTML,
