@@ -60,14 +60,15 @@ def _code_titles(soup: BeautifulSoup) -> None:
         if box is not None and box.find("pre") is not None:
             _captioned(box, title, soup)
     for title in soup.select("div.highlight > span.filename"):
-        _captioned(title.parent, title, soup)
+        if title.parent is not None:
+            _captioned(title.parent, title, soup)
     for box in soup.select("div.code-with-filename"):
-        title = box.select_one(".code-with-filename-file")
-        if title is not None and box.find("pre") is not None:
-            title.name = "div"
-            for pre in title.find_all("pre"):
+        name = box.select_one(".code-with-filename-file")
+        if name is not None and box.find("pre") is not None:
+            name.name = "div"
+            for pre in name.find_all("pre"):
                 pre.unwrap()  # Quarto writes the file name as a <pre><strong>
-            _captioned(box, title, soup)
+            _captioned(box, name, soup)
 
 
 def _callout_title(box: Tag) -> Tag | None:

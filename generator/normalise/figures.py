@@ -15,6 +15,8 @@ from __future__ import annotations
 import html
 import re
 
+from typing import TYPE_CHECKING
+
 from bs4 import NavigableString, Tag
 
 __all__ = ["FigureMixin"]
@@ -34,6 +36,13 @@ class FigureMixin:
     """The converter's figures; the converter provides ``url``, ``blocks``,
     ``clean_inline_html`` and ``one_line``."""
 
+    if TYPE_CHECKING:  # the converter's, for the type checker
+        def url(self, value: str | None) -> str: ...
+        def blocks(self, node: Tag) -> list[str]: ...
+        def clean_inline_html(self, node: Tag) -> str: ...
+        @staticmethod
+        def one_line(inline_html: str) -> str: ...
+
     def block_figure(self, node: Tag) -> list[str]:
         caption = next((c for c in node.find_all("figcaption") if c.find_parent("figure") is node), None)
         if caption is None or not _has_content(caption):
@@ -41,7 +50,7 @@ class FigureMixin:
                 caption.decompose()
             return self.blocks(node)
         caption.extract()
-        images = [img for img in node.find_all("img") if self.url(img.get("src"))]
+        images = [img for img in node.find_all("img") if self.url(str(img.get("src") or ""))]
         if images and not node.get_text(strip=True) and node.find(NOT_AN_IMAGE) is None:
             body = "".join(self.linked_image_html(img) for img in images)
             return [f"<figure>\n{body}\n{self.figcaption(caption)}\n</figure>"]
@@ -61,17 +70,17 @@ class FigureMixin:
     def linked_image_html(self, img: Tag) -> str:
         """An image, in a link when the source linked it (to its full-size copy, say)."""
         link = img.find_parent("a")
-        href = self.url(link.get("href")) if link is not None else ""
+        href = self.url(str(link.get("href") or "")) if link is not None else ""
         return f'<a href="{html.escape(href, quote=True)}">{self.image_html(img)}</a>' if href else self.image_html(img)
 
     def image_html(self, img: Tag) -> str:
-        src = self.url(img.get("src"))
-        alt = re.sub(r"\s+", " ", img.get("alt", "")).strip()
+        src = self.url(str(img.get("src") or ""))
+        alt = re.sub(r"\s+", " ", str(img.get("alt") or "")).strip()
         attrs = [f'src="{html.escape(src, quote=True)}"', f'alt="{html.escape(alt, quote=True)}"']
         for key in ("width", "height"):
             if str(img.get(key, "")).isdigit():
                 attrs.append(f'{key}="{img[key]}"')
         if img.get("title"):
-            attrs.append(f'title="{html.escape(img["title"], quote=True)}"')
+            attrs.append(f'title="{html.escape(str(img["title"]), quote=True)}"')
         attrs.append('loading="lazy"')
         return f"<img {' '.join(attrs)}>"

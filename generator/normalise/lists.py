@@ -36,7 +36,7 @@ def _unwrap_around_items(wrapper: Tag, soup: BeautifulSoup) -> None:
     """``<ul><a href><li>x</li></a></ul>`` -> ``<ul><li><a href>x</a></li></ul>``."""
     if wrapper.name in FORMATTING:
         for li in wrapper.find_all("li", recursive=False):
-            inner = soup.new_tag(wrapper.name, attrs=dict(wrapper.attrs))
+            inner = soup.new_tag(wrapper.name, attrs={key: value if isinstance(value, str) else " ".join(value) for key, value in wrapper.attrs.items()})
             for child in list(li.children):
                 inner.append(child.extract())
             li.append(inner)

@@ -27,7 +27,7 @@ def _wrap(children: list, fmt: Tag, soup: BeautifulSoup) -> None:
     """Wrap ``children`` (siblings in a row) in a copy of ``fmt``."""
     if not any(not isinstance(c, NavigableString) or c.strip() for c in children):
         return
-    wrapper = soup.new_tag(fmt.name, attrs=dict(fmt.attrs))
+    wrapper = soup.new_tag(fmt.name, attrs={key: value if isinstance(value, str) else " ".join(value) for key, value in fmt.attrs.items()})
     children[0].insert_before(wrapper)
     for child in children:
         wrapper.append(child.extract())

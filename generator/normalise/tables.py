@@ -18,6 +18,8 @@ from __future__ import annotations
 import html
 import re
 
+from typing import TYPE_CHECKING
+
 from bs4 import Tag
 
 __all__ = ["TableMixin", "cell_alignment"]
@@ -50,6 +52,13 @@ def _delimiter(align: str) -> str:
 class TableMixin:
     """The converter's tables; the converter provides ``inline_children``, ``blocks``,
     ``contains_block``, ``clean_inline_html`` and ``paragraph``."""
+
+    if TYPE_CHECKING:  # the converter's, for the type checker
+        def blocks(self, node: Tag) -> list[str]: ...
+        def inline_children(self, node: Tag) -> str: ...
+        def contains_block(self, node: Tag) -> bool: ...
+        def clean_inline_html(self, node: Tag) -> str: ...
+        def paragraph(self, text: str) -> str: ...
 
     def block_table(self, node: Tag) -> list[str]:
         rows = [tr for tr in node.find_all("tr") if tr.find_parent("table") is node]
