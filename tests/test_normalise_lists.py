@@ -73,6 +73,12 @@ def test_loose_list_stays_loose_and_tight_list_with_code_stays_tight():
     assert tight.find("code", class_="language-sh").get_text() == "make\n"
 
 
+def test_loose_list_of_one_item_stays_loose():
+    html = rendered("<ol><li><p>only</p></li></ol><ul><li>tight</li></ul>")
+    assert html.find("ol").find("li").find("p").get_text() == "only"
+    assert html.find("ul").find("li").find("p") is None
+
+
 def test_tight_item_with_two_paragraphs_goes_loose_rather_than_merging():
     html = rendered("<ul><li>first<div>second</div></li></ul>")
     assert [p.get_text() for p in html.find("li").find_all("p")] == ["first", "second"]

@@ -127,6 +127,10 @@ def tight_join_holds(blocks: list[str]) -> bool:
 def list_markdown(item_blocks: list[list[str]], ordered: bool, start: int, loose: bool) -> str:
     """The Markdown of one list whose items hold ``item_blocks``."""
     loose = loose or not all(tight_join_holds(blocks) for blocks in item_blocks)
+    if loose and len(item_blocks) == 1 and len(item_blocks[0]) == 1:
+        # One item of one paragraph has no blank line to be loose by: an empty comment
+        # (shown as nothing) after a blank line makes it so.
+        item_blocks = [item_blocks[0] + ["<!-- -->"]]
     lines: list[str] = []
     for n, blocks in enumerate(item_blocks):
         marker = f"{start + n}." if ordered else "-"
