@@ -257,11 +257,10 @@ def tag_names(tag_lists: Iterable[Sequence[str]]) -> dict[str, str]:
 
 def _post_tags(tags: Sequence[str], names: Mapping[str, str]) -> tuple[Tag, ...]:
     """A post's tags as the site spells them, once each (``Python`` and ``python`` are one)."""
-    slugs = dict.fromkeys(tag_slug(t) for t in tags)
-    own = {}
-    for t in tags:
-        own.setdefault(tag_slug(t), t)
-    return tuple(Tag(names.get(slug, own[slug]), slug) for slug in slugs)
+    own: dict[str, str] = {}
+    for name in tags:
+        own.setdefault(tag_slug(name), name)
+    return tuple(Tag(names.get(slug, name), slug) for slug, name in own.items())
 
 
 # ---------------------------------------------------------------- pages
@@ -374,7 +373,8 @@ def assemble_pages(site: SiteConfig, posts: list[Post]) -> list[Page]:
     sources = group_by_source(posts)
     pages = _listing_pages(posts, site.per_page, "/", "index.html")
     pages += _post_pages(posts)
-    tag_list = sorted(({"tag": t, "count": len(p)} for t, p in tags.items()), key=lambda item: (-item["count"], item["tag"].slug))  # most used first
+    by_use = sorted(tags.items(), key=lambda item: (-len(item[1]), item[0].slug))  # most used first
+    tag_list = [{"tag": t, "count": len(p)} for t, p in by_use]
     pages.append(Page(url="/tags/", template="tags.html", context={"tags": tag_list}, output="tags/index.html"))
     for tag, tagged in tags.items():
         pages += _listing_pages(tagged, site.per_page, tag.url, "tag.html", tag=tag)

@@ -7,7 +7,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from generator.content import (
@@ -262,3 +262,32 @@ def test_text_no_page_can_carry_is_an_error_naming_file_and_line(line, number, w
 def test_control_characters_in_the_body_become_replacement_characters():
     a = parse_article("---\ntitle: T\ndate: 2024-01-01\n---\na\x00b\x01c\td\x0ce\u202ef\n", "posts/b.md")
     assert a.body == "a\ufffdb\ufffdc\td\ufffde\u202ef\n"  # tabs and bidi controls are text
+
+
+@st.composite
+def _one_typo(draw) -> str:
+    """A known key with one letter dropped, added, changed or two swapped (or its case changed)."""
+    from generator.content import FRONT_MATTER_KEYS
+
+    key = draw(st.sampled_from(FRONT_MATTER_KEYS))
+    i = draw(st.integers(0, len(key) - 1))
+    letter = draw(st.sampled_from("abcdefghijklmnopqrstuvwxyz_"))
+    kind = draw(st.sampled_from(["drop", "add", "change", "swap", "case"]))
+    if kind == "drop":
+        typo = key[:i] + key[i + 1:]
+    elif kind == "add":
+        typo = key[:i] + letter + key[i:]
+    elif kind == "change":
+        typo = key[:i] + letter + key[i + 1:]
+    elif kind == "swap":
+        typo = key[:i] + key[i + 1:i + 2] + key[i:i + 1] + key[i + 2:] if i + 1 < len(key) else key.upper()
+    else:
+        typo = key.title()
+    assume(typo not in FRONT_MATTER_KEYS and typo.strip() and not typo.startswith("_"))
+    return typo
+
+
+@given(_one_typo())
+def test_any_one_typo_of_a_known_key_is_an_error_with_a_suggestion(typo):
+    with pytest.raises(ContentError, match=r"unknown key .* \(did you mean '[a-z_]+'\?"):
+        parse_article(f"---\ntitle: T\ndate: 2024-01-01\n{typo}: 1\n---\n", "p.md")

@@ -75,6 +75,16 @@ def test_serves_pages_with_drafts_future_and_the_reload_script(server, client):
     assert missing.status_code == 404 and "__livereload.js" in missing.text
 
 
+def test_a_served_draft_is_marked_and_noindex(server, client):
+    draft = client.get("/posts/work-in-progress/").text
+    assert '<strong class="draft-mark">Draft</strong>' in draft
+    assert '<meta name="robots" content="noindex">' in draft
+    published = client.get("/posts/beta/").text
+    assert "draft-mark" not in published and 'name="robots"' not in published
+    home = client.get("/").text
+    assert home.count('class="draft-mark"') == 1  # the draft's listing entry, not the others
+
+
 def test_never_touches_public(server):
     assert not (server.root / "public").exists()
     assert (server.root / ".cache/serve-public/index.html").is_file()
