@@ -4,7 +4,8 @@
 A server thread on 127.0.0.1 serves the corpus at full size. For each class, a new site
 with that one feed is fetched by ``python build.py -qq fetch`` in a subprocess, ``--runs``
 times; the script prints the median wall time and the peak memory (the largest resident
-set of the command and its workers) and checks them against the targets:
+set of the command and its workers) and checks them against the targets (a first row times
+an ordinary 3-item feed, and the load average is printed, so a busy machine shows):
 
 - one 5 MiB item under 5 s; 10,000 items under 20 s;
 - every case under 300 MB.
@@ -15,6 +16,7 @@ set of the command and its workers) and checks them against the targets:
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import statistics
 import subprocess
@@ -29,6 +31,16 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench.hostile import HostileFeed, hostile_feeds  # noqa: E402
+
+# An ordinary small feed, timed the same way: what starting the command costs on this machine now.
+BASELINE = HostileFeed(
+    "baseline",
+    b'<?xml version="1.0"?><rss version="2.0"><channel><title>B</title>'
+    + b"".join(b"<item><title>Post %d</title><link>https://b.example/%d</link><description>&lt;p&gt;Hi.&lt;/p&gt;"
+               b"</description></item>" % (n, n) for n in range(3))
+    + b"</channel></rss>",
+    note="an ordinary 3-item feed (startup)",
+)
 
 TIME_TARGETS = {"huge-item": 5.0, "many-items": 20.0}  # seconds
 MEMORY_TARGET_MB = 300.0
@@ -93,8 +105,9 @@ def main() -> int:
     parser.add_argument("--only", nargs="*", default=[])
     parser.add_argument("--scale", type=float, default=1.0, help="size of the corpus (1.0: full size)")
     args = parser.parse_args()
-    feeds = [f for f in hostile_feeds(args.scale) if not args.only or f.name in args.only]
+    feeds = [BASELINE] + [f for f in hostile_feeds(args.scale) if not args.only or f.name in args.only]
     server = serve(feeds)
+    print(f"load average before: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     base = f"http://127.0.0.1:{server.server_address[1]}"
     print(f"{'class':18} {'what':40} {'size':>9} {'median s':>9} {'peak MB':>8}  exit  target")
     failed = False
@@ -109,6 +122,7 @@ def main() -> int:
         print(f"{feed.name:18} {feed.note:40} {len(feed.body) / 1024:8.0f}K {seconds:9.2f} {peak:8.0f}  "
               f"{'/'.join(str(r[2]) for r in runs):4}  {target} {'ok' if ok else 'MISSED'}", flush=True)
     server.shutdown()
+    print(f"load average after: {os.getloadavg()[0]:.1f}")
     return 1 if failed else 0
 
 
