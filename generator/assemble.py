@@ -12,6 +12,7 @@ URL scheme (site-relative; ``render`` prefixes the base URL's path):
 from __future__ import annotations
 
 import html
+import logging
 import math
 import re
 from collections import Counter, defaultdict
@@ -22,9 +23,12 @@ from typing import ClassVar, Iterable, Mapping, Sequence
 
 from .content import PARAMS_KEY, slugify
 from .models import Article, FeedSource, FeedState, Page, Rendered, SiteConfig
+from .slugs import assign_slugs
 from .urls import http_url
 
 __all__ = ["Tag", "Source", "Post", "make_posts", "make_post", "make_source", "tag_slug", "tag_names", "reading_neighbours", "post_page", "assemble_pages", "plain_summary", "reading_time", "first_image"]
+
+log = logging.getLogger(__name__)
 
 WORDS_PER_MINUTE = 220
 PLATFORM_NAMES = {"forem": "Forem (dev.to)", "ghost": "Ghost", "gridsome": "Gridsome", "generic": "Blog"}
@@ -155,21 +159,6 @@ def reading_time(html_text: str) -> int:
     return max(1, math.ceil(words / WORDS_PER_MINUTE))
 
 
-def _unique_slugs(articles: list[Article]) -> list[str]:
-    """Deterministic, unique slugs: oldest article keeps the plain slug, later ones get -2, -3..."""
-    order = sorted(range(len(articles)), key=lambda i: (articles[i].date, articles[i].path))
-    taken: set[str] = set()
-    slugs = [""] * len(articles)
-    for i in order:
-        base = articles[i].slug or slugify(articles[i].title, articles[i].path)
-        slug, n = base, 2
-        while slug in taken:
-            slug, n = f"{base}-{n}", n + 1
-        taken.add(slug)
-        slugs[i] = slug
-    return slugs
-
-
 def _make_source(name: str, platform: str, feeds: Mapping[str, FeedSource], states: Mapping[str, FeedState]) -> Source:
     """How readers see a feed: its configured title, else the feed's own, else its name."""
     feed, state = feeds.get(name), states.get(name, FeedState())
@@ -187,14 +176,18 @@ def make_posts(
     states: Mapping[str, FeedState] | None = None,
     reading_times: Sequence[int | None] | None = None,
     summaries: Sequence[str | None] | None = None,
+    previous_slugs: Mapping[str, str] | None = None,
 ) -> list[Post]:
     """Pair articles with their HTML; newest first (ties broken by slug, for determinism).
 
     ``reading_times`` and ``summaries`` (automatic ones; one per article, None where
     unknown) let a build cache skip reading HTML it has measured before.
+    ``previous_slugs`` (path -> slug the last build gave) keeps clashing URLs where they were.
     """
     feeds, states = feeds or {}, states or {}
-    slugs = _unique_slugs(articles)
+    slugs, clashes = assign_slugs(articles, previous_slugs)
+    for clash in clashes:
+        log.warning("%s", clash.warning())
     names = tag_names(a.tags for a in articles)
     known_times = reading_times or [None] * len(articles)
     known_summaries = summaries or [None] * len(articles)

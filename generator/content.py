@@ -12,6 +12,7 @@ This module owns the file format and the slug rules:
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import re
@@ -423,7 +424,10 @@ def write_article(content_dir: Path, article: Article, index: GuidIndex | None =
     index = index or GuidIndex(content_dir)
     existing = index.lookup(article.source, article.guid) if article.guid else None
     target = existing or _free_name(folder, article_filename(article))
-    data = dump_article(article).encode("utf-8")
+    # A file carries its URL: a new one gets its slug written, an existing one keeps its own
+    # (or none, as written before slugs were): the URL never moves with a changed title.
+    slug = _file_slug(existing) if existing is not None else (article.slug or slugify(article.title, article.guid))
+    data = dump_article(dataclasses.replace(article, slug=slug)).encode("utf-8")
     if existing is not None:
         if existing.read_bytes() == data:
             return WriteResult("unchanged", existing)
@@ -433,6 +437,12 @@ def write_article(content_dir: Path, article: Article, index: GuidIndex | None =
     if article.guid:
         index.remember(article.source, article.guid, target)
     return WriteResult("new", target)
+
+
+def _file_slug(file: Path) -> str:
+    """The ``slug:`` an article file gives, or ""."""
+    match = re.search(r"^slug:\s*(.+)$", _front_text(file), re.MULTILINE)
+    return slugify(str(yaml.safe_load(match.group(1)))) if match else ""
 
 
 def _free_name(folder: Path, name: str) -> Path:

@@ -57,6 +57,7 @@ class Processed:
     link: str = ""
     capped: int = 0  # items past the newest max_items, not read
     stopped: str | None = None
+    new_paths: tuple[str, ...] = ()  # files created, relative to content/ (their slugs are settled after the run)
 
 
 # ---------------------------------------------------------------- selecting entries
@@ -121,7 +122,7 @@ def process_feed(
     return Processed(
         done.new, done.updated, done.unchanged, parsed.platform, parsed.first_seen,
         [*parsed.warnings, *done.warnings], len(parsed.entries) - filtered, done.error,
-        parsed.title, parsed.link, capped=filtered - len(entries), stopped=stopped,
+        parsed.title, parsed.link, capped=filtered - len(entries), stopped=stopped, new_paths=tuple(done.new_paths),
     )
 
 
@@ -135,6 +136,7 @@ class _Tally:
     skipped: int = 0
     warnings: list[str] = field(default_factory=list)
     error: str | None = None
+    new_paths: list[str] = field(default_factory=list)
 
     @property
     def stored(self) -> int:
@@ -165,9 +167,12 @@ def _normalise_and_write(
         if item.cut:
             tally.warnings.append(f"item {entry.id!r} cut at {limits.max_article_bytes // 1024:,} KB of Markdown")
         try:
-            outcome = write_article(content_dir, item.article, index).outcome
+            written = write_article(content_dir, item.article, index)
         except OSError as exc:
             tally.error = f"cannot write to {content_dir.name}/{source.name}/: {exc.strerror or exc}"
             break
+        outcome = written.outcome
+        if outcome == "new":
+            tally.new_paths.append(written.path.relative_to(content_dir).as_posix())
         setattr(tally, outcome, getattr(tally, outcome) + 1)
     return tally

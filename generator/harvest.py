@@ -36,6 +36,7 @@ from .config import load_feed_sources
 from .feed_work import FeedLimits, Processed, process_feed, select_entries
 from .fetch import Fetcher, FetchSettings, fetch_all, is_connection_failure
 from .models import FeedSource, FeedState, FetchResult, SiteConfig
+from .slugs import claim_slugs
 from .state import load_state, save_state, state_path
 
 __all__ = [
@@ -243,6 +244,7 @@ class _Run:
         self.progress = progress
         self.now = datetime.now(timezone.utc)
         self.reports: list[FeedReport] = []
+        self.new_paths: list[str] = []  # article files this run created (relative to content/)
 
     def record(self, report: FeedReport) -> None:
         self.reports.append(report)
@@ -271,6 +273,7 @@ class _Run:
             )
         except Exception as exc:  # a worker process died (out of memory, killed)
             processed = Processed(error=f"cannot parse: {type(exc).__name__}: {exc}")
+        self.new_paths += processed.new_paths
         if processed.error:
             return self.fail(result, processed.error)
         counts = (processed.new, processed.updated, processed.unchanged)
@@ -330,6 +333,7 @@ def fetch_feeds(
         workers.shutdown()
         offline = bool(run.reports) and all(r.connection_failure for r in run.reports)
         bar.close(offline=offline)
+    claim_slugs(run.content_dir, run.new_paths, site.timezone)  # two feeds' new posts may pick one slug
     if offline:  # the network, not the feeds, failed: recording a failure per feed would mislead /status/
         order = {s.name: i for i, s in enumerate(sources)}
         return RunReport(sorted(run.reports, key=lambda r: order[r.name]), time.monotonic() - started, False)

@@ -49,6 +49,7 @@ from .loading import Known, Sources, cached_search_fields, published, read_conte
 from .parallel import render_articles, render_many
 from .outdir import check_output_dir
 from .publish import KeptFile, PublishReport, Staging, collect_assets, publish
+from .slugs import UrlMemory
 from .signature import build_signature, inputs_key, site_digests
 from .state import load_state, state_path
 
@@ -411,7 +412,9 @@ def _build(site, options, report, out_dir, cache, manifest, rows, page_digest, b
         report.rendered = sum(1 for a in articles if a.path not in sources.cached)
     with _stage(report, "assemble"):
         rendered, minutes = [k.rendered for k in known], [k.reading_time for k in known]
-        posts = make_posts(site, articles, rendered, feeds, states, reading_times=minutes, summaries=_summaries(site, known))
+        urls = UrlMemory(_cache_dir(site) if cache is not None else None)
+        before = urls.load()
+        posts = make_posts(site, articles, rendered, feeds, states, reading_times=minutes, summaries=_summaries(site, known), previous_slugs=before)
         if cache is not None:
             _remember_summaries(site, cache, posts, sources, {a.path: k for a, k in zip(articles, known)})
     with Staging(out_dir) as staging:  # pages rendered by workers go straight to disk
@@ -423,6 +426,7 @@ def _build(site, options, report, out_dir, cache, manifest, rows, page_digest, b
             files = _outputs(site, posts, options, [health], report.page_cache, cached_search_fields(cache, sources), staging.path)
         with _stage(report, "publish"):
             report.published = publish(files, out_dir, manifest.files if manifest and manifest.files else None, staging.path)
+    urls.save(before, ((p.article.path, p.slug) for p in posts), sources.shas)  # the URLs now published
     report.articles = len(articles)
     report.pages = len(files)
 

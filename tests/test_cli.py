@@ -124,11 +124,19 @@ def test_new_creates_post_and_never_overwrites(make_site):
     text = path.read_text()
     assert 'title: "Hello: World!"' in text and "draft: true" in text
     path.write_text(text + "\nMy words.\n")
-    second = run_cli(root, "new", "Hello: World!")
-    assert second.returncode == 1 and "already exists" in second.stderr
+    assert "slug: hello-world\n" in text  # its URL, written into the file
+    second = run_cli(root, "new", "Hello: World!")  # the same title: a slug no other post uses
+    assert second.returncode == 0 and second.stdout.strip().endswith("-hello-world-2.md")
+    assert "slug: hello-world-2\n" in (root / second.stdout.strip()).read_text()
     assert path.read_text().endswith("My words.\n")
+    (root / second.stdout.strip()).rename(path.with_name("taken.md"))
+    (path.with_name("taken.md")).write_text("---\ntitle: T\ndate: 2024-01-01\nslug: other\n---\n")
+    (path.with_name(path.name.replace("hello-world", "other"))).write_text("---\ntitle: T\ndate: 2024-01-01\nslug: mine\n---\n")
+    third = run_cli(root, "new", "Other")  # 'other' is taken: other-2, in a file of its own
+    assert third.returncode == 0 and third.stdout.strip().endswith("-other-2.md")
     # the scaffolded post builds (as a draft)
-    assert run_cli(root, "build", "--drafts").returncode == 0
+    path.with_name("taken.md").unlink()
+    assert run_cli(root, "build", "--drafts").returncode == 0, run_cli(root, "build", "--drafts").stderr
     assert (root / "public/posts/hello-world/index.html").exists()
 
 

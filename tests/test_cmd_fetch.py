@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import re
 import json
 import time
 from datetime import datetime, timedelta, timezone
@@ -324,3 +325,44 @@ def test_quiet_fetch_prints_only_the_failures(tmp_path, server, capsys):
     assert main(["--root", str(root), "-q", "fetch", "--timeout", "1"]) == 0
     captured = capsys.readouterr()
     assert (captured.out, captured.err) == ("", "")
+
+
+def _slugs(folder: Path) -> dict[str, str]:
+    found = {}
+    for path in sorted(folder.glob("*.md")):
+        match = re.search(r"^slug: (.+)$", path.read_text(), re.MULTILINE)
+        found[path.name] = match.group(1) if match else ""
+    return found
+
+
+def test_new_articles_get_a_slug_no_other_post_uses_and_keep_it(tmp_path, server):
+    # the same items from two feeds (a cross-posted blog), and an author's post with one of the titles
+    root = make_site(tmp_path, {"kettle": server.route("/a", respond(200, GHOST)), "mirror": server.route("/b", respond(200, GHOST))})
+    (root / "content/posts").mkdir(parents=True)
+    (root / "content/posts/mine.md").write_text("---\ntitle: Counting words with collections.Counter\ndate: 2020-01-01\n---\nMine.\n")
+    assert fetch_cmd(root) == 0
+    kettle, mirror = _slugs(root / "content/kettle"), _slugs(root / "content/mirror")
+    assert len(kettle) == 3 and all(kettle.values()) and all(mirror.values())
+    every = [*kettle.values(), *mirror.values(), "counting-words-with-collections-counter"]
+    assert len(set(every)) == len(every), every  # the author's post keeps its URL; no two alike
+    before = {**snapshot(root / "content/kettle"), **{"m/" + k: v for k, v in snapshot(root / "content/mirror").items()}}
+    assert fetch_cmd(root) == 0  # the same items again: nothing rewritten
+    assert {**snapshot(root / "content/kettle"), **{"m/" + k: v for k, v in snapshot(root / "content/mirror").items()}} == before
+    from conftest import install_theme
+
+    from generator.pipeline import BuildOptions, build_site
+
+    install_theme(root)
+    build_site(load_site_config(root), BuildOptions())  # no clash left for the build to settle
+    assert "Mine." in (root / "public/posts/counting-words-with-collections-counter/index.html").read_text()
+
+
+def test_an_article_written_before_slugs_is_not_given_one_by_a_refetch(tmp_path, server):
+    root = make_site(tmp_path, {"kettle": server.route("/rss", respond(200, GHOST))})
+    assert fetch_cmd(root) == 0
+    folder = root / "content/kettle"
+    for path in folder.glob("*.md"):  # as an older version wrote them
+        path.write_text(re.sub(r"^slug: .+\n", "", path.read_text(), flags=re.MULTILINE))
+    before = snapshot(folder)
+    assert fetch_cmd(root) == 0
+    assert snapshot(folder) == before and not any(_slugs(folder).values())

@@ -122,8 +122,10 @@ def incremental(root: Path, base_url: str | None = None, **kw):
 
 
 def clean_tree(root: Path, out: Path, base_url: str | None = None, **kw) -> dict[str, bytes]:
+    """A clean build (``--clean``: nothing cached is reused) into an empty folder. It keeps
+    the URLs posts had (slugs.py), as every build of this project does."""
     shutil.rmtree(out, ignore_errors=True)
-    build_site(load_site_config(root, {"base_url": base_url} if base_url else {}), BuildOptions(now=NOW, out_dir=out, cache=False, **kw))
+    build_site(load_site_config(root, {"base_url": base_url} if base_url else {}), BuildOptions(now=NOW, out_dir=out, clean=True, **kw))
     return files(out)
 
 

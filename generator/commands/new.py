@@ -10,14 +10,16 @@ from zoneinfo import ZoneInfo
 from ..cli import site_from_args
 from ..content import slugify
 from ..errors import GeneratorError, UsageError
+from ..slugs import free_slug, slugs_in_use
 
-HELP = 'create content/posts/<yyyy-mm-dd>-<slug>.md for a new post titled "Title"'
+HELP = 'create content/posts/<yyyy-mm-dd>-<slug>.md for a new post titled "Title" (its slug, free, written in it)'
 
 log = logging.getLogger(__name__)
 
 TEMPLATE = """---
 title: {title}
 date: {date}
+slug: {slug}
 tags: []
 summary: ""
 draft: true
@@ -36,12 +38,14 @@ def run(args: argparse.Namespace) -> int:
     if not title:
         raise UsageError("new: the title is empty; give one, e.g. python build.py new \"My post\"")
     now = datetime.now(ZoneInfo(site.timezone)).replace(microsecond=0)
-    path = site.path("content") / "posts" / f"{now:%Y-%m-%d}-{slugify(title)}.md"
+    # The post's URL, written into the file: one no other post uses, so it never moves.
+    slug = free_slug(slugify(title), slugs_in_use(site.path("content"), site.timezone))
+    path = site.path("content") / "posts" / f"{now:%Y-%m-%d}-{slug}.md"
     if path.exists():
         raise GeneratorError(f"{path.relative_to(site.root)}: already exists; choose another title or edit that file")
     path.parent.mkdir(parents=True, exist_ok=True)
     quoted = '"' + title.replace("\\", "\\\\").replace('"', '\\"') + '"'
     with path.open("x", encoding="utf-8") as fh:  # "x": fail rather than overwrite, even in a race
-        fh.write(TEMPLATE.format(title=quoted, date=now.isoformat()))
+        fh.write(TEMPLATE.format(title=quoted, date=now.isoformat(), slug=slug))
     print(path.relative_to(site.root))
     return 0

@@ -1,0 +1,182 @@
+"""Post URLs: which slug (``/posts/<slug>/``) each post gets, so a published URL never moves.
+
+- A ``slug:`` in the front matter is the post's URL; ``new`` and ``fetch`` write one
+  when they create a file, so files carry their own URLs. Two files claiming the same
+  slug is an error naming both.
+- A post without one gets the slug of its title. When several such posts make the same
+  slug, the one that had it in the last build keeps it (and every other keeps the
+  ``-2``, ``-3``... it had): :class:`UrlMemory` remembers each file's slug in
+  ``.cache/build/urls.json``. The others get the next free ``-N``, oldest first, and
+  the build warns naming both files. Without that memory (a fresh clone, a deleted
+  cache) the oldest post keeps the plain slug.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable, Mapping, Sequence
+
+import orjson
+
+from .content import slugify
+from .errors import ContentError, ContentErrors
+from .files import write_if_changed
+from .models import Article
+
+__all__ = ["SlugClash", "UrlMemory", "assign_slugs"]
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class SlugClash:
+    """Two posts whose titles make the same slug: ``holder`` has it, ``moved`` got ``given``."""
+
+    slug: str
+    holder: str  # article path
+    moved: str
+    given: str
+
+    def warning(self) -> str:
+        return (f"{self.moved} and {self.holder} both make the URL /posts/{self.slug}/: {self.holder} keeps it, "
+                f"{self.moved} is at /posts/{self.given}/ (give it a 'slug:' to choose its URL)")
+
+
+def _explicit(articles: Sequence[Article]) -> dict[str, int]:
+    """Slug -> article index for slugs set in front matter; a slug claimed twice is an error."""
+    claimed: dict[str, int] = {}
+    errors = []
+    for i, article in enumerate(articles):
+        if not article.slug:
+            continue
+        if article.slug in claimed:
+            other = articles[claimed[article.slug]].path
+            errors.append(ContentError(article.path, f"slug {article.slug!r} is also claimed by {other}; give one of them another 'slug:'"))
+        else:
+            claimed[article.slug] = i
+    if errors:
+        raise ContentErrors(errors)
+    return claimed
+
+
+def _one_of_its_slugs(previous: str | None, base: str) -> bool:
+    """``previous`` is ``base`` or ``base-N``: a slug this post's title may have."""
+    return bool(previous) and (previous == base or re.fullmatch(re.escape(base) + r"-[0-9]+", previous) is not None)
+
+
+def assign_slugs(articles: Sequence[Article], previous: Mapping[str, str] | None = None) -> tuple[list[str], list[SlugClash]]:
+    """Each article's slug (see the module docstring) and the clashes among derived ones."""
+    previous = previous or {}
+    explicit = _explicit(articles)
+    slugs = [a.slug for a in articles]
+    holders = {slug: articles[i].path for slug, i in explicit.items()}
+    derived = sorted((i for i, a in enumerate(articles) if not a.slug), key=lambda i: (articles[i].date, articles[i].path))
+    bases = {i: slugify(articles[i].title, articles[i].path) for i in derived}
+    for i in derived:  # first, every post that keeps the URL the last build gave it
+        kept = previous.get(articles[i].path)
+        if kept and kept not in holders and _one_of_its_slugs(kept, bases[i]):
+            slugs[i], holders[kept] = kept, articles[i].path
+    clashes = []
+    for i in derived:
+        if slugs[i]:
+            continue
+        slug, n = bases[i], 2
+        while slug in holders:
+            slug, n = f"{bases[i]}-{n}", n + 1
+        if slug != bases[i]:
+            clashes.append(SlugClash(bases[i], holders[bases[i]], articles[i].path, slug))
+        slugs[i], holders[slug] = slug, articles[i].path
+    return slugs, clashes
+
+
+class UrlMemory:
+    """``.cache/build/urls.json``: article path -> the slug the last build gave it."""
+
+    def __init__(self, folder: Path | None):
+        self.path = folder / "urls.json" if folder is not None else None
+
+    def load(self) -> dict[str, str]:
+        if self.path is None or not self.path.is_file():
+            return {}
+        try:
+            data = orjson.loads(self.path.read_bytes())
+        except (ValueError, OSError) as exc:
+            log.warning("%s: unreadable (%s); posts whose titles clash may change URL once", self.path, exc)
+            return {}
+        if not isinstance(data, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in data.items()):
+            return {}
+        return data
+
+    def save(self, before: Mapping[str, str], shown: Iterable[tuple[str, str]], existing: Iterable[str]) -> None:
+        """Remember this build's slugs, and the earlier ones of files still there (drafts)."""
+        if self.path is None:
+            return
+        files = set(existing)
+        merged = {p: s for p, s in before.items() if p in files} | dict(shown)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        write_if_changed(self.path, orjson.dumps(dict(sorted(merged.items()))))
+
+
+# ---------------------------------------------------------------- slugs for new files (new, fetch)
+
+
+def free_slug(base: str, taken: set[str]) -> str:
+    """``base``, or ``base-2``, ``base-3``... the first no other post uses."""
+    slug, n = base, 2
+    while slug in taken:
+        slug, n = f"{base}-{n}", n + 1
+    return slug
+
+
+def slugs_in_use(content_dir: Path, timezone: str = "UTC", leave_out: Iterable[str] = ()) -> set[str]:
+    """The slugs of every post under ``content_dir`` (drafts and future ones too), as a
+    build without memory gives them; files that do not parse are skipped (the build
+    reports them)."""
+    from zoneinfo import ZoneInfo
+
+    from .content import parse_article_bytes
+    from .files import article_files
+
+    tz, skip, articles = ZoneInfo(timezone), set(leave_out), []
+    for rel in article_files(content_dir):
+        if rel in skip:
+            continue
+        try:
+            articles.append(parse_article_bytes((content_dir / rel).read_bytes(), rel, tz))
+        except (ContentError, OSError):
+            continue
+    try:
+        return set(assign_slugs(articles)[0])
+    except ContentErrors:  # two files claim one slug: the build says so; both are in use
+        return {a.slug or slugify(a.title, a.path) for a in articles}
+
+
+def claim_slugs(content_dir: Path, new_files: Sequence[str], timezone: str = "UTC") -> list[str]:
+    """Give each file a fetch just created (``new_files``, relative to ``content_dir``) a
+    slug no other post uses, rewriting its ``slug:`` line when its own is taken; the
+    files rewritten. Only files this run made are touched."""
+    if not new_files:
+        return []
+    from .files import atomic_write
+
+    taken = slugs_in_use(content_dir, timezone, leave_out=new_files)
+    changed = []
+    for rel in sorted(new_files):
+        path = content_dir / rel
+        text = path.read_text(encoding="utf-8")
+        match = _SLUG_LINE.search(text)
+        if match is None:  # write_article always writes one; a file without is not ours to edit
+            continue
+        slug = free_slug(match.group(1), taken)
+        taken.add(slug)
+        if slug != match.group(1):
+            atomic_write(path, (text[: match.start(1)] + slug + text[match.end(1) :]).encode("utf-8"))
+            changed.append(rel)
+    return changed
+
+
+# The slug line write_article puts in the front matter (slugify's alphabet: no quoting).
+_SLUG_LINE = re.compile(r"\A---\n(?:(?!---\n).*\n)*?slug: ([a-z0-9-]+)\n")
