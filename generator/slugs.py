@@ -1,8 +1,10 @@
 """Post URLs: which slug (``/posts/<slug>/``) each post gets, so a published URL never moves.
 
 - A ``slug:`` in the front matter is the post's URL; ``new`` and ``fetch`` write one
-  when they create a file, so files carry their own URLs. Two files claiming the same
-  slug is an error naming both.
+  when they create a file, so files carry their own URLs. Two authored posts claiming
+  the same slug is an error naming both; an imported article whose written slug another
+  file holds (a fetch stopped before it settled its new files' slugs) is settled like a
+  post without one, below.
 - A post without one gets the slug of its title. When several such posts make the same
   slug, the one that had it in the last build keeps it (and every other keeps the
   ``-2``, ``-3``... it had): :class:`UrlMemory` remembers each file's slug in
@@ -17,7 +19,7 @@ import logging
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Mapping, Sequence
+from typing import Container, Iterable, Mapping, Sequence
 
 import orjson
 
@@ -45,21 +47,26 @@ class SlugClash:
                 f"{self.moved} is at /posts/{self.given}/ (give it a 'slug:' to choose its URL)")
 
 
-def _explicit(articles: Sequence[Article]) -> dict[str, int]:
-    """Slug -> article index for slugs set in front matter; a slug claimed twice is an error."""
-    claimed: dict[str, int] = {}
-    errors = []
+def _explicit(articles: Sequence[Article], previous: Mapping[str, str]) -> tuple[dict[str, int], list[int]]:
+    """Slug -> index of the article that holds each slug set in front matter, and the
+    imported articles whose written slug another file holds (they are settled like
+    derived ones: a fetch killed before it settled its slugs must not stop the build).
+    Two authored posts claiming one slug is an error naming both."""
+    claims: dict[str, list[int]] = {}
     for i, article in enumerate(articles):
-        if not article.slug:
-            continue
-        if article.slug in claimed:
-            other = articles[claimed[article.slug]].path
-            errors.append(ContentError(article.path, f"slug {article.slug!r} is also claimed by {other}; give one of them another 'slug:'"))
-        else:
-            claimed[article.slug] = i
+        if article.slug:
+            claims.setdefault(article.slug, []).append(i)
+    holders, demoted, errors = {}, [], []
+    for slug, claimants in claims.items():
+        authored = [i for i in claimants if not articles[i].source]
+        for i in authored[1:]:
+            errors.append(ContentError(articles[i].path, f"slug {slug!r} is also claimed by {articles[authored[0]].path}; give one of them another 'slug:'"))
+        ranked = sorted(claimants, key=lambda i: (bool(articles[i].source), previous.get(articles[i].path) != slug, articles[i].date, articles[i].path))
+        holders[slug] = ranked[0]
+        demoted += [i for i in ranked[1:] if articles[i].source]
     if errors:
         raise ContentErrors(errors)
-    return claimed
+    return holders, demoted
 
 
 def _one_of_its_slugs(previous: str | None, base: str) -> bool:
@@ -70,11 +77,14 @@ def _one_of_its_slugs(previous: str | None, base: str) -> bool:
 def assign_slugs(articles: Sequence[Article], previous: Mapping[str, str] | None = None) -> tuple[list[str], list[SlugClash]]:
     """Each article's slug (see the module docstring) and the clashes among derived ones."""
     previous = previous or {}
-    explicit = _explicit(articles)
-    slugs = [a.slug for a in articles]
-    holders = {slug: articles[i].path for slug, i in explicit.items()}
-    derived = sorted((i for i, a in enumerate(articles) if not a.slug), key=lambda i: (articles[i].date, articles[i].path))
-    bases = {i: slugify(articles[i].title, articles[i].path) for i in derived}
+    explicit, demoted = _explicit(articles, previous)
+    slugs = [""] * len(articles)
+    holders = {}
+    for slug, i in explicit.items():
+        slugs[i], holders[slug] = slug, articles[i].path
+    unsettled = [i for i, a in enumerate(articles) if not a.slug] + demoted
+    derived = sorted(unsettled, key=lambda i: (articles[i].date, articles[i].path))
+    bases = {i: articles[i].slug or slugify(articles[i].title, articles[i].path) for i in derived}
     for i in derived:  # first, every post that keeps the URL the last build gave it
         kept = previous.get(articles[i].path)
         if kept and kept not in holders and _one_of_its_slugs(kept, bases[i]):
@@ -83,9 +93,7 @@ def assign_slugs(articles: Sequence[Article], previous: Mapping[str, str] | None
     for i in derived:
         if slugs[i]:
             continue
-        slug, n = bases[i], 2
-        while slug in holders:
-            slug, n = f"{bases[i]}-{n}", n + 1
+        slug = free_slug(bases[i], holders)
         if slug != bases[i]:
             clashes.append(SlugClash(bases[i], holders[bases[i]], articles[i].path, slug))
         slugs[i], holders[slug] = slug, articles[i].path
@@ -123,7 +131,7 @@ class UrlMemory:
 # ---------------------------------------------------------------- slugs for new files (new, fetch)
 
 
-def free_slug(base: str, taken: set[str]) -> str:
+def free_slug(base: str, taken: Container[str]) -> str:
     """``base``, or ``base-2``, ``base-3``... the first no other post uses."""
     slug, n = base, 2
     while slug in taken:

@@ -53,6 +53,18 @@ def test_an_explicit_slug_wins_over_a_derived_one():
     assert slugs == ["same-2", "same"] and clashes[0].moved == "posts/a.md"
 
 
+def test_imported_articles_sharing_a_written_slug_are_settled_not_refused():
+    def imported(path, date, **front):
+        return article(path, "Title", date, source=path.split("/")[0], guid=path, slug="same", **front)
+
+    posts = [imported("feedb/x.md", "2024-01-01"), imported("feeda/x.md", "2024-02-01"), article("posts/mine.md", "Mine", "2024-03-01", slug="same")]
+    slugs, clashes = assign_slugs(posts)
+    assert slugs == ["same-2", "same-3", "same"]  # the author's post holds it; the others oldest first
+    assert [c.moved for c in clashes] == ["feedb/x.md", "feeda/x.md"]
+    slugs, _ = assign_slugs(posts[:2], {"feeda/x.md": "same", "feedb/x.md": "same-2"})
+    assert slugs == ["same-2", "same"]  # each keeps the URL it had
+
+
 def build(root: Path) -> None:
     build_site(load_site_config(root), BuildOptions(now=NOW))
 
