@@ -94,3 +94,17 @@ def test_any_html_comes_out_no_deeper_than_the_limit_with_its_text(parts, limit)
     flat_text = BeautifulSoup(flat, "html.parser").get_text()
     assert set(flat_text.split()) <= set(text.split()) | {"a>b"}
     convert_body(flat)  # never raises
+
+
+def test_self_closing_svg_and_math_elements_do_not_count_as_nesting():
+    # html5ever closes "<path/>" and "<svg/>" (foreign content), but not "<div/>"
+    icons = "<svg viewBox='0 0 1 1'><path d='M0'/><path d='M1'/></svg><svg/><math><mi/></math>" * 100
+    body = f"<div>{icons}<p>after <b>bold</b></p></div>"
+    assert flatten_deep(body) == body
+    assert "<b>" not in flatten_deep("<div/>" * 200 + "<p>x <b>b</b></p>")
+
+
+def test_end_tags_a_writer_left_out_do_not_count_as_nesting():
+    # each <a> ends the open one, <li> the open item, <p> the open paragraph, <h2> an open heading
+    body = "<div>" + "<a href='/x'>link" * 100 + "<ul>" + "<li>item" * 100 + "</ul>" + "<p>para" * 100 + "<h2>h<h3>h" * 50 + "</div>"
+    assert flatten_deep(body) == body

@@ -31,6 +31,8 @@ BLOCKS = frozenset(
     "h5 h6 header hr li main nav ol p section summary table tbody thead tfoot tr td th caption ul center".split()
 )
 CLOSES_P = BLOCKS | {"pre"}
+FOREIGN = ("svg", "math")
+HEADINGS = frozenset(("h1", "h2", "h3", "h4", "h5", "h6"))
 START_TAG = re.compile(
     r"<([a-zA-Z][^\t\n\f\r />]*+)(?:[\t\n\f\r /]++|[^\t\n\f\r />][^\t\n\f\r /=>]*+"
     r"(?:[\t\n\f\r ]*+=[\t\n\f\r ]*+(?:\"[^\"]*+\"|'[^']*+'|[^\t\n\f\r >]*+))?+)*+>"
@@ -70,6 +72,12 @@ class _Flattener:
         ) or (name == "option" and top == "option"):
             self.pop()
         if name == "tr" and self.stack and self.stack[-1] == "tr":
+            self.pop()
+        if name == "a" and self.open_names["a"]:  # a link never holds a link: the open one ends
+            while self.stack[-1] != "a":
+                self.pop()
+            self.pop()
+        if name in HEADINGS and self.stack and self.stack[-1] in HEADINGS:
             self.pop()
 
     @property
@@ -144,7 +152,9 @@ class _Flattener:
             self.deep_start(name, tag)
         else:
             self.out.append(tag)
-        if name not in VOID:
+        # "/>" closes an element only in SVG and MathML (in HTML, <div/> opens a div)
+        foreign = name in FOREIGN or any(self.open_names[f] for f in FOREIGN)
+        if name not in VOID and not (foreign and tag.endswith("/>")):
             self.push(name)
 
     def end_tag(self, name: str, tag: str) -> None:
