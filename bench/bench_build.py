@@ -8,6 +8,7 @@ processes, from GNU time). Not a test: it prints a table and writes it as JSON.
 
     python bench/bench_build.py                          # N = 1000 5000, all tools
     python bench/bench_build.py --sizes 200 --tools ours --repeat 1
+    python bench/bench_build.py --sizes 1000 --tools ours --imported   # imported articles (sanitised twice)
 
 Reference tools, when installed (the script skips and says so when not):
 - Pelican, in its own virtualenv so its pins never touch ours:
@@ -66,6 +67,7 @@ class Ours:
 
     def prepare(self, posts: Path) -> None:
         shutil.rmtree(self.root, ignore_errors=True)
+        self.posts = self.root / posts.relative_to(posts.parent.parent)  # content/posts, or content/bench
         make_site = self.root
         shutil.copytree(posts.parent.parent, make_site)  # the corpus is already our layout
         for name in ("templates", "static"):
@@ -79,7 +81,7 @@ class Ours:
             shutil.rmtree(self.root / name, ignore_errors=True)
 
     def post_dir(self) -> Path:
-        return self.root / "content" / "posts"
+        return self.posts
 
 
 PELICAN_CONF = """\
@@ -245,12 +247,14 @@ def main() -> int:
     parser.add_argument("--ref-repeat", type=int, default=1, help="runs for Pelican and Hugo (they are slow)")
     parser.add_argument("--work", type=Path, default=HERE / "out", help="scratch folder (ignored by git)")
     parser.add_argument("--pelican", default=None, help="the pelican executable (default: bench/.venv-pelican, then PATH)")
+    parser.add_argument("--imported", action="store_true",
+                        help="posts as articles imported from a feed: their HTML is sanitised again after Markdown")
     args = parser.parse_args()
 
     results = []
     for n in args.sizes:
-        corpus = make_corpus(args.work / f"corpus-{n}", n)
-        posts = corpus / "content" / "posts"
+        corpus = make_corpus(args.work / f"corpus-{n}{'-imported' if args.imported else ''}", n, imported=args.imported)
+        posts = corpus / "content" / ("bench" if args.imported else "posts")
         for name in args.tools:
             tool, repeat = None, args.ref_repeat
             if name == "ours":

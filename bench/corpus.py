@@ -3,7 +3,9 @@
 Each post has front matter like an authored post (title, date, tags, sometimes a
 summary), and a body with headings, paragraphs with inline code and links, 2-5 fenced
 code blocks (python, bash, sql, yaml, json), lists, and sometimes a table or an image.
-The same ``n`` and ``seed`` always give the same files.
+The same ``n`` and ``seed`` always give the same files. With ``imported`` the posts are
+written as articles imported from a feed (``source``, ``original_url``, ``guid``), which
+the build renders as untrusted: their HTML is sanitised again after Markdown.
 
     python bench/corpus.py 1000 /tmp/corpus-1000      # a site folder: site.toml, content/posts/
 """
@@ -67,12 +69,14 @@ def _list(rng: random.Random) -> str:
     return "\n".join(f"{marker} {_sentence(rng)}" for _ in range(rng.randint(3, 6)))
 
 
-def post_text(i: int, rng: random.Random, start: datetime) -> str:
+def post_text(i: int, rng: random.Random, start: datetime, imported: bool = False) -> str:
     """One post file's text."""
     title = " ".join(rng.choice(WORDS) for _ in range(rng.randint(3, 7))).title() + f" {i}"
     date = start + timedelta(hours=7 * i, minutes=rng.randint(0, 59))
     tags = rng.sample(TAGS, rng.randint(1, 4))
     front = [f"title: {title}", f"date: {date.strftime('%Y-%m-%dT%H:%M:%SZ')}", f"tags: [{', '.join(tags)}]"]
+    if imported:
+        front += ["source: bench", "platform: generic", f"original_url: https://blog.example/post-{i}/", f"guid: urn:bench:{i}"]
     if rng.random() < 0.3:
         words = " ".join(rng.choice(WORDS) for _ in range(rng.randint(8, 16)))
         front.append(f'summary: "{words.capitalize()}."')
@@ -97,17 +101,18 @@ def post_text(i: int, rng: random.Random, start: datetime) -> str:
     return "---\n" + "\n".join(front) + "\n---\n" + "\n\n".join(blocks) + "\n"
 
 
-def make_corpus(root: Path, n: int, seed: int = 1) -> Path:
-    """Write a site with ``n`` posts under ``root`` (site.toml + content/posts/); return root."""
+def make_corpus(root: Path, n: int, seed: int = 1, imported: bool = False) -> Path:
+    """Write a site with ``n`` posts under ``root`` (site.toml + content/posts/, or
+    content/bench/ when ``imported``); return root."""
     rng = random.Random(seed)
     start = datetime(2015, 1, 1, tzinfo=timezone.utc)
-    posts = root / "content" / "posts"
+    posts = root / "content" / ("bench" if imported else "posts")
     posts.mkdir(parents=True, exist_ok=True)
     (root / "site.toml").write_text(
         'title = "Bench"\nbase_url = "https://bench.example/"\ndescription = "A benchmark corpus."\n', encoding="utf-8"
     )
     for i in range(n):
-        text = post_text(i, rng, start)
+        text = post_text(i, rng, start, imported)
         date = (start + timedelta(hours=7 * i)).strftime("%Y-%m-%d")
         (posts / f"{date}-post-{i:05d}.md").write_text(text, encoding="utf-8")
     return root
@@ -118,8 +123,9 @@ def main() -> None:
     parser.add_argument("n", type=int)
     parser.add_argument("root", type=Path)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--imported", action="store_true", help="articles imported from a feed, not authored posts")
     args = parser.parse_args()
-    make_corpus(args.root, args.n, args.seed)
+    make_corpus(args.root, args.n, args.seed, args.imported)
 
 
 if __name__ == "__main__":

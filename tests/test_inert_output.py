@@ -1,8 +1,9 @@
 """Whatever a feed holds, the published site is inert (issue 13's property test).
 
 Random HTML trees (hostile tags, event handlers, disguised URLs, Markdown syntax in
-text) and random metadata strings (title, link, guid, author, image, feed title, feed
-link, tags, summary) go into RSS and JSON feeds, through parse, normalise and the
+text) and random metadata strings (title, link, guid, author and its URL, image through
+media:content, media:thumbnail and enclosures, comments, feed title, feed link, tags,
+summary) go into RSS and JSON feeds, through parse, normalise and the
 article files, then a whole build. Every file of ``public/`` is then read as a browser
 would: no ``<script>`` but the theme's own (same origin, or inline JSON-LD), no event
 handler, no ``<object>``, ``<embed>``, ``<base>``, no ``<meta http-equiv>`` but the
@@ -120,8 +121,10 @@ def rss_feed(feed: dict) -> bytes:
             f"<item><title>{_x(item['title'])}</title><link>{_x(item['link'])}</link>"
             f"<guid>{_x(item['guid']) or n}</guid><dc:creator>{_x(item['author'])}</dc:creator>{tags}"
             f"<pubDate>Mon, 0{n + 1} Jun 2026 10:00:00 GMT</pubDate><description>{_x(item['summary'])}</description>{body}"
-            f'<media:content url="{_x(item["image"])}" medium="image"/>'
-            f'<enclosure url="{_x(item["image"])}" type="image/png" length="1"/></item>'
+            f'<media:content url="{_x(item["image"])}" medium="image"/><media:thumbnail url="{_x(item["link"])}"/>'
+            f"<comments>{_x(item['link'])}</comments><source url=\"{_x(item['link'])}\">{_x(item['title'])}</source>"
+            f'<enclosure url="{_x(item["image"])}" type="image/png" length="1"/>'
+            f'<enclosure url="{_x(item["link"])}" type="audio/mpeg" length="1"/></item>'
         )
     return (
         '<?xml version="1.0" encoding="UTF-8"?><rss version="2.0" xmlns:content="http://purl.org/rss/1.0/modules/content/" '
