@@ -428,7 +428,7 @@ def _build(site, options, report, out_dir, cache, manifest, rows, page_digest, b
             report.published = publish(files, out_dir, manifest.files if manifest and manifest.files else None, staging.path)
     urls.save(before, ((p.article.path, p.slug) for p in posts), sources.shas)  # the URLs now published
     report.articles = len(articles)
-    report.pages = len(files)
+    report.pages = len(report.published.manifest)  # as a no-op or quick build counts them
 
 
 def _render_missing(articles: list[Article], sources: Sources, cache, options: BuildOptions, bar) -> list[Known]:

@@ -31,6 +31,9 @@ def test_build_command_prints_one_summary_line(make_site):
     warning, summary = result.stderr.splitlines()
     assert "site.toml not found" in warning  # one warning, defaults used
     assert summary.startswith("built ") and " pages (" in summary
+    again = run_cli(root, "build", "--base-url", "https://preview.example.net/").stderr.splitlines()[-1]
+    count = summary.split()[1]
+    assert again.startswith(f"built {count} pages (0 changed)"), (summary, again)  # a no-op counts the same
     assert "https://preview.example.net/posts/a/" in (root / "public/sitemap.xml").read_text()
 
 
