@@ -30,7 +30,7 @@ from .forem import clean_forem
 from .generic import clean_generic
 from .ghost import clean_ghost
 from .gridsome import clean_gridsome, markdown_to_html
-from .limits import HTML_FACTOR, MAX_AUTHOR, MAX_TAG, MAX_TAGS, MAX_TITLE, MAX_URL, cap_markdown, cut_html
+from .limits import HTML_FACTOR, MAX_AUTHOR, MAX_TAG, MAX_TAGS, MAX_TITLE, cap_markdown, cut_html
 from .sanitise import EMBED_HOSTS, safe_url, sanitise_html
 from .summary import make_summary, shorten
 from .to_markdown import html_to_markdown
@@ -138,10 +138,6 @@ def _tags(entry: Entry, source: FeedSource) -> tuple[str, ...]:
     return tuple(seen.values())[:MAX_TAGS]
 
 
-def _bounded_url(url: str) -> str:
-    return url if len(url) <= MAX_URL else ""
-
-
 def _feature_image(entry: Entry, markdown: str) -> str:
     """The feed's feature image, unless the body already shows it (Ghost repeats it)."""
     image = http_url(entry.image, entry.base_url or entry.link)
@@ -191,9 +187,9 @@ def normalise_item(entry: Entry, source: FeedSource, max_body_bytes: int = DEFAU
         author=shorten(plain_text(entry.author), MAX_AUTHOR),
         source=entry.source,
         platform=entry.platform,
-        original_url=_bounded_url(http_url(entry.link, entry.base_url)),
+        original_url=http_url(entry.link, entry.base_url),  # "" past urls.MAX_URL_LENGTH too
         guid=entry.id,
-        image=_bounded_url(_feature_image(entry, body)),
+        image=_feature_image(entry, body),
     )
     return Normalised(article, cut or cut_now)
 

@@ -12,14 +12,13 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["HTML_FACTOR", "cut_html", "cap_markdown", "MAX_TITLE", "MAX_AUTHOR", "MAX_TAG", "MAX_TAGS", "MAX_URL"]
+__all__ = ["HTML_FACTOR", "cut_html", "cap_markdown", "MAX_TITLE", "MAX_AUTHOR", "MAX_TAG", "MAX_TAGS"]
 
 # Front matter stays small whatever a feed sends (a 5 MB title is an attack, not a title).
 MAX_TITLE = 300  # characters, cut at a word with "…"
 MAX_AUTHOR = 200
 MAX_TAG = 100  # a longer tag is dropped
 MAX_TAGS = 50
-MAX_URL = 4096  # a longer original or image URL is dropped
 
 HTML_FACTOR = 1.5  # Markdown is shorter than its HTML: this still leaves the cap full for most bodies
 # The end of a block element: a cut just after one leaves whole paragraphs, items, code.
