@@ -109,3 +109,15 @@ def test_a_huge_guid_is_known_by_its_hash():
     result = FetchResult(SOURCE, "ok", SOURCE.url, body, {"Content-Type": "application/rss+xml"})
     entry = parse_feed(result, SOURCE, {}, datetime(2026, 1, 2, tzinfo=timezone.utc)).entries[0]
     assert entry.id.startswith("urn:sha1:") and len(entry.id) < 40
+
+
+def test_a_huge_whole_page_is_cut_before_it_is_parsed_for_its_article(monkeypatch):
+    import generator.normalise as normalise
+
+    seen: list[int] = []
+    original = normalise._main_part
+    monkeypatch.setattr(normalise, "_main_part", lambda page: seen.append(len(page)) or original(page))
+    page = "<html><body><article>" + "<p>Some words of the article.</p>" * 100_000 + "</article></body></html>"
+    item = normalise_item(_entry(page), SOURCE, max_body_bytes=16 * 1024)
+    assert item.cut and item.article.body.startswith("Some words of the article.")
+    assert seen and max(seen) <= 4 * 1.5 * 16 * 1024

@@ -43,6 +43,7 @@ CLEANERS: dict[str, Callable[[BeautifulSoup, str], None]] = {
     "gridsome": clean_gridsome,
 }
 DEFAULT_BODY_BYTES = 512 * 1024  # Markdown of one article; a longer body is cut with a note
+PAGE_FACTOR = 4  # a whole page's head and chrome may come before its article
 # "](" opens a link target unless its "]" is escaped (an odd number of backslashes).
 LINK_TARGET = re.compile(r"((?<!\\)(?:\\\\)*\]\(\s*<?)([^)\s>]*)|((?:href|src|poster|cite)\s*=\s*[\"']?\s*)([^\"'\s>]*)", re.I)
 
@@ -158,8 +159,12 @@ class Normalised:
 def _capped_html(entry: Entry, max_body_bytes: int) -> tuple[str, bool]:
     """The body as HTML, cut at a block end when far over the cap (so a 5 MiB item costs
     what its kept part costs), before the sanitiser sees it."""
-    content = _main_part(entry.content) if entry.content_type == "html" else entry.content
-    return cut_html(body_to_html(content, entry.content_type), int(HTML_FACTOR * max_body_bytes))
+    limit = int(HTML_FACTOR * max_body_bytes)
+    if entry.content_type == "html":  # a whole page is parsed to find its article: cut it first too
+        content = _main_part(cut_html(entry.content, PAGE_FACTOR * limit)[0])
+    else:
+        content = entry.content
+    return cut_html(body_to_html(content, entry.content_type), limit)
 
 
 def normalise_item(entry: Entry, source: FeedSource, max_body_bytes: int = DEFAULT_BODY_BYTES) -> Normalised:
