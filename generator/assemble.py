@@ -20,9 +20,11 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from itertools import groupby
 from typing import ClassVar, Iterable, Mapping, Sequence
+from urllib.parse import urlsplit
 
 from .content import PARAMS_KEY, slugify
 from .models import Article, FeedSource, FeedState, Page, Rendered, SiteConfig
+from .people import person_name
 from .slugs import assign_slugs
 from .urls import http_url
 
@@ -31,7 +33,9 @@ __all__ = ["Tag", "Source", "Post", "make_posts", "make_post", "make_source", "t
 log = logging.getLogger(__name__)
 
 WORDS_PER_MINUTE = 220
-PLATFORM_NAMES = {"forem": "Forem (dev.to)", "ghost": "Ghost", "gridsome": "Gridsome", "generic": "Blog"}
+# Platforms a badge names. A "generic" feed has none: a "Blog" badge would tell a reader nothing.
+PLATFORM_NAMES = {"forem": "Forem (dev.to)", "ghost": "Ghost", "gridsome": "Gridsome"}
+UNNAMED_PLATFORMS = ("", "generic")
 
 
 @dataclass(frozen=True)
@@ -59,6 +63,9 @@ class Source:
 
     @property
     def platform_name(self) -> str:
+        """The badge's text; empty when the platform says nothing to a reader."""
+        if self.platform in UNNAMED_PLATFORMS:
+            return ""
         return PLATFORM_NAMES.get(self.platform, self.platform.title())
 
 
@@ -77,7 +84,8 @@ class Post:
     # What a page reads of a post "in full": its HTML and the whole article. A page that
     # reads none of these from a post shows it as a listing entry, and depends only on
     # listing_fields(): a body edit does not make the archive or tag pages again.
-    DEEP: ClassVar[frozenset[str]] = frozenset({"article", "rendered", "html", "toc", "image"})
+    # (original_host and canonical_here are read from the article.)
+    DEEP: ClassVar[frozenset[str]] = frozenset({"article", "rendered", "html", "toc", "image", "original_host", "canonical_here"})
 
     def listing_fields(self) -> tuple:
         """Everything but DEEP that a template can read of a post (``url`` comes from the slug)."""
@@ -105,7 +113,23 @@ class Post:
 
     @property
     def author(self) -> str:
-        return self.article.author
+        # articles fetched before names were cleaned may still carry an address
+        return person_name(self.article.author)
+
+    @property
+    def author_is_source(self) -> bool:
+        """The source is named after the author ("Ann Lee", "DEV Community: Ann Lee"): one name is enough."""
+        return bool(self.author and self.source) and _is_named(self.source.title, self.author)
+
+    @property
+    def original_host(self) -> str:
+        """Where the original lives, as a reader knows it: ``dev.to``, ``thedmitry.pw``."""
+        return host_of(self.article.original_url)
+
+    @property
+    def canonical_here(self) -> bool:
+        """False for an imported article: its canonical URL is the original's, on its own site."""
+        return not self.article.original_url
 
     @property
     def image(self) -> str:
@@ -127,6 +151,22 @@ class Post:
         nested = dict(self.article.extra).get(PARAMS_KEY)
         own.update({str(k): v for k, v in nested.items()} if isinstance(nested, dict) else {})
         return own
+
+
+def _is_named(title: str, name: str) -> bool:
+    """Whether ``title`` is just ``name``, maybe with a platform's words before a colon or
+    after a dash ("DEV Community: Ann Lee", "Ann Lee – Medium"); "Ann's notes" is not."""
+    bare = re.sub(r"^[^:]*:\s+|\s+[-–—|]\s+.*$", "", title.strip())
+    return name.strip().casefold() in (title.strip().casefold(), bare.casefold())
+
+
+def host_of(url: str) -> str:
+    """``https://www.Example.org/a`` -> ``example.org`` (punycode in the reader's script)."""
+    host = (urlsplit(url).hostname or "").removeprefix("www.")
+    try:
+        return host.encode("ascii").decode("idna") if "xn--" in host else host
+    except UnicodeError:
+        return host
 
 
 def plain_summary(html_text: str, limit: int) -> str:

@@ -37,6 +37,7 @@ import feedparser
 
 from .errors import FetchError
 from .models import Entry, FeedSource, FetchResult, PLATFORMS
+from .people import person_name
 from .urls import http_url
 from .xmlguard import guard_xml
 
@@ -240,6 +241,7 @@ def _raw_from_feedparser(item: Mapping[str, Any], feed_url: str) -> _RawItem:
     base_abs = http_url(raw_base)
     link_url = http_url(link_abs)
     tags = tuple(t.get("term") or t.get("label") or "" for t in item.get("tags", []) or [])
+    # not author_detail's name: feedparser cuts addresses with a long top-level domain wrongly
     author = item.get("author", "") or (item.get("author_detail") or {}).get("name", "")
     return _RawItem(
         guid=writable(str(item.get("id", "") or "")).strip(),
@@ -478,7 +480,7 @@ def _entry_from_raw(raw: _RawItem, entry_id: str, date: datetime, source: FeedSo
         content_type=kind,  # type: ignore[arg-type]
         platform=platform,
         base_url=raw.base or raw.link,
-        author=plain_text(raw.author),
+        author=person_name(plain_text(raw.author)),
         updated=raw.updated if raw.updated and raw.updated != raw.published else None,
         tags=tuple(dict.fromkeys(t for t in (plain_text(t) for t in raw.tags) if t)),
         summary=_summary_of(raw),

@@ -136,7 +136,9 @@ def _outputs(
         site_wide.extend(_reused_feeds(memo, site, posts) or _remember(memo, "site_feeds", site_feeds(site, posts, renderer.absolute)))
         site_wide.extend(_search_files(memo, posts, renderer, search_known))
         modified = {p.url: p.article.updated or p.date for p in posts}
-        entries = [(pg.url, modified.get(pg.url)) for pg in pages if pg.url != "/404.html"]
+        # a page whose canonical URL is another site's (an imported article) is not ours to list
+        elsewhere = {p.url for p in posts if not p.canonical_here}
+        entries = [(pg.url, modified.get(pg.url)) for pg in pages if pg.url != "/404.html" and pg.url not in elsewhere]
         site_wide.append(_reused(memo, "sitemap.xml", entries) or sitemap(entries, renderer.absolute))
 
     files = _render_pages(renderer, pages, memo, staging, assembled=len(pages) - len(extra_pages), meanwhile=site_wide_files)

@@ -36,6 +36,9 @@ from .outdir import MARKER, OutputDirError, marker_file, owned_by_build
 __all__ = ["collect_assets", "publish", "replace_files", "PublishReport", "fingerprint", "KeptFile", "StagedFile", "Staging", "write_staged"]
 
 FINGERPRINTED = {".css", ".js"}
+# Static files also published at the site's root, where browsers, feed readers and
+# crawlers ask for them without reading a page (a missing /favicon.ico is a 404 per page).
+ROOT_FILES = ("favicon.ico",)
 IN_PLACE_LIMIT = 500  # up to this many changed files are replaced in place rather than staged
 
 
@@ -128,6 +131,8 @@ def collect_assets(static_dir: Path, generated: dict[str, bytes] | None = None) 
         out_name = fingerprint(name, data) if PurePosixPath(name).suffix in FINGERPRINTED else name
         files.append(OutputFile(f"static/{out_name}", data))
         urls[name] = f"static/{out_name}"
+        if name in ROOT_FILES:
+            files.append(OutputFile(name, data))
     return files, urls
 
 

@@ -110,7 +110,7 @@ def encoded_text_fields(html_text: str, tags: list[str]) -> tuple[str, str]:
 
 
 def _source(post: Post) -> str:
-    if post.source and post.source.platform:
+    if post.source and post.source.platform_name:
         return f"{post.source.title} ({post.source.platform_name})"
     return post.source.title if post.source else ""
 

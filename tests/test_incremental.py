@@ -281,7 +281,7 @@ def test_every_post_attribute_is_either_read_in_full_or_a_listing_field():
 
     properties = {n for n in dir(Post) if isinstance(getattr(Post, n), property)}
     public = {f.name for f in dataclasses.fields(Post)} | properties
-    listing = {"slug", "summary", "reading_time", "tags", "source", "title", "date", "author", "url", "params", "draft"}
+    listing = {"slug", "summary", "reading_time", "tags", "source", "title", "date", "author", "url", "params", "draft", "author_is_source"}
     assert public == Post.DEEP | listing
 
 

@@ -383,3 +383,37 @@ def test_json_feed_fields_of_the_wrong_type_count_as_absent():
     assert (first.id, first.link, first.tags, first.image, first.author) == ("7", "", ("ok",), "", "")
     assert first.title == "x" and second.author == "Ann" and second.id.startswith("urn:sha1:")
     assert parsed.title == "" and parsed.link == ""
+
+
+@pytest.mark.parametrize("author_xml, name", [
+    # Blogger's Atom: a name, a no-reply address and a profile link
+    ("<author><name>Quill</name><uri>https://www.blogger.example/profile/1</uri><email>noreply@blogger.example</email></author>", "Quill"),
+    ("<author><email>only@an.example</email></author>", ""),
+])
+def test_atom_author_is_the_name_alone(author_xml: str, name: str):
+    atom = f"""<?xml version="1.0" encoding="utf-8"?>
+    <feed xmlns="http://www.w3.org/2005/Atom"><title>T</title><id>urn:f</id><updated>2026-01-02T00:00:00Z</updated>
+      <generator version="7.00" uri="https://www.blogger.example">Blogger</generator>
+      <entry><title>One</title><id>urn:1</id><link rel="alternate" href="https://b.example/1.html"/>
+        <published>2026-01-02T08:30:00Z</published>{author_xml}
+        <content type="html">&lt;p&gt;Body&lt;/p&gt;</content></entry></feed>"""
+    (entry,) = parse(atom).entries
+    assert entry.author == name
+
+
+@pytest.mark.parametrize("author, name", [
+    ("noreply@blog.example (Quill Penn)", "Quill Penn"),  # RSS 2.0 <author>: an address, then the name
+    ("quill@blog.example", ""),
+])
+def test_rss_author_address_is_left_out(author: str, name: str):
+    (entry,) = parse(rss(f"<item><title>x</title><guid>urn:x</guid><author>{author}</author>"
+                         "<pubDate>Mon, 05 Jan 2026 10:00:00 +0100</pubDate><description>Body.</description></item>")).entries
+    assert entry.author == name
+
+
+def test_real_blogger_feed_credits_names_without_addresses():
+    path = SHARED / "wild" / "blogger-1.xml"
+    if not path.is_file():
+        pytest.skip("../shared/wild is absent")
+    entries = parse(path.read_bytes()).entries
+    assert entries and all(e.author and "@" not in e.author for e in entries)

@@ -80,7 +80,7 @@ def test_imported_article_credits_and_canonical(make_site):
     assert entry.select_one(".dt-published")["datetime"] == "2024-04-01T00:00:00+00:00"
     assert entry.select_one(".u-url")["href"] == "https://blog.example/imported/"
     assert entry.select_one(".e-content").get_text().strip() == "Hello."
-    assert "read the original" in soup.get_text()
+    assert "Read the original article on blog.example" in soup.get_text()
 
 
 def test_code_keeps_language_class(make_site):

@@ -90,7 +90,7 @@ def test_articles_link_originals_and_carry_json_ld(public):
             assert "isBasedOn" not in data
         else:
             assert canonical.startswith("https://") and "theme.example" not in canonical
-            assert original["href"] == canonical and original.get_text().startswith("read the original article on ")
+            assert original["href"] == canonical and original.get_text() == "Read the original article on " + canonical.split("/")[2]
             assert data["isBasedOn"] == canonical and data["author"]["@type"] == "Person"
     ghost = _soup(public, ARTICLES["ghost"])
     assert ghost.find("meta", property="og:image")["content"] == "https://theme.example/static/img/photo.svg"
@@ -116,7 +116,7 @@ def test_listing_entries_show_everything_a_reader_expects(public):
     assert forem.select_one("a.source").get_text() == "Ada on Forem" and forem.select_one(".platform").get_text() == "Forem (dev.to)"
     assert forem.select_one("time.dt-published").get_text() == "20 February 2025"
     assert forem.select_one(".reading-time").get_text() == "1 min read"
-    assert [a.get_text() for a in forem.select(".tags a")] == ["#python", "#networking"]
+    assert [a.get_text() for a in forem.select(".tags a.p-category")] == ["python", "networking"]  # the "#" is CSS
     assert forem.select_one(".p-summary").get_text().startswith("A retry loop needs a budget")
     pages = soup.select("nav.pagination ol a")
     assert [a.get_text() for a in pages] == ["Page 1", "Page 2"] and pages[0]["aria-current"] == "page"
@@ -156,3 +156,128 @@ def test_drafts_are_marked_and_kept_out_of_search_engines_when_shown(public, tmp
     entries = _soup(with_drafts, "/").select("ol.post-list > li.h-entry")
     marked = [e.h2.get_text() for e in entries if e.select_one(".draft-mark")]
     assert marked == ["A draft about drafts"] and len(entries) > 1
+
+
+def test_category_values_carry_no_hash_which_the_stylesheet_draws(public):
+    for url in ("/", ARTICLES["forem"], "/tags/"):
+        soup = _soup(public, url)
+        names = [a.get_text() for a in soup.select(".p-category")] + [s.get_text() for s in soup.select(".tag-name")]
+        assert names and not any(n.startswith("#") for n in names), url
+    css = next((public / "static").glob("style.*.css")).read_text()
+    assert '.tag-name::before { content: "#"; content: "#" / ""; }' in css
+
+
+def test_sitemap_lists_only_pages_that_are_canonical_here(public):
+    sitemap = (public / "sitemap.xml").read_text()
+    locs = [line.split("<loc>")[1].split("</loc>")[0] for line in sitemap.splitlines() if "<loc>" in line]
+    for platform, url in ARTICLES.items():
+        canonical = _soup(public, url).find("link", rel="canonical")["href"]
+        assert (canonical in locs) == (platform == "authored"), platform
+        assert ("https://theme.example" + url in locs) == (platform == "authored"), platform
+    for url in ("/", "/archive/", "/tags/", "/sources/", "/tags/python/"):
+        assert "https://theme.example" + url in locs
+    for loc in locs:  # and every page it lists says it is canonical at that address
+        path = loc.removeprefix("https://theme.example")
+        if path.endswith("/") and (public / path.strip("/")).is_dir():
+            assert _soup(public, path).find("link", rel="canonical")["href"] == loc, path
+
+
+def test_authors_are_shown_by_name_without_their_address(make_site):
+    blogger = "Anthony (noreply@blogger.example)"
+    root = make_site({
+        "site.toml": 'base_url = "https://example.org/"\n',
+        "feeds/feeds.toml": '[[feed]]\nname = "quill"\nurl = "https://quill.example/feeds/posts/default"\ntitle = "Quill"\n',
+        "content/quill/2024-01-01-one.md": post("One", "2024-01-01", author=f'"{blogger}"', source="quill",
+                                                original_url="https://quill.example/2024/01/one.html", guid="urn:1"),
+    })
+    build_site(load_site_config(root), BuildOptions(now=datetime(2025, 1, 1, tzinfo=timezone.utc)))
+    public = root / "public"
+    page = (public / "posts/one/index.html").read_text()
+    soup = BeautifulSoup(page, "html.parser")
+    assert soup.select_one(".byline .p-author").get_text() == "Anthony"
+    assert soup.find("meta", property="article:author")["content"] == "Anthony"
+    assert json.loads(soup.find("script", type="application/ld+json").string)["author"]["name"] == "Anthony"
+    assert "<dc:creator>Anthony</dc:creator>" in (public / "feed.xml").read_text()
+    assert "<author><name>Anthony</name></author>" in (public / "atom.xml").read_text()
+    assert json.loads((public / "feed.json").read_text())["items"][0]["authors"] == [{"name": "Anthony"}]
+    for path in public.rglob("*"):
+        if path.is_file() and path.suffix in (".html", ".xml", ".json"):
+            assert "noreply@" not in path.read_text(), path.relative_to(public)
+
+
+CREDIT_FEEDS = """
+[[feed]]
+name = "ann"
+url = "https://forem.example/feed/ann"
+title = "DEV Community: Ann Lee"
+platform = "forem"
+
+[[feed]]
+name = "dmitry"
+url = "https://www.dmitry.example/rss/"
+title = "Dmitry's website"
+platform = "ghost"
+
+[[feed]]
+name = "plain"
+url = "https://plain.example/feed/"
+title = "Plain words"
+platform = "generic"
+"""
+
+
+def _credit_site(make_site) -> Path:
+    def imported(source: str, platform: str, author: str, url: str) -> str:
+        return post(f"From {source}", "2024-01-01", author=author, source=source, platform=platform, original_url=url, guid=url)
+
+    root = make_site({
+        "site.toml": 'base_url = "https://planet.example/"\n',
+        "feeds/feeds.toml": CREDIT_FEEDS,
+        "content/ann/a.md": imported("ann", "forem", "Ann Lee", "https://forem.example/ann/a-1x2"),
+        "content/dmitry/d.md": imported("dmitry", "ghost", "Dmitry", "https://www.dmitry.example/d/"),
+        "content/plain/p.md": imported("plain", "generic", "Pat", "https://plain.example/2024/p/"),
+    })
+    build_site(load_site_config(root), BuildOptions(now=datetime(2025, 1, 1, tzinfo=timezone.utc)))
+    return root / "public"
+
+
+def test_credit_line_names_each_party_once_and_the_originals_host(make_site):
+    public = _credit_site(make_site)
+    header = lambda slug: BeautifulSoup((public / f"posts/{slug}/index.html").read_text(), "html.parser").select_one("header.post-header")  # noqa: E731
+
+    forem = header("from-ann")  # a Forem feed is named after its author
+    assert forem.get_text().count("Ann Lee") == 1 and "DEV Community" not in forem.get_text()
+    author = forem.select_one(".p-author")
+    assert author.name == "a" and author["href"] == "/sources/ann/" and author.get_text() == "Ann Lee"
+    assert [b.get_text() for b in forem.select(".platform")] == ["Forem (dev.to)"]
+    assert forem.select_one(".original").get_text() == "Read the original article on forem.example"
+
+    ghost = header("from-dmitry")  # a self-hosted Ghost blog: its own host, not "Ghost"
+    assert ghost.select_one(".original").get_text() == "Read the original article on dmitry.example"
+    assert [b.get_text() for b in ghost.select(".platform")] == ["Ghost"]
+    assert ghost.select_one(".p-author").get_text() == "Dmitry" and ghost.select_one("a.source").get_text() == "Dmitry's website"
+
+    plain = header("from-plain")  # a generic feed gets no badge
+    assert plain.select(".platform") == [] and "Blog" not in plain.get_text()
+    assert plain.select_one(".original").get_text() == "Read the original article on plain.example"
+
+    listing = BeautifulSoup((public / "index.html").read_text(), "html.parser")
+    assert [b.get_text() for b in listing.select(".platform")] == ["Forem (dev.to)", "Ghost"]  # one per entry, none for the generic feed
+
+
+def test_the_site_has_an_icon_at_the_root_and_every_page_links_it(public):
+    import struct
+    import xml.etree.ElementTree as ET
+
+    ico = (public / "favicon.ico").read_bytes()
+    reserved, kind, count = struct.unpack("<HHH", ico[:6])
+    assert (reserved, kind) == (0, 1) and count >= 2
+    for i in range(count):  # each image is a square PNG of the size its entry says
+        width, height, _, _, _, _, size, offset = struct.unpack("<BBBBHHII", ico[6 + 16 * i: 22 + 16 * i])
+        png = ico[offset: offset + size]
+        assert png[:8] == b"\x89PNG\r\n\x1a\n" and struct.unpack(">II", png[16:24]) == (width, height) and width == height
+    svg = ET.fromstring((public / "static" / "favicon.svg").read_bytes())
+    assert svg.tag == "{http://www.w3.org/2000/svg}svg" and svg.get("viewBox")
+    for path in _pages(public):
+        links = BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser").find_all("link", rel="icon")
+        assert [link["href"] for link in links] == ["/favicon.ico", "/static/favicon.svg"], path.relative_to(public)
