@@ -12,14 +12,18 @@
 - HTML responses get ``<script src="/__livereload.js?v=N" defer></script>`` added on
   the way out (an external file, so a strict CSP still holds; ``build`` output never
   has it). The script long-polls ``/__livereload?since=N``: a new version reloads the
-  page; a failed rebuild shows its error in an overlay, while the server keeps
-  serving the last good site. The terminal gets the same error line.
+  page; a failed rebuild shows its error in an overlay (also on a page opened or
+  reloaded while the build is broken: the script's first poll asks for the state now),
+  while the server keeps serving the last good site. The terminal gets the same error line.
+- A browser closing a connection early (a reload, a closed tab, a cancelled long poll)
+  is normal: it is logged at debug level, never as a traceback.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import sys
 import threading
 import time
 from dataclasses import dataclass, field
@@ -64,10 +68,14 @@ LIVERELOAD_JS = """\
     overlay.textContent = "Rebuild failed (still showing the last good build):\\n\\n" + text;
   }
   function hideError() { if (overlay) { overlay.remove(); overlay = null; } }
+  // The first poll asks for the state now: a page opened or reloaded while the build is
+  // broken is the last good one, and must show the error at once.
+  var since = "now";
   function poll() {
-    fetch("/__livereload?since=" + version, {cache: "no-store"})
+    fetch("/__livereload?since=" + since, {cache: "no-store"})
       .then(function (r) { return r.json(); })
       .then(function (state) {
+        since = String(state.version);
         if (state.error) { version = state.version; showError(state.error); }
         else if (state.version !== version) { location.reload(); return; }
         else { hideError(); }
@@ -203,6 +211,19 @@ class _Handler(SimpleHTTPRequestHandler):
     do_HEAD = do_GET
 
 
+class _Server(ThreadingHTTPServer):
+    """The stdlib's server, quiet about connections the browser closed on its side."""
+
+    daemon_threads = True
+
+    def handle_error(self, request, client_address) -> None:
+        error = sys.exc_info()[1]
+        if isinstance(error, ConnectionError):  # BrokenPipeError, ConnectionResetError, ConnectionAbortedError
+            log.debug("http: %s closed the connection (%s)", client_address[0], type(error).__name__)
+            return
+        super().handle_error(request, client_address)
+
+
 # ---------------------------------------------------------------- the server
 
 
@@ -228,8 +249,7 @@ class DevServer:
         self._stopping = threading.Event()
         handler = type("Handler", (_Handler,), {"state": self.state, "poll_timeout": poll_timeout})
         self.out_dir.mkdir(parents=True, exist_ok=True)
-        self.httpd = ThreadingHTTPServer((host, port), partial(handler, directory=str(self.out_dir)))
-        self.httpd.daemon_threads = True
+        self.httpd = _Server((host, port), partial(handler, directory=str(self.out_dir)))
         self.port = self.httpd.server_address[1]
         self.site: SiteConfig | None = None
         self._observer = None

@@ -190,3 +190,61 @@ def test_open_browser_follows_an_edit_and_shows_the_error_overlay(server, browse
     assert "Edited in the editor." in page.inner_text(".e-content")  # the last good page stays
     assert errors == []
     page.close()
+
+
+@pytest.mark.browser
+def test_a_page_opened_or_reloaded_while_the_build_is_broken_shows_the_error(make_site, browser):
+    # Long polls as long as in real use (25 s): the overlay must not wait for one to end.
+    server = DevServer(make_site(SITE), port=0, now=lambda: NOW).start()
+    client = httpx.Client(base_url=server.url, timeout=60)
+    try:
+        _broken_page_shows_the_error(server, browser, client)
+    finally:
+        client.close()
+        server.stop()
+
+
+def _broken_page_shows_the_error(server, browser, client) -> None:
+    version = client.get("/__livereload", params={"since": "now"}).json()["version"]
+    (server.root / "content/posts/a.md").write_text("---\ntitle: [broken\ndate: 2024-01-01\n---\n")
+    wait_for_version(client, version, ok=False)
+    context = browser.new_context()
+    opened = context.new_page()  # opened after the build broke
+    opened.goto(server.url + "/posts/beta/")
+    opened.locator("#livereload-error").wait_for(timeout=10_000)  # at once, not after a 25 s poll
+    assert "posts/a.md" in opened.inner_text("#livereload-error")
+    opened.reload()  # and reloaded: still shown
+    opened.locator("#livereload-error").wait_for(timeout=10_000)
+    assert opened.is_visible("#livereload-error") and "Beta" in opened.inner_text("h1")  # over the last good page
+    (server.root / "content/posts/a.md").write_text(post("Alpha", "2024-01-01", body="Fixed.\n"))
+    opened.locator("#livereload-error").wait_for(state="detached", timeout=20_000)
+    context.close()
+
+
+def _closed_early(url: str, request: bytes) -> None:
+    """Send ``request`` and reset the connection at once, as a browser does on a reload."""
+    import socket
+    import struct
+
+    parts = httpx.URL(url)
+    sock = socket.create_connection((parts.host, parts.port))
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))  # close with a reset
+    sock.sendall(request)
+    sock.close()
+
+
+def test_a_browser_closing_connections_prints_no_traceback(server, client, capfd):
+    version = client.get("/__livereload", params={"since": "now"}).json()["version"]
+    big = "x" * 3_000_000  # a page larger than the socket buffers: the server is still writing when the reset comes
+    (server.root / "content/posts/a.md").write_text(post("Alpha", "2024-01-01", body=big + "\n"))
+    version = wait_for_version(client, version)["version"]
+    capfd.readouterr()
+    for _ in range(3):
+        _closed_early(server.url, f"GET /__livereload?since={version} HTTP/1.1\r\nHost: x\r\n\r\n".encode())  # a cancelled long poll
+        _closed_early(server.url, b"GET /posts/alpha/ HTTP/1.1\r\nHost: x\r\n\r\n")  # a reload mid-download
+    # a long poll of our own, begun after theirs, ends after they answered into their closed sockets
+    assert client.get("/__livereload", params={"since": version}).json()["version"] == version
+    time.sleep(0.3)
+    assert client.get("/posts/alpha/").status_code == 200  # and the server serves on
+    err = capfd.readouterr().err
+    assert "Traceback" not in err and "BrokenPipeError" not in err and "ConnectionResetError" not in err, err
