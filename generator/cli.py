@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 
 from . import __version__, commands
-from .config import load_site_config
+from .config import load_site_config, require_project_folder
 from .errors import ConfigError, GeneratorError
 from .models import SiteConfig
 
@@ -117,6 +117,7 @@ def main(argv: list[str] | None = None) -> int:
         return int(exc.code or 0)
     _setup_logging(args.quiet, args.verbose)
     try:
+        require_project_folder(args.root)  # before any command makes a folder in it (serve's .cache/)
         if args.command is None:
             return _run_default(args, modules, parser)
         return int(args.run(args) or 0)

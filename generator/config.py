@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from .errors import ConfigError
 from .models import PLATFORMS, FeedSource, SiteConfig
 
-__all__ = ["load_site_config", "load_feed_sources", "SITE_KEYS", "FEED_KEYS", "FEED_NAME_RE"]
+__all__ = ["load_site_config", "load_feed_sources", "require_project_folder", "SITE_KEYS", "FEED_KEYS", "FEED_NAME_RE"]
 
 log = logging.getLogger(__name__)
 
@@ -92,6 +92,12 @@ def _check_keys(table: dict[str, Any], allowed: dict[str, Any], label: str) -> N
             raise ConfigError(f"{label}: key {key!r} must be {wanted}, not {_type_words(type(value))} ({value!r})")
 
 
+def require_project_folder(root: Path) -> None:
+    """The project folder (``--root``) must exist: a missing one is not a site with default settings."""
+    if not Path(root).is_dir():
+        raise ConfigError(f"--root {Path(root).resolve()}: no such folder; give the project folder (the one with site.toml)")
+
+
 def load_site_config(root: Path, overrides: dict[str, Any] | None = None) -> SiteConfig:
     """Read ``root/site.toml``; a missing file gives the defaults and one warning.
 
@@ -101,8 +107,7 @@ def load_site_config(root: Path, overrides: dict[str, Any] | None = None) -> Sit
     value is then the right one. An override that is wrong is blamed on its option.
     """
     root = Path(root).resolve()
-    if not root.is_dir():
-        raise ConfigError(f"--root {root}: no such folder; give the project folder (the one with site.toml)")
+    require_project_folder(root)
     path = root / "site.toml"
     values: dict[str, Any] = {}
     if path.exists():

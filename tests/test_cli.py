@@ -93,9 +93,11 @@ def test_bad_usage_of_a_command_exits_2_with_one_line(make_site):
 
 
 def test_a_missing_root_folder_is_one_error_not_a_build_with_defaults(tmp_path):
-    result = run_cli(tmp_path / "nonexistent", "build")
-    assert result.returncode == 2
-    assert result.stderr.strip() == f"error: --root {tmp_path / 'nonexistent'}: no such folder; give the project folder (the one with site.toml)"
+    for command in (["build"], ["serve", "--port", "0"], ["fetch"], ["new", "A post"], ["feeds", "list"]):
+        result = run_cli(tmp_path / "nonexistent", *command)
+        assert result.returncode == 2, command
+        assert result.stderr.strip() == f"error: --root {tmp_path / 'nonexistent'}: no such folder; give the project folder (the one with site.toml)"
+    assert not (tmp_path / "nonexistent").exists()  # nothing made there (serve's .cache/ included)
 
 
 def test_empty_base_url_builds_with_site_toml_and_a_bad_one_blames_the_option(make_site):
