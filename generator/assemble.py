@@ -119,7 +119,7 @@ class Post:
     @property
     def author_is_source(self) -> bool:
         """The source is named after the author ("Ann Lee", "DEV Community: Ann Lee"): one name is enough."""
-        return bool(self.author and self.source) and _is_named(self.source.title, self.author)
+        return self.source is not None and bool(self.author) and _is_named(self.source.title, self.author)
 
     @property
     def original_host(self) -> str:

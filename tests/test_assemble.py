@@ -7,6 +7,7 @@ import json
 import random
 from datetime import datetime, timedelta, timezone
 
+import pytest
 from bs4 import BeautifulSoup
 from conftest import post
 from hypothesis import given
@@ -173,3 +174,30 @@ def test_articles_carry_og_image_made_absolute(make_site):
     assert _og(root, "rooted")[0] == "https://example.org/planet/static/img/dog.png"
     assert _og(root, "schemeless")[0] == "https://cdn.example/e.png"
     assert _og(root, "plain") == (None, "summary", None)
+
+
+@pytest.mark.parametrize("title, name, named", [
+    ("Ann Lee", "Ann Lee", True),
+    ("DEV Community: Ann Lee", "Ann Lee", True),  # Forem's feed title
+    ("Ann Lee – Medium", "ann lee", True),
+    ("Ann Lee's notes", "Ann Lee", False),  # a blog of hers, with a name of its own
+    ("Notes by Ann", "Ann", False),
+    ("Plain words", "Pat", False),
+])
+def test_a_source_named_after_its_author(title: str, name: str, named: bool):
+    from generator.assemble import _is_named
+
+    assert _is_named(title, name) is named
+
+
+@pytest.mark.parametrize("url, host", [
+    ("https://dev.to/ann/a-post-1x2", "dev.to"),
+    ("https://www.thedmitry.example/post/", "thedmitry.example"),
+    ("https://WWW.Blog.Example:8443/p", "blog.example"),
+    ("https://xn--bcher-kva.example/x", "bücher.example"),
+    ("", ""),
+])
+def test_the_originals_host_as_a_reader_knows_it(url: str, host: str):
+    from generator.assemble import host_of
+
+    assert host_of(url) == host
