@@ -48,7 +48,8 @@ def test_a_bang_before_a_link_is_escaped(pieces, joined):
 @pytest.mark.parametrize(
     "line, escaped",
     [("# x", "\\# x"), ("1) x", "1\\) x"), ("2. x", "2\\. x"), (":--", "\\:--"), ("--:", "\\--:"), ("==", "&#61;="),
-     ("~~~", "&#126;~~"), ("+ x", "\\+ x"), ("plain", "plain"), ("-x", "-x")],
+     ("~~~", "&#126;~~"), ("+ x", "\\+ x"), ("plain", "plain"), ("-x", "-x"),
+     ("+<br>", "\\+<br>"), ("*<br>", "\\*<br>"), ("3)<br>", "3\\)<br>")],  # a marker alone before a hard break
 )
 def test_line_starts_that_mean_markup_are_escaped(line, escaped):
     assert escape_line_start(line) == escaped

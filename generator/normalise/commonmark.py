@@ -81,13 +81,13 @@ def escape_line_start(line: str) -> str:
     stripped = line.lstrip(" ")
     if re.match(r"^=+\s*(<br>)?$", stripped):
         return "&#61;" + stripped[1:]  # "=" has no backslash escape; a setext underline would make a heading
-    if re.match(r"^(#|>|[-+*](\s|$)|:?-+:?\s*(<br>)?$)", stripped) or re.match(r"^([-*_])(\s*\1){2,}\s*(<br>)?$", stripped):
+    if re.match(r"^(#|>|[-+*](\s|$|<br>)|:?-+:?\s*(<br>)?$)", stripped) or re.match(r"^([-*_])(\s*\1){2,}\s*(<br>)?$", stripped):
         # a heading, quote, list item, setext underline, table delimiter row (":-"),
         # or a thematic break ("- - -", "_ _ _")
         return "\\" + stripped
     if stripped.startswith("~~~"):
         return "&#126;" + stripped[1:]
-    match = re.match(r"^(\d+)([.)])(\s|$)", stripped)
+    match = re.match(r"^(\d+)([.)])(\s|$|<br>)", stripped)  # a hard break ends the line too
     if match:
         return f"{match.group(1)}\\{stripped[len(match.group(1)):]}"
     return stripped
