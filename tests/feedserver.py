@@ -3,7 +3,8 @@
 Each path has a list of behaviours, served in turn (the last one repeats). A behaviour
 is a function ``(handler) -> None`` writing the answer on the socket itself, so it can
 also answer badly: never, one byte at a time, or half a body. Requests are recorded
-(``server.requests[path]``: their headers) so tests can check what was sent.
+(``server.requests[path]``: their headers; ``server.arrivals[path]``: when each came, by
+``time.monotonic``) so tests can check what was sent, and what ran alongside what.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ class FeedServer:
     def __init__(self) -> None:
         self.routes: dict[str, list[Behaviour]] = {}
         self.requests: dict[str, list[dict[str, str]]] = defaultdict(list)
+        self.arrivals: dict[str, list[float]] = defaultdict(list)
         self.stopping = threading.Event()
         server = self
 
@@ -31,6 +33,7 @@ class FeedServer:
 
             def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
                 path = self.path.split("?")[0]
+                server.arrivals[path].append(time.monotonic())
                 server.requests[path].append({k.lower(): v for k, v in self.headers.items()})
                 behaviours = server.routes.get(path)
                 if not behaviours:

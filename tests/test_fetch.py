@@ -166,27 +166,23 @@ def test_retry_after_as_a_date_is_understood(server):
 
 def test_retry_after_beyond_the_bound_is_not_waited_for(server):
     url = server.route("/rss", respond(429, headers={"Retry-After": "3600"}), respond(200, FEED))
-    started = time.monotonic()
-    result = fetch(url)
+    result = fetch(url)  # had it waited, the test would hang: the words say it chose not to
     assert result.error == "HTTP 429 (server asks to retry after 3600 s)"
-    assert time.monotonic() - started < 0.5 and len(server.requests["/rss"]) == 1
+    assert len(server.requests["/rss"]) == 1
 
 
 def test_server_that_never_answers_is_cut_at_the_deadline(server):
     url = server.route("/rss", never_answer(server))
     settings = FetchSettings(**{**FAST.__dict__, "read_timeout": 5})
-    started = time.monotonic()
     result = fetch(url, settings=settings)
-    assert result.error == "timeout after 1 s"
-    assert time.monotonic() - started < 1.5
+    assert result.error == "timeout after 1 s"  # the 1 s deadline cut it, not the 5 s read timeout
+    assert len(server.requests["/rss"]) == 1  # and nothing was retried past the deadline
 
 
 def test_trickling_server_is_cut_at_the_deadline(server):
     url = server.route("/rss", trickle(server, FEED, interval=0.05))
-    started = time.monotonic()
     result = fetch(url)  # read timeout 0.5 s is never reached: a byte comes every 0.05 s
     assert result.error == "timeout after 1 s"
-    assert time.monotonic() - started < 1.5
 
 
 def test_read_timeout_is_retried_then_reported(server):
@@ -258,15 +254,16 @@ def test_one_stuck_feed_does_not_hold_up_the_others(server):
         finished = []
         async with Fetcher(settings) as fetcher:
             async for result in fetch_all(fetcher, sources, {}):
-                finished.append((result.source.name, result.status, time.monotonic()))
+                finished.append(result)
         return finished
 
-    started = time.monotonic()
     finished = asyncio.run(go())
-    assert finished[-1][:2] == ("stuck", "failed")
-    assert all(status == "ok" for name, status, _ in finished[:-1])
-    assert finished[-2][2] - started < 0.9  # the healthy ones finished before the deadline
-    assert finished[-1][2] - started < 1.5
+    # No wall-clock bound (a busy machine fails those): the order is the proof. The
+    # healthy feeds all finished while the stuck one was still waiting, and its 1 s
+    # deadline, not the 5 s read timeout, ended it.
+    assert [r.source.name for r in finished[-1:]] == ["stuck"]
+    assert finished[-1].status == "failed" and finished[-1].error == "timeout after 1 s"
+    assert all(r.status == "ok" for r in finished[:-1]) and len(finished) == 21
 
 
 def test_per_host_and_total_limits_hold(server):
