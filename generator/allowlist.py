@@ -22,6 +22,7 @@ import nh3
 
 __all__ = [
     "EMBED_HOSTS",
+    "EMBED_SANDBOX",
     "SAFE_SCHEMES",
     "ALLOWED_TAGS",
     "ALLOWED_ATTRIBUTES",
@@ -42,6 +43,11 @@ EMBED_HOSTS: tuple[str, ...] = (
     "open.spotify.com",
     "w.soundcloud.com",
 )
+
+# What an embedded player may do, and what it is told of the page it is on. Every iframe
+# of an imported article carries exactly these, whatever its source said.
+EMBED_SANDBOX = "allow-scripts allow-same-origin allow-presentation allow-popups"
+EMBED_REFERRER = "strict-origin-when-cross-origin"
 
 SAFE_SCHEMES = frozenset({"http", "https", "mailto"})
 WEB_SCHEMES = frozenset({"http", "https"})
@@ -83,7 +89,12 @@ RENDERER_ATTRIBUTES = {
     "section": {"data-footnotes"},
     "img": {"loading", "decoding"},
     "input": {"disabled"},
+    "video": {"preload"},
+    "audio": {"preload"},
 }
+# Set on every such element of a cleaned article, replacing what the source wrote: an
+# iframe is always sandboxed, lazy and told no more than the page's origin.
+FORCED_ATTRIBUTES = {"iframe": {"sandbox": EMBED_SANDBOX, "referrerpolicy": EMBED_REFERRER, "loading": "lazy"}}
 # Removed with everything inside them, not just their tags.
 DROP_WITH_CONTENT = {"script", "style", "template", "noscript", "title", "textarea", "select", "object", "embed", "applet", "svg", "math", "head"}
 URL_ATTRIBUTES = {"href", "src", "poster", "cite"}
@@ -160,6 +171,7 @@ def clean_rendered(body: str) -> str:
         clean_content_tags=DROP_WITH_CONTENT,
         attributes=_RENDERED_ATTRIBUTES,
         attribute_filter=_filter_rendered_attribute,
+        set_tag_attribute_values=FORCED_ATTRIBUTES,
         strip_comments=True,
         filter_style_properties=STYLE_PROPERTIES,
         link_rel=None,

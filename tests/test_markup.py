@@ -9,7 +9,9 @@ from bs4 import BeautifulSoup
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from generator.allowlist import EMBED_SANDBOX
 from generator.markup import MarkdownRenderer, highlight_code, pygments_css
+from generator.normalise import convert_body
 
 
 def render(text: str) -> BeautifulSoup:
@@ -196,3 +198,23 @@ def test_an_imported_task_list_keeps_its_disabled_boxes_and_nothing_else_of_a_fo
     assert [b.get("type") for b in boxes] == ["checkbox", "checkbox", "checkbox"]
     assert [b.has_attr("disabled") for b in boxes[:2]] == [True, True]
     assert [b.has_attr("checked") for b in boxes[:2]] == [True, False]
+
+
+def test_an_imported_embed_keeps_its_sandbox_title_and_player_attributes():
+    """What the normaliser writes for an embed and a video survives the second wall."""
+    body = convert_body(
+        '<iframe src="https://www.youtube.com/embed/abc123" title="A talk" width="560" height="315"></iframe>'
+        '<video src="https://example.com/v.mp4"></video>',
+        base_url="https://blog.example/post/",
+    )
+    page = BeautifulSoup(MarkdownRenderer().render(body, untrusted=True).html, "html.parser")
+    frame, video = page.find("iframe"), page.find("video")
+    assert " ".join(frame["sandbox"]) == EMBED_SANDBOX and frame["title"] == "A talk"
+    assert frame["loading"] == "lazy" and frame["referrerpolicy"] == "strict-origin-when-cross-origin"
+    assert video["preload"] == "metadata" and video.has_attr("controls")
+
+
+def test_a_raw_iframe_in_an_imported_article_is_sandboxed_whatever_it_said():
+    text = '<iframe src="https://www.youtube-nocookie.com/embed/abc" sandbox="allow-top-navigation allow-forms" loading="eager"></iframe>\n'
+    frame = BeautifulSoup(MarkdownRenderer().render(text, untrusted=True).html, "html.parser").find("iframe")
+    assert " ".join(frame["sandbox"]) == EMBED_SANDBOX and frame["loading"] == "lazy"

@@ -17,10 +17,11 @@ from urllib.parse import parse_qsl, unquote_plus, urlencode, urljoin, urlsplit, 
 
 from bs4 import BeautifulSoup
 
-from ..allowlist import EMBED_HOSTS, clean, safe_url
+from ..allowlist import EMBED_HOSTS, EMBED_REFERRER, EMBED_SANDBOX, clean, safe_url
 
 __all__ = [
     "EMBED_HOSTS",
+    "EMBED_REFERRER",
     "EMBED_SANDBOX",
     "sanitise_html",
     "safe_url",
@@ -29,7 +30,6 @@ __all__ = [
     "strip_tracking",
 ]
 
-EMBED_SANDBOX = "allow-scripts allow-same-origin allow-presentation allow-popups"
 # Input hosts whose iframes are accepted (and rewritten when needed).
 YOUTUBE_HOSTS = {"youtube.com", "www.youtube.com", "m.youtube.com", "youtube-nocookie.com", "www.youtube-nocookie.com"}
 VIMEO_HOSTS = {"player.vimeo.com", "vimeo.com", "www.vimeo.com"}

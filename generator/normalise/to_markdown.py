@@ -30,7 +30,7 @@ from .commonmark import RAW_INLINE, char_kind, escape_line_start, escape_text, j
 from .figures import FigureMixin
 from .lists import is_loose_html, list_markdown, markdown_start, repair_lists
 from .repair import push_formatting_into_blocks, task_state
-from .sanitise import EMBED_SANDBOX, absolute_url, embed_url, strip_tracking
+from .sanitise import EMBED_REFERRER, EMBED_SANDBOX, absolute_url, embed_url, strip_tracking
 from .tables import TableMixin
 
 __all__ = ["html_to_markdown", "code_language", "code_text", "escape_text"]
@@ -220,7 +220,7 @@ class _Converter(FigureMixin, TableMixin):
         title = node.get("title") or "Embedded content"
         attrs.append(f'title="{_attr(title)}"')
         attrs += ['loading="lazy"', f'sandbox="{EMBED_SANDBOX}"', 'allow="encrypted-media; picture-in-picture; fullscreen"',
-                  'referrerpolicy="strict-origin-when-cross-origin"', "allowfullscreen"]
+                  f'referrerpolicy="{EMBED_REFERRER}"', "allowfullscreen"]
         return [f"<iframe {' '.join(attrs)}></iframe>"]
 
     def block_video(self, node: Tag) -> list[str]:
