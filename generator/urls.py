@@ -113,5 +113,6 @@ def page_url(value: object) -> str:
 
 def markdown_destination(url: str) -> str:
     """``url`` as a CommonMark link destination: ``<...>`` (no parenthesis counting), with
-    an ``&`` that would read as an entity escaped. ``url`` comes from :func:`http_url`."""
-    return "<" + _ENTITY_LIKE.sub(r"\\&", url) + ">"
+    an ``&`` that would read as an entity written as ``&amp;`` (cmark-gfm decodes the
+    entity even after a backslash). ``url`` comes from :func:`http_url`."""
+    return "<" + _ENTITY_LIKE.sub("&amp;", url) + ">"

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 from bs4 import BeautifulSoup
-from hypothesis import given, settings, strategies as st
+from hypothesis import example, given, settings, strategies as st
 
 from generator.normalise import convert_body
 from generator.normalise.depth import MAX_DEPTH, flatten_deep
@@ -87,11 +87,14 @@ def test_html_under_the_limit_comes_out_byte_for_byte(parts):
 
 @settings(max_examples=100, deadline=None)
 @given(st.lists(_tree(), min_size=1, max_size=4), st.integers(min_value=1, max_value=4))
+@example(["<tr title='t'>&a</tr>"], 1)
 def test_any_html_comes_out_no_deeper_than_the_limit_with_its_text(parts, limit):
     html = "".join(parts)
     flat = flatten_deep(html, limit=limit)
-    text = BeautifulSoup(html, "html.parser").get_text()
-    flat_text = BeautifulSoup(flat, "html.parser").get_text()
+    # A newline after each: html.parser drops the "&" of "&a" at the very end of its input
+    # (it waits for the rest of a character reference), which is the oracle's quirk, not ours.
+    text = BeautifulSoup(html + "\n", "html.parser").get_text()
+    flat_text = BeautifulSoup(flat + "\n", "html.parser").get_text()
     assert set(flat_text.split()) <= set(text.split()) | {"a>b"}
     convert_body(flat)  # never raises
 
