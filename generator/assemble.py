@@ -22,7 +22,7 @@ from itertools import groupby
 from typing import ClassVar, Iterable, Mapping, Sequence
 from urllib.parse import urlsplit
 
-from .content import PARAMS_KEY, slugify
+from .content import DATE_UNKNOWN, PARAMS_KEY, slugify
 from .models import Article, FeedSource, FeedState, Page, Rendered, SiteConfig
 from .people import person_name
 from .slugs import assign_slugs
@@ -142,6 +142,11 @@ class Post:
     def draft(self) -> bool:
         """Only builds with drafts (``serve``, previews) show one: marked, and kept out of search engines."""
         return self.article.draft
+
+    @property
+    def date_unknown(self) -> bool:
+        """The feed gave no date: ``date`` only places the post (below every dated one)."""
+        return dict(self.article.extra).get(DATE_UNKNOWN) is True
 
     @property
     def params(self) -> dict:
@@ -397,7 +402,7 @@ def group_by_source(posts: list[Post]) -> dict[Source, list[Post]]:
 
 
 def _archive_years(posts: list[Post]) -> list[dict]:
-    return [{"year": year, "posts": list(group)} for year, group in groupby(posts, key=lambda p: p.date.year)]
+    return [{"year": year, "posts": list(group)} for year, group in groupby(posts, key=lambda p: "Undated" if p.date_unknown else p.date.year)]
 
 
 def assemble_pages(site: SiteConfig, posts: list[Post]) -> list[Page]:

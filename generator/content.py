@@ -49,6 +49,9 @@ FRONT_MATTER_KEYS = (
 # An author's own keys, never checked for typos; with every other unknown key they are
 # offered to templates as ``post.params`` (as Hugo's are).
 PARAMS_KEY = "params"
+# ``date_unknown: true``: the feed gave the item no date; ``date`` is a stand-in that keeps
+# it below every dated article (parse.py), and pages show no publication date for it.
+DATE_UNKNOWN = "date_unknown"
 MAX_SLUG = 80
 # Names Windows refuses as file names, whatever the extension.
 RESERVED_NAMES = {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(10)), *(f"lpt{i}" for i in range(10))}

@@ -136,6 +136,7 @@ class Entry:
     is_excerpt: bool = False
     feed_title: str = ""
     image: str = ""  # feature image (media:content, enclosure), if any
+    date_known: bool = True  # False: the feed gave no date and ``published`` is a stand-in (parse.py)
 
 
 @dataclass(frozen=True)

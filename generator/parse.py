@@ -22,6 +22,7 @@ An item's identity still comes from its link as written, so existing articles ke
 from __future__ import annotations
 
 import calendar
+import dataclasses
 import hashlib
 import html
 import io
@@ -29,7 +30,7 @@ import json
 import re
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any, Mapping
 from urllib.parse import urljoin, urlsplit
 
@@ -419,16 +420,34 @@ def _unique_ids(raws: list[_RawItem]) -> list[str]:
     return final
 
 
+# Undated items of a feed's first fetch are not news: they get stand-in times just after
+# this moment (one second apart, in the feed's order), below every dated article, kept in
+# first_seen so they never move; a time before STAND_IN_LIMIT is known to be a stand-in.
+STAND_IN_BASE = datetime(1970, 1, 1, tzinfo=timezone.utc)
+STAND_IN_LIMIT = datetime(1971, 1, 1, tzinfo=timezone.utc)
+
+
+def _stand_in_dates(raws: list[_RawItem], ids: list[str], first_seen: dict[str, str], now: datetime) -> None:
+    """On a feed's first fetch (nothing seen yet), record stand-in times for its undated
+    items: the feed's first item the newest, each one second below the one before."""
+    if first_seen:
+        return
+    undated = [entry_id for raw, entry_id in zip(raws, ids) if raw.published is None]
+    for place, entry_id in enumerate(undated):
+        first_seen[entry_id] = iso_utc(STAND_IN_BASE + timedelta(seconds=len(undated) - place))
+
+
 def _settle_date(
     raw: _RawItem, entry_id: str, first_seen: dict[str, str], now: datetime
-) -> datetime:
-    """The entry's date: its own, never after now, never after it was first seen."""
+) -> tuple[datetime, bool]:
+    """The entry's date: its own, never after now, never after it was first seen; and
+    whether it is known (False: a stand-in from the feed's first fetch)."""
     seen = _from_iso(first_seen[entry_id]) if entry_id in first_seen else None
     if seen is None:
         seen = now
         first_seen[entry_id] = iso_utc(now)
-    date = raw.published or seen
-    return min(date, seen, now)
+    date = min(raw.published or seen, seen, now)
+    return date, date >= STAND_IN_LIMIT
 
 
 # ---------------------------------------------------------------- entries
@@ -507,8 +526,10 @@ def parse_feed(
         meta["generator"], meta["link"] or result.url, meta["description"], [r.content for r in raws]
     )
     ids = _unique_ids(raws)
+    _stand_in_dates(raws, ids, seen, now)
     entries = []
     for raw, entry_id in zip(raws, ids):
-        date = _settle_date(raw, entry_id, seen, now)
-        entries.append(_entry_from_raw(raw, entry_id, date, source, platform, meta["title"] or source.title))
+        date, known = _settle_date(raw, entry_id, seen, now)
+        entry = _entry_from_raw(raw, entry_id, date, source, platform, meta["title"] or source.title)
+        entries.append(entry if known else dataclasses.replace(entry, date_known=False))
     return ParsedFeed(plain_text(meta["title"]) or source.title, meta["link"], platform, entries, warnings, seen)

@@ -135,7 +135,7 @@ def _outputs(
             memo.in_feeds = _in_feeds(site, posts)
         site_wide.extend(_reused_feeds(memo, site, posts) or _remember(memo, "site_feeds", site_feeds(site, posts, renderer.absolute)))
         site_wide.extend(_search_files(memo, posts, renderer, search_known))
-        modified = {p.url: p.article.updated or p.date for p in posts}
+        modified = {p.url: None if p.date_unknown else p.article.updated or p.date for p in posts}  # no stand-in lastmod
         # a page whose canonical URL is another site's (an imported article) is not ours to list
         elsewhere = {p.url for p in posts if not p.canonical_here}
         entries = [(pg.url, modified.get(pg.url)) for pg in pages if pg.url != "/404.html" and pg.url not in elsewhere]

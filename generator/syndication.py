@@ -47,6 +47,19 @@ def absolutize(html_text: str, base: str) -> str:
     return _SRCSET.sub(fix_srcset, _URL_ATTR.sub(fix, html_text))
 
 
+def _rss_date(post: Post) -> str:
+    """The item's ``<pubDate>`` line; none for a post whose feed gave no date."""
+    if post.date_unknown:
+        return ""
+    return f"\n      <pubDate>{format_datetime(post.date.astimezone(timezone.utc), usegmt=True)}</pubDate>"
+
+
+def _atom_published(post: Post) -> str:
+    if post.date_unknown:
+        return ""
+    return f"\n    <published>{post.date.astimezone(timezone.utc).isoformat()}</published>"
+
+
 def _updated(posts: list[Post]) -> datetime:
     return max((p.article.updated or p.date for p in posts), default=_EPOCH)
 
@@ -61,8 +74,7 @@ def _rss(site: SiteConfig, title: str, page_url: str, feed_url: str, posts: list
             f"""    <item>
       <title>{escape(post.title)}</title>
       <link>{escape(link)}</link>
-      <guid isPermaLink="true">{escape(link)}</guid>
-      <pubDate>{format_datetime(post.date.astimezone(timezone.utc), usegmt=True)}</pubDate>{author}{cats}
+      <guid isPermaLink="true">{escape(link)}</guid>{_rss_date(post)}{author}{cats}
       <description>{escape(post.summary)}</description>
       <content:encoded>{escape(content(post.html, link))}</content:encoded>
     </item>"""
@@ -93,8 +105,7 @@ def _atom(site: SiteConfig, title: str, page_url: str, feed_url: str, posts: lis
             f"""  <entry>
     <title>{escape(post.title)}</title>
     <link rel="alternate" type="text/html" href={quoteattr(link)}/>
-    <id>{escape(link)}</id>
-    <published>{post.date.astimezone(timezone.utc).isoformat()}</published>
+    <id>{escape(link)}</id>{_atom_published(post)}
     <updated>{(post.article.updated or post.date).astimezone(timezone.utc).isoformat()}</updated>
     <author><name>{escape(author)}</name></author>{cats}
     <summary>{escape(post.summary)}</summary>
@@ -129,6 +140,8 @@ def _json_feed(site: SiteConfig, title: str, page_url: str, feed_url: str, posts
             "date_published": post.date.astimezone(timezone.utc).isoformat(),
             "tags": [t.name for t in post.tags],
         }
+        if post.date_unknown:  # a stand-in date is no publication date (Atom needs an <updated>: it keeps one)
+            del item["date_published"]
         if post.article.updated:
             item["date_modified"] = post.article.updated.astimezone(timezone.utc).isoformat()
         if post.author:

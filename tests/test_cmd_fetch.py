@@ -365,3 +365,47 @@ def test_an_article_written_before_slugs_is_not_given_one_by_a_refetch(tmp_path,
     before = snapshot(folder)
     assert fetch_cmd(root) == 0
     assert snapshot(folder) == before and not any(_slugs(folder).values())
+
+
+def _undated_rss(items: list[str]) -> bytes:
+    """An RSS feed without a single date (a real blog's shape: 34 posts, no pubDate)."""
+    entries = "".join(
+        f"<item><title>{t}</title><link>https://undated.example/{t.lower()}/</link><guid>https://undated.example/{t.lower()}/</guid>"
+        f"<description>&lt;p&gt;About {t}, in a paragraph of its own.&lt;/p&gt;</description></item>"
+        for t in items
+    )
+    return f'<?xml version="1.0"?><rss version="2.0"><channel><title>No dates</title><link>https://undated.example/</link>{entries}</channel></rss>'.encode()
+
+
+def test_a_feed_without_dates_does_not_fill_the_front_page(tmp_path, server):
+    from conftest import install_theme
+    from xml.dom import minidom
+
+    from generator.pipeline import BuildOptions, build_site
+
+    undated = server.route("/undated", respond(200, _undated_rss(["Newest", "Middle", "Oldest"])))
+    root = make_site(tmp_path, {"lighthouse": server.route("/atom", respond(200, ATOM)), "undated": undated})
+    install_theme(root)
+    assert fetch_cmd(root) == 0
+    build_site(load_site_config(root), BuildOptions())
+    public = root / "public"
+    index = (public / "index.html").read_text()
+    order = [index.index(f">{t}<") for t in ("Typed dictionaries in practice", "Lighthouse maintenance day", "Newest", "Middle", "Oldest")]
+    assert order == sorted(order)  # every dated article first, then the undated ones in the feed's order
+    page = (public / "posts/newest/index.html").read_text()
+    assert "Date unknown" in page and "dt-published" not in page and "article:published_time" not in page
+    atom = minidom.parse(str(public / "atom.xml"))
+    updated = [e.getElementsByTagName("updated")[0].firstChild.data for e in atom.getElementsByTagName("entry")]
+    assert len(set(updated)) == len(updated) == 5  # distinct times
+    assert "pubDate" not in (public / "feed.xml").read_text().split("<title>Newest</title>")[1].split("</item>")[0]
+
+    # A later fetch: one new undated item is news, as of when it was first seen.
+    server.route("/undated", respond(200, _undated_rss(["Fresh", "Newest", "Middle", "Oldest"])))
+    before = snapshot(root / "content" / "undated")
+    assert fetch_cmd(root) == 0
+    after = snapshot(root / "content" / "undated")
+    assert {k: v for k, v in after.items() if k in before} == before  # the first three unchanged, not rewritten
+    build_site(load_site_config(root), BuildOptions())
+    index = (public / "index.html").read_text()
+    assert index.index(">Fresh<") < index.index(">Typed dictionaries in practice<")
+    assert "Date unknown" not in (public / "posts/fresh/index.html").read_text()

@@ -10,7 +10,7 @@ import pytest
 
 from generator.errors import FetchError
 from generator.models import FeedSource, FetchResult
-from generator.parse import detect_markdown, parse_feed, plain_text
+from generator.parse import STAND_IN_BASE, detect_markdown, parse_feed, plain_text
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=timezone.utc)
 SHARED = Path(__file__).resolve().parents[1] / ".." / "shared"
@@ -117,7 +117,7 @@ def test_json_feed():
     assert first.published == datetime(2026, 2, 1, 8, 0, tzinfo=timezone.utc)
     assert first.image == "https://j.example.com/7.png" and first.summary == "Hi"
     assert second.content_type == "text" and second.title == "Plain words only."
-    assert second.published == NOW  # unparseable date: first seen now
+    assert second.published == STAND_IN_BASE + timedelta(seconds=1) and not second.date_known  # unparseable date, first fetch: a stand-in
     assert feed.warnings and "not objects" in feed.warnings[0]
 
 
@@ -187,14 +187,34 @@ def test_no_guid_no_link_uses_content_hash():
     assert a.id.startswith("urn:sha1:") and a.id != b.id
 
 
-def test_no_date_uses_first_seen_and_never_jumps():
-    body = rss("<item><title>Undated</title><guid>u1</guid><description>x</description></item>")
+def test_undated_items_of_a_first_fetch_sit_below_every_dated_one_in_the_feeds_order():
+    body = rss(
+        "<item><title>Top</title><guid>u1</guid><description>x</description></item>"
+        "<item><title>Dated</title><guid>d</guid><pubDate>Sun, 01 Feb 2015 00:00:00 GMT</pubDate></item>"
+        "<item><title>Next</title><guid>u2</guid><description>x</description></item>"
+        "<item><title>Last</title><guid>u3</guid><description>x</description></item>"
+    )
     feed = parse(body)
-    assert feed.entries[0].published == NOW
-    assert feed.first_seen == {"u1": "2026-03-01T12:00:00Z"}
+    by_id = {e.id: e for e in feed.entries}
+    undated = [by_id[i] for i in ("u1", "u2", "u3")]
+    assert [e.date_known for e in undated] == [False] * 3 and by_id["d"].date_known
+    assert undated[0].published > undated[1].published > undated[2].published  # the feed's order, distinct
+    assert max(e.published for e in undated) < datetime(1971, 1, 1, tzinfo=timezone.utc) < by_id["d"].published
+    # stable: a later fetch gives them the same times, and still no date
     later = parse(body, first_seen=feed.first_seen, now=NOW + timedelta(days=3))
-    assert later.entries[0].published == NOW
-    assert later.first_seen == feed.first_seen
+    assert [(e.id, e.published, e.date_known) for e in later.entries] == [(e.id, e.published, e.date_known) for e in feed.entries]
+
+
+def test_an_item_first_seen_undated_in_a_later_fetch_is_new_as_of_then():
+    body = rss("<item><title>Old</title><guid>u1</guid><description>x</description></item>")
+    feed = parse(body)
+    more = body.replace("<item>", "<item><title>New</title><guid>u9</guid><description>y</description></item><item>", 1)
+    later = parse(more, first_seen=feed.first_seen, now=NOW + timedelta(days=3))
+    new = next(e for e in later.entries if e.id == "u9")
+    assert new.published == NOW + timedelta(days=3) and new.date_known
+    assert later.first_seen["u9"] == "2026-03-04T12:00:00Z"
+    again = parse(more, first_seen=later.first_seen, now=NOW + timedelta(days=9))
+    assert next(e for e in again.entries if e.id == "u9").published == NOW + timedelta(days=3)  # never jumps
 
 
 def test_future_date_is_clamped_to_now():

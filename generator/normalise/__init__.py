@@ -21,6 +21,7 @@ from typing import Callable
 
 from bs4 import BeautifulSoup
 
+from ..content import DATE_UNKNOWN
 from ..models import Article, Entry, FeedSource
 from ..parse import plain_text, writable
 from ..urls import http_url, markdown_destination
@@ -195,6 +196,7 @@ def normalise_item(entry: Entry, source: FeedSource, max_body_bytes: int = DEFAU
         original_url=http_url(entry.link, entry.base_url),  # "" past urls.MAX_URL_LENGTH too
         guid=entry.id,
         image=_feature_image(entry, body),
+        extra=() if entry.date_known else ((DATE_UNKNOWN, True),),  # its date is a stand-in: pages say so
     )
     return Normalised(article, cut or cut_now)
 
