@@ -256,8 +256,8 @@ def _writable_text(text: str, key: Any, path: str, front: str) -> str:
         try:
             text = text.encode("utf-16-le", "surrogatepass").decode("utf-16-le")
         except UnicodeDecodeError:
-            bad = _SURROGATE.search(text)
-            raise ContentError(path, f"bad {str(key)!r}: a lone surrogate \\u{ord(bad.group()):04x} is not a character; "
+            lone = next(ch for ch in text if "\ud800" <= ch <= "\udfff")
+            raise ContentError(path, f"bad {str(key)!r}: a lone surrogate \\u{ord(lone):04x} is not a character; "
                                "write the character itself, or both halves of its pair", _key_line(front, str(key))) from None
     bad = _UNWRITABLE.search(text)
     if bad:

@@ -102,7 +102,9 @@ def state_that_matters(state_text: str | None) -> dict[str, dict]:
 
 def _state_changes(before: dict[str, dict], after: dict[str, dict]) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
     """(started failing, recovered, other state that matters changed), as feed names."""
-    started, recovered, other = [], [], []
+    started: list[str] = []
+    recovered: list[str] = []
+    other: list[str] = []
     for name in sorted(set(before) | set(after)):
         old, new = before.get(name, {"failing": False}), after.get(name, {"failing": False})
         if old.get("failing") != new.get("failing"):
@@ -119,7 +121,8 @@ def _article_changes(root: Path, folders: Iterable[str]) -> tuple[list[str], lis
         return [], []
     out = _git(root, "status", "--porcelain=v1", "-z", "--untracked-files=all", "--no-renames", "--", *folders)
     prefix = _git(root, "rev-parse", "--show-prefix").strip()  # status names paths from the repository's top
-    added, modified = [], []
+    added: list[str] = []
+    modified: list[str] = []
     for entry in filter(None, out.split("\0")):
         code, path = entry[:2], entry[3:].removeprefix(prefix)
         if not path.endswith(".md") or "D" in code:

@@ -122,6 +122,11 @@ def order_key(post: Post) -> str:
     return f"{_KEY_OFFSET - micros:019d} {post.slug}"
 
 
+def _shown_date(post: Post, renderer: _Renderer) -> str:
+    """The date a result shows: none invented for an item its feed gave no date."""
+    return "Date unknown" if post.date_unknown else renderer.human_date(post.date)
+
+
 def search_entry(post: Post, renderer: _Renderer) -> dict[str, str]:
     """One post's index entry (see the module docstring for the keys)."""
     head, words = text_fields(post.html, list(post.article.tags))
@@ -129,7 +134,7 @@ def search_entry(post: Post, renderer: _Renderer) -> dict[str, str]:
         "t": post.title,
         "u": renderer.url(post.url),
         "s": _source(post),
-        "d": renderer.human_date(post.date),
+        "d": _shown_date(post, renderer),
         "x": head or post.summary,
         "k": words,
         "o": order_key(post),
@@ -139,7 +144,7 @@ def search_entry(post: Post, renderer: _Renderer) -> dict[str, str]:
 def _entry_json(post: Post, renderer: _Renderer, fields: Sequence[str]) -> str:
     """``search_entry`` as compact JSON with sorted keys, from ``encoded_text_fields``."""
     head, words = fields
-    values = (renderer.human_date(post.date), order_key(post), _source(post), post.title, renderer.url(post.url))
+    values = (_shown_date(post, renderer), order_key(post), _source(post), post.title, renderer.url(post.url))
     d, o, s, t, u = (_json(v) for v in values)
     return f'{{"d":{d},"k":{words},"o":{o},"s":{s},"t":{t},"u":{u},"x":{head or _json(post.summary)}}}'
 

@@ -71,7 +71,7 @@ def _explicit(articles: Sequence[Article], previous: Mapping[str, str]) -> tuple
 
 def _one_of_its_slugs(previous: str | None, base: str) -> bool:
     """``previous`` is ``base`` or ``base-N``: a slug this post's title may have."""
-    return bool(previous) and (previous == base or re.fullmatch(re.escape(base) + r"-[0-9]+", previous) is not None)
+    return previous is not None and (previous == base or re.fullmatch(re.escape(base) + r"-[0-9]+", previous) is not None)
 
 
 def assign_slugs(articles: Sequence[Article], previous: Mapping[str, str] | None = None) -> tuple[list[str], list[SlugClash]]:

@@ -398,6 +398,8 @@ def test_a_feed_without_dates_does_not_fill_the_front_page(tmp_path, server):
     updated = [e.getElementsByTagName("updated")[0].firstChild.data for e in atom.getElementsByTagName("entry")]
     assert len(set(updated)) == len(updated) == 5  # distinct times
     assert "pubDate" not in (public / "feed.xml").read_text().split("<title>Newest</title>")[1].split("</item>")[0]
+    shards = "".join(p.read_text() for p in (public / "search/shards").glob("*.json"))
+    assert "1970" not in shards and '"d":"Date unknown"' in shards and "1970" not in (public / "sitemap.xml").read_text()
 
     # A later fetch: one new undated item is news, as of when it was first seen.
     server.route("/undated", respond(200, _undated_rss(["Fresh", "Newest", "Middle", "Oldest"])))
