@@ -16,19 +16,20 @@ import logging
 import math
 import re
 from collections import Counter, defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from itertools import groupby
 from typing import ClassVar, Iterable, Mapping, Sequence
 from urllib.parse import urlsplit
 
 from .content import DATE_UNKNOWN, PARAMS_KEY, slugify
+from .crosspost import CrossPosts, Group, copy_label
 from .models import Article, FeedSource, FeedState, Page, Rendered, SiteConfig
 from .people import person_name
 from .slugs import assign_slugs
 from .urls import http_url
 
-__all__ = ["Tag", "Source", "Post", "make_posts", "make_post", "make_source", "tag_slug", "tag_names", "reading_neighbours", "post_page", "assemble_pages", "plain_summary", "reading_time", "first_image"]
+__all__ = ["Tag", "Source", "Copy", "Post", "REDIRECT_TEMPLATE", "in_sitemap", "make_posts", "make_post", "make_source", "tag_slug", "tag_names", "reading_neighbours", "post_page", "assemble_pages", "plain_summary", "reading_time", "first_image"]
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +37,7 @@ WORDS_PER_MINUTE = 220
 # Platforms a badge names. A "generic" feed has none: a "Blog" badge would tell a reader nothing.
 PLATFORM_NAMES = {"forem": "Forem (dev.to)", "ghost": "Ghost", "gridsome": "Gridsome"}
 UNNAMED_PLATFORMS = ("", "generic")
+REDIRECT_TEMPLATE = "redirect.html"  # the page left at a merged copy's own URL
 
 
 @dataclass(frozen=True)
@@ -70,6 +72,15 @@ class Source:
 
 
 @dataclass(frozen=True)
+class Copy:
+    """Another place a cross-posted article was published (see ``crosspost.py``)."""
+
+    label: str  # "dev.to", "Medium", or the feed's title
+    url: str  # its address there ("" when unknown or not a web address)
+    source: Source | None  # its feed; None for a post of this site
+
+
+@dataclass(frozen=True)
 class Post:
     """An article ready for templates: its URL, HTML, summary, tags and source."""
 
@@ -80,6 +91,9 @@ class Post:
     reading_time: int
     tags: tuple[Tag, ...]
     source: Source | None = None
+    copies: tuple[Copy, ...] = ()  # the same article elsewhere: credited on its page, listed on their sources' pages
+    aliases: tuple[str, ...] = ()  # slugs of its copies' own URLs, which redirect to this post
+    file_slugs: tuple[tuple[str, str], ...] = ()  # a cross-post's files and the slug each has alone (URL memory)
 
     # What a page reads of a post "in full": its HTML and the whole article. A page that
     # reads none of these from a post shows it as a listing entry, and depends only on
@@ -89,7 +103,7 @@ class Post:
 
     def listing_fields(self) -> tuple:
         """Everything but DEEP that a template can read of a post (``url`` comes from the slug)."""
-        return (self.slug, self.summary, self.reading_time, self.tags, self.source, self.title, self.date, self.author, self.draft, self.article.extra)
+        return (self.slug, self.summary, self.reading_time, self.tags, self.source, self.title, self.date, self.author, self.draft, self.article.extra, self.copies, self.aliases, self.file_slugs)
 
     @property
     def html(self) -> str:
@@ -222,29 +236,71 @@ def make_posts(
     reading_times: Sequence[int | None] | None = None,
     summaries: Sequence[str | None] | None = None,
     previous_slugs: Mapping[str, str] | None = None,
+    crossposts: CrossPosts | None = None,
 ) -> list[Post]:
     """Pair articles with their HTML; newest first (ties broken by slug, for determinism).
 
     ``reading_times`` and ``summaries`` (automatic ones; one per article, None where
     unknown) let a build cache skip reading HTML it has measured before.
     ``previous_slugs`` (path -> slug the last build gave) keeps clashing URLs where they were.
+    Each group of ``crossposts`` becomes one post: its primary, crediting the other copies.
     """
     feeds, states = feeds or {}, states or {}
+    groups = {g.primary: g for g in crossposts.groups} if crossposts else {}
+    folded = set(crossposts.folded()) if crossposts else set()
     slugs, clashes = assign_slugs(articles, previous_slugs)
-    for clash in clashes:
-        log.warning("%s", clash.warning())
+    slug_of = {a.path: s for a, s in zip(articles, slugs)}
+    together = {m: g.primary for g in groups.values() for m in g.members}
+    for clash in clashes:  # copies of one article share a title, and a page: no clash to report
+        if together.get(clash.moved, clash.moved) != together.get(clash.holder, clash.holder):
+            log.warning("%s", clash.warning())
     names = tag_names(a.tags for a in articles)
     known_times = reading_times or [None] * len(articles)
     known_summaries = summaries or [None] * len(articles)
     sources: dict[tuple[str, str], Source] = {}  # one per feed, not one per post
-    posts = []
-    for article, result, slug, minutes, summary in zip(articles, rendered, slugs, known_times, known_summaries):
+
+    def source_of(article: Article) -> Source | None:
         key = (article.source, article.platform)
         if article.source and key not in sources:
             sources[key] = _make_source(article.source, article.platform, feeds, states)
-        posts.append(make_post(site, article, result, slug, sources.get(key), minutes, summary, names))
+        return sources.get(key)
+
+    by_path = {a.path: a for a in articles}
+    posts = []
+    for article, result, minutes, summary in zip(articles, rendered, known_times, known_summaries):
+        if article.path in folded:
+            continue
+        group = groups.get(article.path)
+        post = make_post(site, article, result, slug_of[article.path], source_of(article), minutes, summary, names)
+        if group is not None:
+            post = _merged_post(post, [by_path[m] for m in group.members[1:]], slug_of, group, source_of, names)
+        posts.append(post)
     posts.sort(key=lambda p: (-p.date.timestamp(), p.slug))
     return posts
+
+
+def _group_slug(earliest: list[str], every: list[str]) -> str:
+    """A cross-post's slug: its earliest copy's, unless that is another copy's with a
+    number added (``title-2``: a copy of the same title that arrived later, dated earlier,
+    and found the plain slug taken): then the plain one, which the article had already."""
+    first = min(earliest, key=lambda s: (len(s), s))
+    plain = [s for s in every if re.fullmatch(re.escape(s) + r"-[0-9]+", first)]
+    return min(plain, key=lambda s: (len(s), s)) if plain else first
+
+
+def _merged_post(post: Post, others: list[Article], slug_of: Mapping[str, str], group: Group, source_of, names: Mapping[str, str]) -> Post:
+    """The primary's post, crediting (and tagged as) every other copy, at its group's URL
+    (``_group_slug``); the other copies' own URLs become its aliases (redirects)."""
+    slug = _group_slug([slug_of[m] for m in group.earliest], [slug_of[m] for m in group.members])
+    copies = []
+    for other in others:
+        source = source_of(other)
+        url = other.original_url if other.original_url.startswith(("https://", "http://")) else ""
+        copies.append(Copy(copy_label(other, source.title if source else ""), url, source))
+    tags = _post_tags([*post.article.tags, *(t for other in others for t in other.tags)], names)
+    aliases = tuple(sorted(slug_of[m] for m in group.members if slug_of[m] != slug))
+    own = tuple((m, slug_of[m]) for m in group.members)
+    return replace(post, slug=slug, copies=tuple(copies), tags=tags, aliases=aliases, file_slugs=own)
 
 
 def make_post(
@@ -372,7 +428,16 @@ def _post_pages(posts: list[Post]) -> list[Page]:
     pages = []
     for post, (newer, older) in zip(posts, reading_neighbours([p.article.source for p in posts])):
         pages.append(post_page(post, None if newer is None else posts[newer], None if older is None else posts[older]))
+    for post in posts:  # a merged copy's own URL keeps working: it points to the post
+        for alias in post.aliases:
+            url = f"/posts/{alias}/"
+            pages.append(Page(url=url, template=REDIRECT_TEMPLATE, context={"post": post}, output=_output_for(url)))
     return pages
+
+
+def in_sitemap(page: Page) -> bool:
+    """Pages search engines should index: not the 404 page, not redirects."""
+    return page.url != "/404.html" and page.template != REDIRECT_TEMPLATE
 
 
 def post_page(post: Post, newer: Post | None, older: Post | None) -> Page:
@@ -392,12 +457,14 @@ def group_by_tag(posts: list[Post]) -> dict[Tag, list[Post]]:
 
 
 def group_by_source(posts: list[Post]) -> dict[Source, list[Post]]:
+    """Each feed's posts; a cross-posted article is listed by every feed that carried it."""
     groups: dict[str, list[Post]] = defaultdict(list)
     first: dict[str, Source] = {}
     for post in posts:
-        if post.source:
-            groups[post.source.name].append(post)
-            first.setdefault(post.source.name, post.source)
+        sources = {s.name: s for s in reversed([post.source, *(c.source for c in post.copies)]) if s}
+        for name in sources:  # two copies in one feed: listed once
+            groups[name].append(post)
+            first.setdefault(name, sources[name])
     return {first[name]: groups[name] for name in sorted(groups)}
 
 

@@ -66,7 +66,7 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 _MAKE = object()  # put(): make the article's JSON here
-CACHE_FORMAT = 4  # 3: the Markdown is kept only for entries never rendered; 4: misspelt front-matter keys are errors
+CACHE_FORMAT = 5  # 3: the Markdown is kept only for entries never rendered; 4: misspelt front-matter keys are errors; 5: copy_of keys
 RACY_NS = 2_000_000_000  # a stamp this close to its build's start is re-checked by hashing
 DAMAGE_MARK = "damaged"  # left in the cache folder when a build met a damaged text
 
@@ -137,7 +137,8 @@ def article_from_json(data: dict, body: str, path: str) -> Article:
     values = dict(data)
     for name in _DATE_FIELDS:
         values[name] = _date_from_json(values[name])
-    values["tags"] = tuple(values["tags"])
+    for name in ("tags", "copy_of", "not_copy_of"):
+        values[name] = tuple(values.get(name, ()))
     values["extra"] = tuple((k, v) for k, v in values["extra"])
     return Article(**values, body=body, path=path)
 
@@ -432,6 +433,19 @@ class BuildCache:
             self.dirty = True
         return fields
 
+    def declared(self, digest: str | None, version: str, compute: Callable[[], Sequence[str]]) -> list[str]:
+        """The URLs a file names as where it was first published (``crosspost.declared_urls``
+        of its body), kept in the index so that a build need not read every body again."""
+        entry = self._articles.get(digest) if digest else None
+        known = entry.get("declared") if entry else None
+        if known and known[0] == version:
+            return known[1]
+        urls = list(compute())
+        if entry is not None:
+            entry["declared"] = [version, urls]
+            self.dirty = True
+        return urls
+
     def _append(self, text: str) -> list[int]:
         """Add text to the end of pack.bin now (the saved index vouches only for what came
         before, so a crash here loses nothing), rather than holding a build's HTML in memory."""
@@ -545,6 +559,9 @@ def _valid_entry(entry: Any, pack_size: int) -> bool:
     if not (body_ok and _valid_where(entry.get("toc"), pack_size) and (html is None or _valid_where(html, pack_size))):
         return False
     if blocks is not None and not _valid_where(blocks, pack_size):
+        return False
+    declared = entry.get("declared")  # [version, [url key, ...]]
+    if declared is not None and not (type(declared) is list and len(declared) == 2 and type(declared[0]) is str and type(declared[1]) is list and all(type(u) is str for u in declared[1])):
         return False
     search = entry.get("search")  # [version, offset, length, crc] of search.text_fields
     return search is None or (type(search) is list and len(search) == 4 and type(search[0]) is str and _valid_where(search[1:], pack_size))

@@ -35,6 +35,7 @@ __all__ = [
     "parse_article",
     "load_articles",
     "parse_article_bytes",
+    "read_body",
     "dump_article",
     "write_article",
     "article_filename",
@@ -44,7 +45,7 @@ __all__ = [
 
 FRONT_MATTER_KEYS = (
     "title", "date", "updated", "author", "source", "platform", "original_url", "guid",
-    "tags", "summary", "image", "slug", "draft",
+    "tags", "summary", "image", "slug", "draft", "copy_of", "not_copy_of",
 )
 # An author's own keys, never checked for typos; with every other unknown key they are
 # offered to templates as ``post.params`` (as Hugo's are).
@@ -212,6 +213,16 @@ def _yaml_problem(exc: yaml.YAMLError, front: str) -> tuple[int, str]:
     return max(index, 0) + 2, problem
 
 
+def _as_references(value: Any) -> tuple[str, ...]:
+    """``copy_of`` / ``not_copy_of``: one content path or URL, or a list of them."""
+    if value is None:
+        return ()
+    items = value if isinstance(value, list) else [value]
+    if not all(isinstance(v, str) for v in items):
+        raise ValueError("expected a content path or URL, or a list of them, such as [devto/2024-01-05-title.md]")
+    return tuple(dict.fromkeys(v.strip() for v in items if v.strip()))
+
+
 def parse_article(text: str, path: str, tz: dt.tzinfo = dt.timezone.utc) -> Article:
     """Parse one article file's text; raise ContentError naming ``path`` and the line."""
     try:
@@ -301,6 +312,8 @@ def _article_from_meta(meta: dict, body: str, path: str, front: str, tz: dt.tzin
         original_url=field("original_url", lambda v: http_url(_as_text(v, "original_url"))),
         guid=field("guid", lambda v: _as_text(v, "guid").strip()),
         image=field("image", lambda v: page_url(_as_text(v, "image"))),
+        copy_of=field("copy_of", _as_references),
+        not_copy_of=field("not_copy_of", _as_references),
         path=path,
         extra=extra,
     )
@@ -313,6 +326,15 @@ def parse_article_bytes(data: bytes, path: str, tz: dt.tzinfo = dt.timezone.utc)
     except UnicodeDecodeError as exc:
         raise ContentError(path, f"not UTF-8 text (byte {exc.start}); save the file as UTF-8") from None
     return parse_article(text, path, tz)
+
+
+def read_body(file: Path) -> str:
+    """The Markdown body of an article file, its front matter left out ("" if unreadable:
+    the build reports a bad file when it parses it)."""
+    try:
+        return _split_front_matter(file.read_text(encoding="utf-8"))[1]
+    except (ValueError, OSError):  # UnicodeDecodeError is a ValueError
+        return ""
 
 
 def load_articles(content_dir: Path, timezone: str = "UTC") -> list[Article]:
@@ -365,6 +387,8 @@ def dump_article(article: Article) -> str:
         ("image", article.image),
         ("slug", article.slug),
         ("draft", article.draft or None),
+        ("copy_of", list(article.copy_of) or None),
+        ("not_copy_of", list(article.not_copy_of) or None),
         *article.extra,
     ]
     front = "".join(_dump_value(k, v) for k, v in fields if v not in (None, "", []) or k == "tags")
@@ -427,6 +451,8 @@ def write_article(content_dir: Path, article: Article, index: GuidIndex | None =
     index = index or GuidIndex(content_dir)
     existing = index.lookup(article.source, article.guid) if article.guid else None
     target = existing or _free_name(folder, article_filename(article))
+    if existing is not None:
+        article = _keep_overrides(article, existing)
     # A file carries its URL: a new one gets its slug written, an existing one keeps its own
     # (or none, as written before slugs were): the URL never moves with a changed title.
     slug = _file_slug(existing) if existing is not None else (article.slug or slugify(article.title, article.guid))
@@ -446,6 +472,17 @@ def _file_slug(file: Path) -> str:
     """The ``slug:`` an article file gives, or ""."""
     match = re.search(r"^slug:\s*(.+)$", _front_text(file), re.MULTILINE)
     return slugify(str(yaml.safe_load(match.group(1)))) if match else ""
+
+
+def _keep_overrides(article: Article, existing: Path) -> Article:
+    """An author's cross-post decisions (``copy_of``, ``not_copy_of``) in an imported
+    file outlive the feed's updates to it."""
+    try:
+        meta = _load_front_matter(_front_text(existing)) or {}
+        kept = {key: _as_references(meta.get(key)) for key in ("copy_of", "not_copy_of")}
+    except (yaml.YAMLError, ValueError, AttributeError):
+        return article
+    return dataclasses.replace(article, **kept) if any(kept.values()) else article
 
 
 def _free_name(folder: Path, name: str) -> Path:

@@ -18,7 +18,10 @@ and nothing here has written anything):
   of every post remade here from the cache (a remade post that differs in anything a
   template can see from the last build's is refused);
 - no feed shows it, no page but its own read its HTML, every output is on disk as the
-  last build left it.
+  last build left it;
+- it took no part in cross-post detection (``manifest.crossposts``: it shares a title
+  with another feed's article, or names or is named as an original) and its new text
+  names no original, so what ``crosspost.py`` merges cannot have changed.
 
 The outputs it makes are byte-identical to a clean build's; the property test in
 ``tests/test_incremental.py`` checks that, with edits that take this path and edits
@@ -35,6 +38,7 @@ from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from . import cache as cachelib
+from .crosspost import declared_urls
 from .digests import digest_parts, shard_digest
 from .manifest import OutputManifest
 from .pagememo import PageMemo
@@ -101,12 +105,16 @@ def _changed_files(site, options, cache, manifest, rows, site_digest, cache_key)
     for rel, *_ in edited:
         if rel not in places or rel in manifest.in_feeds:
             return _refuse(f"{rel} is not published, or a feed shows it")
+        if rel in manifest.crossposts:
+            return _refuse(f"{rel} may be a copy of another article (crosspost.py decides from its text)")
     cache.require_key(cache_key)
     changed = []
     for rel, file, sha, data in edited:
         item = _reparse(site, cache, rel, file, sha, data, previous[rel], places[rel])
         if item is None:
             return _refuse(f"{rel}: more than its body changed")
+        if declared_urls(item.article.body, item.article.original_url):
+            return _refuse(f"{rel} now says where it was first published (it may be a copy)")
         changed.append(item)
     if not _same_posts_shown(options, cache, manifest, rows, {c.rel: c for c in changed}):
         return _refuse("another post is published or withdrawn now")
@@ -154,7 +162,7 @@ def _same_posts_shown(options, cache, manifest, rows, changed: dict[str, _Change
             return False
         if shown_now(meta, options, now):
             shown.add(rel)
-    return shown == {row[0] for row in manifest.listings}
+    return shown == {row[0] for row in manifest.listings} | set(manifest.folded)
 
 
 def _only_own_page_reads_it(manifest: OutputManifest, item: _Changed) -> bool:

@@ -9,6 +9,7 @@ Every bad file is reported at once.
 
 from __future__ import annotations
 
+import logging
 import os
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -25,9 +26,15 @@ from .models import Article, Rendered, SiteConfig
 
 if TYPE_CHECKING:
     from .assemble import Post
+    from .crosspost import CrossPosts
     from .pipeline import BuildOptions
 
-__all__ = ["Known", "Sources", "published", "scan_content", "read_content", "search_version", "store_search_fields", "cached_search_fields"]
+__all__ = [
+    "Known", "Sources", "published", "scan_content", "read_content", "search_version", "store_search_fields", "cached_search_fields",
+    "detect_crossposts",
+]
+
+log = logging.getLogger(__name__)
 
 
 
@@ -176,3 +183,39 @@ def cached_search_fields(cache: cachelib.BuildCache | None, sources: Sources) ->
         return compute
     version = search_version()
     return lambda post: cache.search_fields(sources.shas.get(post.article.path), version, lambda: compute(post))
+
+
+@lru_cache(maxsize=1)
+def crosspost_version() -> str:
+    """crosspost.py's hash: URLs a file names as its original, cached by older code, are found again."""
+    from . import crosspost
+
+    return sha1(Path(crosspost.__file__).read_bytes())[:16]
+
+
+def detect_crossposts(site: SiteConfig, cache: cachelib.BuildCache | None, sources: Sources, articles: list[Article]) -> CrossPosts:
+    """``crosspost.find_crossposts`` over the published articles, with what each file names
+    as its original taken from the cache (a body is read only when that is unknown, or
+    when the file shares its title with another feed's); ``-v`` logs every decision."""
+    from .content import read_body
+    from .crosspost import declared_urls, find_crossposts
+
+    content = site.path("content")
+
+    def body(article: Article) -> str:  # the cache and the pool keep no Markdown
+        return article.body or read_body(content / article.path)
+
+    def declared(article: Article) -> list[str]:
+        compute = lambda: declared_urls(body(article), article.original_url)  # noqa: E731
+        if cache is None:
+            return list(compute())
+        return cache.declared(sources.shas.get(article.path), crosspost_version(), compute)
+
+    found = find_crossposts(articles, declared, body)
+    for group in found.groups:
+        log.debug("cross-post: %s shown once, at the URL of %s (%s)", " + ".join(group.members), " or ".join(group.earliest), "; ".join(group.reasons))
+    for pair in found.apart:
+        log.debug("cross-post: kept apart: %s", pair)
+    for problem in found.problems:
+        log.warning("%s", problem)
+    return found

@@ -4,8 +4,8 @@ One JSON file per output folder and set of options, ``.cache/build/out-<hash>.js
 (see ``cache.py`` for the folder): ``signature`` (a hash of every input of the last
 build), ``pages`` (output path -> digest of what its template saw), ``read_in_full``
 (page -> the articles it read in full), ``listings`` (every post shown, in order, with
-its keys and slug), ``globals_key``, ``inputs`` and ``in_feeds`` (what the quick path
-of ``delta.py`` checks), and ``files`` (output path -> sha1, size, mtime).
+its keys and slug), ``globals_key``, ``inputs``, ``in_feeds``, ``folded`` and
+``crossposts`` (what the quick path of ``delta.py`` checks), and ``files`` (output path -> sha1, size, mtime).
 
 A file that does not load, or is not in the expected shape, is one warning and an empty
 manifest: a bad manifest costs time, never correctness.
@@ -28,7 +28,7 @@ __all__ = ["MANIFEST_FORMAT", "OutputManifest"]
 
 log = logging.getLogger(__name__)
 
-MANIFEST_FORMAT = 2
+MANIFEST_FORMAT = 3
 
 
 @dataclass
@@ -44,6 +44,8 @@ class OutputManifest:
     globals_key: str = ""  # what every page depended on besides its context (PageMemo.globals_key)
     inputs: str = ""  # a hash of config, code, theme, feeds and options (not content): see delta.py
     in_feeds: list[str] = dataclasses.field(default_factory=list)  # articles some feed shows in full
+    folded: list[str] = dataclasses.field(default_factory=list)  # published articles shown on another's page (crosspost.py)
+    crossposts: list[str] = dataclasses.field(default_factory=list)  # articles whose body can change what is merged
 
     def intact(self, out_dir: Path, rel: str) -> bool:
         """The file is on disk exactly as the last build left it (same size and mtime)."""
@@ -70,6 +72,8 @@ class OutputManifest:
             "globals_key": self.globals_key,
             "inputs": self.inputs,
             "in_feeds": self.in_feeds,
+            "folded": self.folded,
+            "crossposts": self.crossposts,
         }
         atomic_write(self.path, orjson.dumps(data))
 
@@ -93,6 +97,7 @@ class OutputManifest:
                 and isinstance(data.get("inputs"), str)
                 and isinstance(data.get("in_feeds"), list)
                 and all(isinstance(p, str) for p in data["in_feeds"])
+                and all(isinstance(data.get(k), list) and all(isinstance(p, str) for p in data[k]) for k in ("folded", "crossposts"))
                 and isinstance(data.get("pages"), dict)
                 and all(isinstance(k, str) and isinstance(v, str) for k, v in data["pages"].items())
                 and isinstance(data.get("files"), dict)
@@ -105,7 +110,8 @@ class OutputManifest:
             log.warning("build cache %s is not in the expected shape; rebuilding it", path.name)
             return empty
         return cls(
-            path, data["signature"], data["pages"], data["files"], data["read_in_full"], data["listings"], data["globals_key"], data["inputs"], data["in_feeds"]
+            path, data["signature"], data["pages"], data["files"], data["read_in_full"], data["listings"], data["globals_key"], data["inputs"], data["in_feeds"],
+            data["folded"], data["crossposts"],
         )
 
 

@@ -162,6 +162,8 @@ class Article:
     image: str = ""
     platform: str = ""  # forem, ghost, gridsome, generic; empty for authored posts
     path: str = ""  # e.g. "posts/2026-11-22-hello.md"
+    copy_of: tuple[str, ...] = ()  # other copies of this article (content paths or URLs): see crosspost.py
+    not_copy_of: tuple[str, ...] = ()  # files never to merge with this one, whatever the evidence
     extra: tuple[tuple[str, Any], ...] = ()  # unknown front matter keys, kept in order
 
     @property

@@ -57,8 +57,9 @@ class PageMemo:
                 # The file (sha) fixes the front matter, HTML, toc, reading time and the
                 # summary (with the config, in globals_key); what else a post shows comes
                 # from other files: its unique slug, its tags' slugs and the spelling the
-                # site shows (the most used), its feed's details.
-                own = f"{post.slug}\0{[(t.slug, t.name) for t in post.tags]!r}\0{post.source!r}"
+                # site shows (the most used), its feed's details, and the copies a cross-post
+                # credits (and takes tags from).
+                own = f"{post.slug}\0{[(t.slug, t.name) for t in post.tags]!r}\0{post.source!r}\0{post.copies!r}\0{post.aliases!r}"
                 self._posts[id(post)] = digest_parts([sha, post.article.path, own])
                 self._light[id(post)] = digest_parts([post.article.path, repr(post.listing_fields())])
                 self._ids[post.article.path] = id(post)

@@ -45,7 +45,7 @@ from .pagememo import PageMemo
 from .config import load_feed_sources
 from .delta import quick_build
 from .models import Article, OutputFile, Page, SiteConfig
-from .loading import Known, Sources, cached_search_fields, published, read_content, scan_content, store_search_fields
+from .loading import Known, Sources, cached_search_fields, detect_crossposts, published, read_content, scan_content, store_search_fields
 from .parallel import render_articles, render_many
 from .outdir import check_output_dir
 from .publish import KeptFile, PublishReport, Staging, collect_assets, publish
@@ -119,10 +119,10 @@ def _outputs(
     search_known: Callable[[Post], Sequence[str]] | None = None,
     staging: Path | None = None,
 ) -> list[OutputFile]:
-    from .assemble import Post, assemble_pages
+    from .assemble import Post, assemble_pages, in_sitemap
     from .markup import pygments_css
     from .render import Renderer
-    from .syndication import preview_headers, robots, site_feeds, sitemap
+    from .syndication import moved_redirects, preview_headers, robots, site_feeds, sitemap
 
     # Code colours with AA contrast in both schemes.
     asset_files, asset_urls = collect_assets(site.path("static"), {"highlight.css": pygments_css("xcode", "github-dark").encode()})
@@ -138,12 +138,15 @@ def _outputs(
         modified = {p.url: None if p.date_unknown else p.article.updated or p.date for p in posts}  # no stand-in lastmod
         # a page whose canonical URL is another site's (an imported article) is not ours to list
         elsewhere = {p.url for p in posts if not p.canonical_here}
-        entries = [(pg.url, modified.get(pg.url)) for pg in pages if pg.url != "/404.html" and pg.url not in elsewhere]
+        entries = [(pg.url, modified.get(pg.url)) for pg in pages if in_sitemap(pg) and pg.url not in elsewhere]
         site_wide.append(_reused(memo, "sitemap.xml", entries) or sitemap(entries, renderer.absolute))
 
     files = _render_pages(renderer, pages, memo, staging, assembled=len(pages) - len(extra_pages), meanwhile=site_wide_files)
     files += site_wide
     files.append(robots(renderer.absolute, noindex=options.noindex))
+    moves = [(f"/posts/{alias}/", post.url) for post in posts for alias in post.aliases]  # cross-posts' copies
+    if moves:
+        files.append(moved_redirects(moves, renderer.url))
     if options.noindex:
         files.append(preview_headers())
     return files + asset_files
@@ -161,6 +164,8 @@ class _PageCache:
     read_in_full: dict[str, list[str]] = field(default_factory=dict)  # page -> article paths it read in full (this build)
     listings: list[list[str]] = field(default_factory=list)  # [article path, listing key, full key, slug] per post, in order
     in_feeds: list[str] = field(default_factory=list)  # articles some feed shows in full
+    folded: list[str] = field(default_factory=list)  # published articles shown as a copy on another's page
+    crossposts: list[str] = field(default_factory=list)  # articles whose body can change what is merged
     globals_key: str = ""
     progress: Callable[[int], None] | None = None
     rendered: int = 0
@@ -413,10 +418,11 @@ def _build(site, options, report, out_dir, cache, manifest, rows, page_digest, b
         known = _render_missing(articles, sources, cache, options, bar)
         report.rendered = sum(1 for a in articles if a.path not in sources.cached)
     with _stage(report, "assemble"):
+        crossposts = detect_crossposts(site, cache, sources, articles)
         rendered, minutes = [k.rendered for k in known], [k.reading_time for k in known]
         urls = UrlMemory(_cache_dir(site) if cache is not None else None)
         before = urls.load()
-        posts = make_posts(site, articles, rendered, feeds, states, reading_times=minutes, summaries=_summaries(site, known), previous_slugs=before)
+        posts = make_posts(site, articles, rendered, feeds, states, reading_times=minutes, summaries=_summaries(site, known), previous_slugs=before, crossposts=crossposts)
         if cache is not None:
             _remember_summaries(site, cache, posts, sources, {a.path: k for a, k in zip(articles, known)})
     with Staging(out_dir) as staging:  # pages rendered by workers go straight to disk
@@ -425,10 +431,11 @@ def _build(site, options, report, out_dir, cache, manifest, rows, page_digest, b
             if manifest is not None:
                 memo = PageMemo(page_digest, posts, sources.shas, Post)
                 report.page_cache = _PageCache(memo, manifest, out_dir, progress=bar("render", len(posts)) if bar else None)
+                report.page_cache.folded, report.page_cache.crossposts = crossposts.folded(), sorted(crossposts.candidates)
             files = _outputs(site, posts, options, [health], report.page_cache, cached_search_fields(cache, sources), staging.path)
         with _stage(report, "publish"):
             report.published = publish(files, out_dir, manifest.files if manifest and manifest.files else None, staging.path)
-    urls.save(before, ((p.article.path, p.slug) for p in posts), sources.shas)  # the URLs now published
+    urls.save(before, (pair for p in posts for pair in (p.file_slugs or ((p.article.path, p.slug),))), sources.shas)  # the URLs now published
     report.articles = len(articles)
     report.pages = len(report.published.manifest)  # as a no-op or quick build counts them
 
@@ -506,6 +513,8 @@ def _save(cache: cachelib.BuildCache, manifest: OutputManifest, report: BuildRep
     manifest.listings = pages.listings if pages else []
     manifest.globals_key = pages.globals_key if pages else ""
     manifest.in_feeds = pages.in_feeds if pages else []
+    manifest.folded = pages.folded if pages else []
+    manifest.crossposts = pages.crossposts if pages else []
     manifest.inputs = inputs
     manifest.signature = signature or ""
     manifest.save()

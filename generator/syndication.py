@@ -19,7 +19,7 @@ from xml.sax.saxutils import escape, quoteattr
 from .assemble import Post, group_by_tag
 from .models import OutputFile, SiteConfig
 
-__all__ = ["site_feeds", "sitemap", "robots", "preview_headers", "absolutize"]
+__all__ = ["site_feeds", "sitemap", "robots", "preview_headers", "moved_redirects", "absolutize"]
 
 _URL_ATTR = re.compile(r"""(?P<pre>\s(?:href|src|poster)=)(?P<q>["'])(?P<url>.*?)(?P=q)""", re.IGNORECASE)
 _SRCSET = re.compile(r"""(?P<pre>\ssrcset=)(?P<q>["'])(?P<val>.*?)(?P=q)""", re.IGNORECASE)
@@ -201,3 +201,9 @@ def preview_headers() -> OutputFile:
     Headers in netlify.toml apply to every deploy alike, so a preview says it here.
     """
     return OutputFile("_headers", b"/*\n  X-Robots-Tag: noindex, nofollow\n")
+
+
+def moved_redirects(moves: list[tuple[str, str]], url) -> OutputFile:
+    """Netlify ``_redirects``: each (old, new) site path a permanent redirect (301), forced
+    over the small page left at the old path (which other hosts serve: it links the new)."""
+    return OutputFile("_redirects", "".join(f"{url(old)} {url(new)} 301!\n" for old, new in moves).encode())

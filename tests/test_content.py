@@ -148,6 +148,22 @@ def test_write_article_new_unchanged_updated(tmp_path: Path):
     assert len(list((tmp_path / "feed").glob("*.md"))) == 1
 
 
+def test_cross_post_overrides_parse_and_outlive_feed_updates(tmp_path: Path):
+    text = dump_article(_article(copy_of=("devto/2025-02-15-title.md",), not_copy_of=("https://m.example/a", "x/b.md")))
+    assert "copy_of: [devto/2025-02-15-title.md]\nnot_copy_of: ['https://m.example/a', x/b.md]\n---\n" in text
+    parsed = parse_article(text, "feed/x.md")
+    assert parsed.copy_of == ("devto/2025-02-15-title.md",) and parsed.not_copy_of == ("https://m.example/a", "x/b.md")
+    assert parse_article("---\ntitle: T\ndate: 2025-01-01\ncopy_of: a/b.md\n---\n", "p.md").copy_of == ("a/b.md",)
+    with pytest.raises(ContentError, match=r"p.md:4: bad 'not_copy_of': expected a content path or URL"):
+        parse_article("---\ntitle: T\ndate: 2025-01-01\nnot_copy_of: {a: 1}\n---\n", "p.md")
+    # An author's override in an imported file survives the feed updating the item
+    path = write_article(tmp_path, _article(), GuidIndex(tmp_path)).path
+    path.write_text(path.read_text().replace("\n---\n", "\nnot_copy_of: [devto/x.md]\n---\n", 1))
+    assert write_article(tmp_path, _article(), GuidIndex(tmp_path)).outcome == "unchanged"
+    assert write_article(tmp_path, _article(body="Changed\n"), GuidIndex(tmp_path)).outcome == "updated"
+    assert parse_article(path.read_text(), "feed/x.md").not_copy_of == ("devto/x.md",) and "Changed" in path.read_text()
+
+
 def test_same_title_same_day_gets_distinct_files(tmp_path: Path):
     index = GuidIndex(tmp_path)
     a = write_article(tmp_path, _article(guid="1"), index)

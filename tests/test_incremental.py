@@ -3,7 +3,7 @@ incremental build leaves equals, byte for byte, what a clean build (no cache) ma
 
 A property test (hypothesis) draws sequences of edits on a small site: title, date,
 tags, draft flag, summary, body, delete, rename, add, a template, a static file,
-site.toml; plus a few fixed cases (second build writes nothing, a template change
+site.toml, a cross-post's copy arriving or going; plus a few fixed cases (second build writes nothing, a template change
 reuses Markdown).
 """
 
@@ -55,6 +55,7 @@ EDITS = st.one_of(
     st.tuples(st.just("template"), st.sampled_from(["post.html", "_macros.html", "base.html"]), st.integers(0, 3)),
     st.tuples(st.just("static"), st.sampled_from(["style.css", "pic.png"]), st.integers(0, 3)),
     st.tuples(st.just("config"), st.sampled_from(["title", "per_page"]), st.integers(1, 3)),
+    st.tuples(st.just("copy"), st.sampled_from([*NAMES, "e"]), st.booleans()),  # a cross-post arrives, or goes
 )
 
 
@@ -91,6 +92,9 @@ def apply_edit(root: Path, edit: tuple) -> None:
         per_page = value if name == "per_page" else 2
         (root / "site.toml").write_text(f'title = "{title}"\nbase_url = "https://example.org/blog/"\nper_page = {per_page}\nfeed_items = 3\n')
         return
+    if kind == "copy":
+        write_copy(root, name, value)
+        return
     path = root / "content" / "posts" / f"{name}.md"
     if kind == "delete":
         path.unlink(missing_ok=True)
@@ -111,6 +115,25 @@ def apply_edit(root: Path, edit: tuple) -> None:
     else:
         fields[kind] = value
     _write_post(path, fields)
+
+
+def write_copy(root: Path, name: str, present: bool) -> None:
+    """A copy of post ``name`` in another feed (crosspost.py merges them), or its removal.
+    Copies of authored posts say so in front matter; the copy of the imported "e" names
+    e's URL as where it was first published."""
+    copy = root / "content" / "devto" / f"{name}.md"
+    original = root / "content" / ("feedx" if name == "e" else "posts") / f"{name}.md"
+    if not present or not original.exists():
+        copy.unlink(missing_ok=True)
+        return
+    fields = _fields(original)
+    fields.update(source="devto", platform="forem", original_url=f"https://dev.to/x/{name}", guid=name, tags="[devto]")
+    fields.pop("draft", None)
+    if name == "e":
+        fields["__body__"] += "\nOriginally published at <https://x.example/e>.\n"
+    else:
+        fields["copy_of"] = f"posts/{name}.md"
+    _write_post(copy, fields)
 
 
 def files(root: Path) -> dict[str, bytes]:
@@ -282,7 +305,7 @@ def test_every_post_attribute_is_either_read_in_full_or_a_listing_field():
     properties = {n for n in dir(Post) if isinstance(getattr(Post, n), property)}
     public = {f.name for f in dataclasses.fields(Post)} | properties
     # params and date_unknown come from article.extra, which is in the listing key
-    listing = {"slug", "summary", "reading_time", "tags", "source", "title", "date", "author", "url", "params", "draft", "author_is_source", "date_unknown"}
+    listing = {"slug", "summary", "reading_time", "tags", "source", "title", "date", "author", "url", "params", "draft", "author_is_source", "date_unknown", "copies", "aliases", "file_slugs"}
     assert public == Post.DEEP | listing
 
 
@@ -389,6 +412,7 @@ QUICK_EDITS = st.one_of(
     st.tuples(st.just("draft"), st.sampled_from(list(QUICK_POSTS)), st.booleans()),
     st.tuples(st.just("template"), st.sampled_from(["post.html", "base.html"]), st.integers(0, 3)),
     st.tuples(st.just("delete"), st.sampled_from(list(QUICK_POSTS)), st.none()),
+    st.tuples(st.just("copy"), st.sampled_from(list(QUICK_POSTS)), st.booleans()),
 )
 
 
@@ -508,4 +532,21 @@ def test_an_authors_own_key_reaches_templates_and_its_edit_remakes_the_listing(t
     _write_post(root / "content/posts/c.md", {**fields, "params": "{series: Walks}"})
     incremental(root)
     assert "<p class=series>Walks</p>" in (root / "public/index.html").read_text()
+    assert files(root / "public") == clean_tree(root, tmp_path / "clean")
+
+
+def test_a_copy_arriving_and_going_keeps_incremental_and_clean_builds_equal(tmp_path):
+    """The cross-post edit the property tests draw does merge (else they would prove little)."""
+    root = new_site(tmp_path)
+    incremental(root)
+    for name in ("a", "e"):
+        apply_edit(root, ("copy", name, True))
+        incremental(root)
+        assert files(root / "public") == clean_tree(root, tmp_path / "clean")
+    assert "Also published on" in (root / "public/posts/alpha/index.html").read_text()
+    assert "Also published on" in (root / "public/posts/epsilon/index.html").read_text()
+    assert "This article is now at" in (root / "public/posts/alpha-2/index.html").read_text()
+    apply_edit(root, ("copy", "a", False))
+    incremental(root)
+    assert "Also published on" not in (root / "public/posts/alpha/index.html").read_text()
     assert files(root / "public") == clean_tree(root, tmp_path / "clean")
