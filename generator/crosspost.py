@@ -60,6 +60,7 @@ ORIGINAL_PHRASE = re.compile(
     r"\b(originally|first)\s+(published|posted|appeared|written)\b|\bcross-?posted\s+from\b|\bcanonical\b", re.I
 )
 # Linear on any text: every alternative, once started, matches (no closing mark required).
+ORIGINAL_WORDS = re.compile(r"originally|first\s+(?:published|posted|appeared|written)|cross-?posted|canonical")  # of lowered text
 LINK_TARGET = re.compile(r"\]\(\s*<?([^)\s>]+)|<(https?://[^>\s]+)|\bhref=[\"']([^\"'\s>]+)|(?<![(<\"'\w])(https?://[^\s)\]>\"']+)")
 # Link targets, addresses, tags and attribute lists: not the text (CDNs and ?ref= differ
 # between copies). Each bracketed form stops at the next opening mark: linear too.
@@ -150,6 +151,8 @@ def declared_urls(markdown: str, own_url: str = "") -> tuple[str, ...]:
     A paragraph that links to the file's own URL is a platform's footer, not a claim
     (Medium: "<title> was originally published in <publication> on Medium").
     """
+    if not ORIGINAL_WORDS.search(markdown.lower()):  # most texts: one scan, no paragraphs
+        return ()
     own, found = url_key(own_url), {}
     for paragraph in re.split(r"\n[ \t]*\n", markdown):
         if len(paragraph) <= MAX_NOTE and ORIGINAL_PHRASE.search(paragraph):
