@@ -14,6 +14,7 @@ cheaply (the normaliser's BeautifulSoup is not loaded).
 
 from __future__ import annotations
 
+import functools
 import html
 import re
 from urllib.parse import urlsplit
@@ -141,19 +142,21 @@ def _filter_rendered_attribute(element: str, attribute: str, value: str) -> str 
     return _filter_attribute(element, attribute, value)
 
 
+# What both cleanings share: the tags, what goes with its content, comments, styles, schemes.
+_clean_with_allowlist = functools.partial(
+    nh3.clean,
+    tags=ALLOWED_TAGS,
+    clean_content_tags=DROP_WITH_CONTENT,
+    strip_comments=True,
+    filter_style_properties=STYLE_PROPERTIES,
+    link_rel=None,
+    url_schemes=SAFE_SCHEMES,
+)
+
+
 def clean(body: str) -> str:
     """``body`` with only allowlisted tags, attributes and URLs left."""
-    return nh3.clean(
-        body,
-        tags=ALLOWED_TAGS,
-        clean_content_tags=DROP_WITH_CONTENT,
-        attributes=ALLOWED_ATTRIBUTES,
-        attribute_filter=_filter_attribute,
-        strip_comments=True,
-        filter_style_properties=STYLE_PROPERTIES,
-        link_rel=None,
-        url_schemes=SAFE_SCHEMES,
-    )
+    return _clean_with_allowlist(body, attributes=ALLOWED_ATTRIBUTES, attribute_filter=_filter_attribute)
 
 
 _RENDERED_ATTRIBUTES = {
@@ -165,17 +168,11 @@ _RENDERED_ATTRIBUTES = {
 def clean_rendered(body: str) -> str:
     """The HTML an imported article's Markdown rendered to, cleaned with the same
     allowlist (plus the renderer's own footnote and image attributes)."""
-    clean_body = nh3.clean(
+    clean_body = _clean_with_allowlist(
         body,
-        tags=ALLOWED_TAGS,
-        clean_content_tags=DROP_WITH_CONTENT,
         attributes=_RENDERED_ATTRIBUTES,
         attribute_filter=_filter_rendered_attribute,
         set_tag_attribute_values=FORCED_ATTRIBUTES,
-        strip_comments=True,
-        filter_style_properties=STYLE_PROPERTIES,
-        link_rel=None,
-        url_schemes=SAFE_SCHEMES,
     )
     if "<iframe" in clean_body:
         clean_body = _EMPTY_IFRAME.sub("", clean_body)
