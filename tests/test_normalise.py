@@ -421,3 +421,9 @@ def test_summary_walks_a_long_body_without_moving_elements(monkeypatch):
     article = normalise_entry(item, FeedSource("f", "https://f.example/feed"))
     assert article.summary == "The first real paragraph of prose, long enough."
     assert len(calls) < 50
+
+
+def test_a_body_that_looks_like_a_file_name_is_text_and_warns_nothing(recwarn):
+    assert convert_body("notes.txt").strip() == "notes.txt"
+    assert convert_body("https://example.org/a").strip().endswith("https://example.org/a")
+    assert not [w for w in recwarn.list if "Beautiful" in str(w.message) or "looks more like" in str(w.message)]

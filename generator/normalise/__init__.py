@@ -16,10 +16,11 @@ from __future__ import annotations
 
 import html
 import re
+import warnings
 from dataclasses import dataclass
 from typing import Callable
 
-from bs4 import BeautifulSoup
+from bs4 import BeautifulSoup, MarkupResemblesLocatorWarning
 
 from ..content import DATE_UNKNOWN
 from ..models import Article, Entry, FeedSource
@@ -92,7 +93,10 @@ def recheck_links(markdown: str) -> str:
 
 def _clean_tree(content: str, content_type: str, platform: str, title: str) -> BeautifulSoup:
     # flat first: the sanitiser's parser is quadratic in nesting depth, and the rest recursive
-    soup = BeautifulSoup(sanitise_html(flatten_deep(body_to_html(content, content_type))), "html.parser")
+    body = sanitise_html(flatten_deep(body_to_html(content, content_type)))
+    with warnings.catch_warnings():  # a body that is one word ("notes.txt") is text, not a path
+        warnings.simplefilter("ignore", MarkupResemblesLocatorWarning)
+        soup = BeautifulSoup(body, "html.parser")
     cleaner = CLEANERS.get(platform)
     if cleaner is not None:
         cleaner(soup, title)
