@@ -10,7 +10,7 @@ concurrency (at most 2 requests per host, no small total) is what a warm run mea
 
 Timed, each ``--runs`` times (medians printed):
 
-- the project's fetch stage (``generator.fetch``) cold (no state) and warm (all 304);
+- the project's fetch stage (``generator.fetching.fetcher``) cold (no state) and warm (all 304);
 - the whole ``python build.py fetch`` command cold (new site) and warm (same site again),
   as a subprocess, with articles/second (targets: warm under 1.5 s and at most 0.35x
   ten feedparser threads warm; the fetch stage cold at most 0.65x ten threads cold);
@@ -48,7 +48,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from generator.fetch import Fetcher, FetchSettings, fetch_all  # noqa: E402
+from generator.fetching.fetcher import Fetcher, FetchSettings, fetch_all  # noqa: E402
 from generator.models import FeedSource, FeedState  # noqa: E402
 
 FEEDS = 200

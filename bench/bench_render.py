@@ -28,7 +28,7 @@ from corpus import post_text  # noqa: E402
 import cmarkgfm  # noqa: E402
 
 from generator.allowlist import clean_rendered  # noqa: E402
-from generator.markup import _EXTENSIONS, _OPTIONS, MarkdownRenderer  # noqa: E402
+from generator.site.markup import _EXTENSIONS, _OPTIONS, MarkdownRenderer  # noqa: E402
 
 
 def bodies(n: int) -> list[str]:

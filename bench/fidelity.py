@@ -2,7 +2,7 @@
 
 For every entry, the source body (HTML, or Markdown rendered by markdown-it-py) is
 compared with what the site will show: our Markdown rendered by the site's renderer
-(generator.markup: cmark-gfm and Pygments). Counted per feature: code blocks (text
+(generator.site.markup: cmark-gfm and Pygments). Counted per feature: code blocks (text
 exact, trailing newlines aside, and language kept), links (absolute, resolved,
 tracking-stripped target present), images (src present), headings (text present),
 figure captions (only a <figcaption> inside a <figure> on the page counts), embeds
@@ -37,9 +37,9 @@ from generator.normalise.docs import CHROME as DOCS_CHROME  # noqa: E402
 from generator.normalise.generic import CHROME as GENERIC_CHROME, is_tracking_pixel  # noqa: E402
 from generator.normalise.sanitise import absolute_url, embed_url, strip_tracking  # noqa: E402
 from generator.normalise.code import code_language, code_text  # noqa: E402
-from generator.parse import parse_feed  # noqa: E402
+from generator.fetching.parse import parse_feed  # noqa: E402
 
-from generator.markup import MarkdownRenderer  # noqa: E402  (the site's renderer)
+from generator.site.markup import MarkdownRenderer  # noqa: E402  (the site's renderer)
 
 __all__ = ["Score", "measure_entry", "render", "real_feed_files", "SHARED"]
 

@@ -14,10 +14,10 @@ import pkgutil
 import sys
 from pathlib import Path
 
-from . import __version__, commands
-from .config import load_site_config, require_project_folder
-from .errors import ConfigError, GeneratorError
-from .models import SiteConfig
+from generator import __version__, commands
+from generator.config import load_site_config, require_project_folder
+from generator.errors import ConfigError, GeneratorError
+from generator.models import SiteConfig
 
 __all__ = ["main", "site_from_args"]
 

@@ -17,8 +17,8 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from .errors import ConfigError
-from .models import PLATFORMS, FeedSource, SiteConfig
+from generator.errors import ConfigError
+from generator.models import PLATFORMS, FeedSource, SiteConfig
 
 __all__ = ["load_site_config", "load_feed_sources", "require_project_folder", "SITE_KEYS", "FEED_KEYS", "FEED_NAME_RE"]
 

@@ -25,10 +25,10 @@ from zoneinfo import ZoneInfo
 import yaml
 from rapidfuzz.distance import OSA
 
-from .errors import ContentError, ContentErrors
-from .files import article_files, atomic_write
-from .models import Article
-from .urls import http_url, page_url
+from generator.errors import ContentError, ContentErrors
+from generator.files import article_files, atomic_write
+from generator.models import Article
+from generator.urls import http_url, page_url
 
 __all__ = [
     "slugify",

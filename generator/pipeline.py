@@ -38,24 +38,24 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterator, Sequence
 
-from . import cache as cachelib
-from .digests import digest_parts, shard_digest
-from .manifest import OutputManifest
-from .pagememo import PageMemo
-from .config import load_feed_sources
-from .delta import quick_build
-from .models import Article, OutputFile, Page, SiteConfig
-from .loading import Known, Sources, cached_search_fields, detect_crossposts, published, read_content, scan_content, store_search_fields
-from .parallel import render_articles, render_many
-from .outdir import check_output_dir
-from .publish import KeptFile, PublishReport, Staging, collect_assets, publish
-from .slugs import UrlMemory
-from .signature import build_signature, inputs_key, site_digests
-from .state import load_state, state_path
+from generator.incremental import cache as cachelib
+from generator.incremental.digests import digest_parts, shard_digest
+from generator.incremental.manifest import OutputManifest
+from generator.incremental.pagememo import PageMemo
+from generator.config import load_feed_sources
+from generator.incremental.quick import quick_build
+from generator.models import Article, OutputFile, Page, SiteConfig
+from generator.incremental.loading import Known, Sources, cached_search_fields, detect_crossposts, published, read_content, scan_content, store_search_fields
+from generator.incremental.parallel import render_articles, render_many
+from generator.site.outdir import check_output_dir
+from generator.site.publish import KeptFile, PublishReport, Staging, collect_assets, publish
+from generator.slugs import UrlMemory
+from generator.incremental.signature import build_signature, inputs_key, site_digests
+from generator.fetching.state import load_state, state_path
 
 if TYPE_CHECKING:
-    from .assemble import Post
-    from .render import Renderer
+    from generator.site.assemble import Post
+    from generator.site.render import Renderer
 
 # The stages' own modules (Markdown, Pygments, Jinja2, YAML: 0.2 s of imports) are
 # imported where they are first needed, so that a build with nothing to do never pays
@@ -119,10 +119,10 @@ def _outputs(
     search_known: Callable[[Post], Sequence[str]] | None = None,
     staging: Path | None = None,
 ) -> list[OutputFile]:
-    from .assemble import Post, assemble_pages, in_sitemap
-    from .markup import pygments_css
-    from .render import Renderer
-    from .syndication import moved_redirects, preview_headers, robots, site_feeds, sitemap
+    from generator.site.assemble import Post, assemble_pages, in_sitemap
+    from generator.site.markup import pygments_css
+    from generator.site.render import Renderer
+    from generator.site.syndication import moved_redirects, preview_headers, robots, site_feeds, sitemap
 
     # Code colours with AA contrast in both schemes.
     asset_files, asset_urls = collect_assets(site.path("static"), {"highlight.css": pygments_css("xcode", "github-dark").encode()})
@@ -251,7 +251,7 @@ def _reused(cache: "_PageCache | None", output: str, inputs: Any) -> KeptFile | 
 def _feeds_digest(cache: "_PageCache", site: SiteConfig, posts: list[Post]) -> str:
     """What ``syndication.site_feeds`` reads: config (in globals_key), the newest posts,
     and each tag's newest posts (``group_by_tag`` names a tag after its newest post)."""
-    from .assemble import group_by_tag
+    from generator.site.assemble import group_by_tag
 
     keys = cache.memo.post_keys
     parts = [cache.memo.globals_key, "site_feeds", *(keys(posts[: site.feed_items]))]
@@ -262,7 +262,7 @@ def _feeds_digest(cache: "_PageCache", site: SiteConfig, posts: list[Post]) -> s
 
 def _in_feeds(site: SiteConfig, posts: list[Post]) -> list[str]:
     """The articles some feed of the site (or of a tag) shows, with their whole HTML."""
-    from .assemble import group_by_tag
+    from generator.site.assemble import group_by_tag
 
     shown = {p.article.path for p in posts[: site.feed_items]}
     for tagged in group_by_tag(posts).values():
@@ -295,7 +295,7 @@ def _kept_group(cache: "_PageCache", digest: str) -> list[KeptFile] | None:
 def _search_files(cache: "_PageCache | None", posts: list[Post], renderer: Renderer, known) -> list:
     """The search page, index and shards; a shard none of whose posts changed is kept as
     it is (its name is a hash of its bytes, so the last build's file is found by digest)."""
-    from . import search
+    from generator.site import search
 
     if cache is None or cache.memo is None:
         return search.search_files(posts, renderer, known)
@@ -338,8 +338,8 @@ def _out_key(out_dir: Path) -> str:
 
 def _cache_key(site: SiteConfig) -> str:
     """What cached front matter and HTML depend on besides the file itself."""
-    from .markup import RENDERER_VERSION
-    from .signature import library_versions
+    from generator.site.markup import RENDERER_VERSION
+    from generator.incremental.signature import library_versions
 
     return digest_parts([str(cachelib.CACHE_FORMAT), RENDERER_VERSION, library_versions(), site.timezone])
 
@@ -401,8 +401,8 @@ def build_site(site: SiteConfig, options: BuildOptions = BuildOptions()) -> Buil
 
 def _build(site, options, report, out_dir, cache, manifest, rows, page_digest, bar) -> None:
     """The stages proper, for a build that has something to do."""
-    from .assemble import Post, make_posts
-    from .status import feed_health, status_page
+    from generator.site.assemble import Post, make_posts
+    from generator.site.status import feed_health, status_page
 
     with _stage(report, "load"):
         if cache is not None:
@@ -443,7 +443,7 @@ def _build(site, options, report, out_dir, cache, manifest, rows, page_digest, b
 def _render_missing(articles: list[Article], sources: Sources, cache, options: BuildOptions, bar) -> list[Known]:
     """HTML, toc and reading time for every article: from the cache, or rendered now (and
     cached; what the cache stored is then read back from disk when needed, not held)."""
-    from .assemble import reading_time
+    from generator.site.assemble import reading_time
 
     missing = [a for a in articles if a.path not in sources.cached and a.path not in sources.fresh]
     progress = bar("markdown", len(missing)) if bar and missing else None

@@ -35,11 +35,11 @@ from pathlib import Path
 from typing import Callable, Iterable
 from urllib.parse import parse_qs, urlsplit
 
-from .config import load_site_config
-from .errors import ConfigError, GeneratorError
-from .models import SiteConfig
-from .outdir import check_output_dir
-from .pipeline import BuildOptions, BuildReport, build_site
+from generator.config import load_site_config
+from generator.errors import ConfigError, GeneratorError
+from generator.models import SiteConfig
+from generator.site.outdir import check_output_dir
+from generator.pipeline import BuildOptions, BuildReport, build_site
 
 __all__ = ["DevServer", "classify", "Change", "LIVERELOAD_JS"]
 

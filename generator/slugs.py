@@ -23,10 +23,10 @@ from typing import Container, Iterable, Mapping, Sequence
 
 import orjson
 
-from .content import slugify
-from .errors import ContentError, ContentErrors
-from .files import write_if_changed
-from .models import Article
+from generator.content import slugify
+from generator.errors import ContentError, ContentErrors
+from generator.files import write_if_changed
+from generator.models import Article
 
 __all__ = ["SlugClash", "UrlMemory", "assign_slugs"]
 
@@ -145,8 +145,8 @@ def slugs_in_use(content_dir: Path, timezone: str = "UTC", leave_out: Iterable[s
     reports them)."""
     from zoneinfo import ZoneInfo
 
-    from .content import parse_article_bytes
-    from .files import article_files
+    from generator.content import parse_article_bytes
+    from generator.files import article_files
 
     tz, skip, articles = ZoneInfo(timezone), set(leave_out), []
     for rel in article_files(content_dir):
@@ -168,7 +168,7 @@ def claim_slugs(content_dir: Path, new_files: Sequence[str], timezone: str = "UT
     files rewritten. Only files this run made are touched."""
     if not new_files:
         return []
-    from .files import atomic_write
+    from generator.files import atomic_write
 
     taken = slugs_in_use(content_dir, timezone, leave_out=new_files)
     changed = []

@@ -6,7 +6,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from generator.models import Entry, FeedSource, FetchResult
-from generator.parse import parse_feed
+from generator.fetching.parse import parse_feed
 
 HERE = Path(__file__).resolve().parent
 FIXTURES = HERE / "fixtures" / "platforms"

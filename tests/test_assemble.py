@@ -13,7 +13,7 @@ from conftest import post
 from hypothesis import given
 from hypothesis import strategies as st
 
-from generator.assemble import assemble_pages, first_image, make_posts, reading_neighbours, tag_names
+from generator.site.assemble import assemble_pages, first_image, make_posts, reading_neighbours, tag_names
 from generator.config import load_site_config
 from generator.models import Article, Rendered, SiteConfig
 from generator.pipeline import BuildOptions, build_site
@@ -185,7 +185,7 @@ def test_articles_carry_og_image_made_absolute(make_site):
     ("Plain words", "Pat", False),
 ])
 def test_a_source_named_after_its_author(title: str, name: str, named: bool):
-    from generator.assemble import _is_named
+    from generator.site.assemble import _is_named
 
     assert _is_named(title, name) is named
 
@@ -198,6 +198,6 @@ def test_a_source_named_after_its_author(title: str, name: str, named: bool):
     ("", ""),
 ])
 def test_the_originals_host_as_a_reader_knows_it(url: str, host: str):
-    from generator.assemble import host_of
+    from generator.site.assemble import host_of
 
     assert host_of(url) == host

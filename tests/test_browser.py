@@ -39,7 +39,7 @@ from theme_site import ARTICLES, AUTHORED, SITE_DIR, build_theme_site
 
 from generator.config import load_site_config
 from generator.pipeline import BuildOptions, build_site
-from generator.search import POSTS_PER_SHARD
+from generator.site.search import POSTS_PER_SHARD
 
 pytestmark = pytest.mark.browser
 

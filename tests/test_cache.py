@@ -13,8 +13,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from conftest import install_theme, post, write_files
 
-from generator.cache import BuildCache, article_from_json, article_to_json
-from generator.manifest import MANIFEST_FORMAT, OutputManifest
+from generator.incremental.cache import BuildCache, article_from_json, article_to_json
+from generator.incremental.manifest import MANIFEST_FORMAT, OutputManifest
 from generator.config import load_site_config
 from generator.models import Article
 from generator.pipeline import BuildOptions, build_site
@@ -206,7 +206,7 @@ def test_open_missing_cache_is_empty(tmp_path):
 
 
 def test_search_text_comes_from_the_cache_and_a_damaged_one_is_made_again(site, caplog, monkeypatch):
-    import generator.search as search
+    import generator.site.search as search
 
     made = []
     real = search.encoded_text_fields
@@ -231,7 +231,7 @@ def test_search_text_comes_from_the_cache_and_a_damaged_one_is_made_again(site, 
 
 
 def test_feeds_are_kept_when_no_post_they_show_changed(site, monkeypatch):
-    import generator.syndication as syndication
+    import generator.site.syndication as syndication
 
     made = []
     real = syndication.site_feeds

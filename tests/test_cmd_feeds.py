@@ -11,7 +11,7 @@ from feedserver import FeedServer, redirect, respond
 from generator.cli import main
 from generator.commands.feeds import toml_feed_table
 from generator.config import load_feed_sources
-from generator.discover import discover_feeds
+from generator.fetching.discover import discover_feeds
 from generator.models import FeedSource
 
 FIXTURES = Path(__file__).parent / "fixtures" / "feeds"

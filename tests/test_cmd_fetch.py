@@ -21,9 +21,9 @@ from feedserver import (
     truncated,
 )
 from generator.cli import main
-from generator.harvest import fetch_feeds, select_entries
+from generator.fetching.harvest import fetch_feeds, select_entries
 from generator.config import load_feed_sources, load_site_config
-from generator.fetch import FetchSettings
+from generator.fetching.fetcher import FetchSettings
 from generator.models import Entry, FeedSource
 
 FIXTURES = Path(__file__).parent / "fixtures" / "feeds"

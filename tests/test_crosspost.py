@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from generator.crosspost import (
+from generator.site.crosspost import (
     MIN_SHINGLES,
     SIMILARITY,
     copy_label,

@@ -124,7 +124,7 @@ def test_posts_that_only_share_a_title_keep_their_own_pages(site):
 
 def test_build_v_says_which_files_were_merged_and_why(tmp_path, caplog):
     root, paths = new_site(tmp_path)
-    with caplog.at_level(logging.DEBUG, logger="generator.loading"):
+    with caplog.at_level(logging.DEBUG, logger="generator.incremental.loading"):
         build(root)
     ghost, devto = paths[("tidycode", "Streaming large CSV files")], paths[("adamarsh", "Streaming Large CSV Files")]
     assert f"cross-post: {ghost} + {devto} shown once, at the URL of {ghost} ({devto} and {ghost}: same title, 63% of their five-word phrases shared)" in caplog.text
@@ -179,7 +179,7 @@ def test_editing_a_possible_copy_never_takes_the_quick_path(tmp_path, caplog):
     hello = root / "content" / paths[("tidycode", "Hello world")]
     devto = (root / "content" / paths[("adamarsh", "Hello world")]).read_text().split("\n---\n", 1)[1]
     hello.write_text(hello.read_text().split("\n---\n", 1)[0] + "\n---\n" + devto)  # now the same text as the dev.to post
-    with caplog.at_level(logging.DEBUG, logger="generator.delta"):
+    with caplog.at_level(logging.DEBUG, logger="generator.incremental.quick"):
         report = build(root)
     assert not report.quick and "may be a copy of another article" in caplog.text
     assert page(root, "posts/hello-world/index.html").select_one("p.also a")["href"] == "https://dev.to/adamarsh/hello-world-1a2b"
@@ -188,7 +188,7 @@ def test_editing_a_possible_copy_never_takes_the_quick_path(tmp_path, caplog):
 
 def test_only_the_body_says_where_a_text_was_first_published(tmp_path, monkeypatch):
     """Front matter is not text: a summary that quotes another article's address merges nothing."""
-    import generator.parallel as parallel
+    import generator.incremental.parallel as parallel
 
     root, _ = new_site(tmp_path, files=("ghost.xml",), titles={"Weekly notes"})
     mine = root / "content/posts/notes.md"

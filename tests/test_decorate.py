@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from bs4 import BeautifulSoup
 
-from generator.decorate import decorate_article, language_label, toc_size
-from generator.markup import MarkdownRenderer
+from generator.site.decorate import decorate_article, language_label, toc_size
+from generator.site.markup import MarkdownRenderer
 
 
 def page(markdown: str) -> BeautifulSoup:
@@ -84,12 +84,12 @@ def test_language_labels_are_pygments_names_without_making_a_lexer():
 
     from pygments.lexers import get_all_lexers, get_lexer_by_name
 
-    from generator.decorate import language_label
+    from generator.site.decorate import language_label
 
     aliases = sorted({a for _, names, _, _ in get_all_lexers(plugins=False) for a in names})[::25]
     assert all(language_label(a) == get_lexer_by_name(a).name for a in aliases)
     assert language_label("PY") == "Python" and language_label("not-a-language") == "not-a-language"
-    probe = "from generator.decorate import language_label as l; l('sql'); import sys; print('pygments.lexers.sql' in sys.modules)"
+    probe = "from generator.site.decorate import language_label as l; l('sql'); import sys; print('pygments.lexers.sql' in sys.modules)"
     assert subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout.strip() == "False"
 
 

@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-import generator.feed_work as feed_work
+import generator.fetching.feed_work as feed_work
 from generator.config import load_site_config
 from generator.content import load_articles
-from generator.feed_work import DEFAULT_MAX_ITEMS, FeedLimits, process_feed
-from generator.harvest import fetch_feeds
+from generator.fetching.feed_work import DEFAULT_MAX_ITEMS, FeedLimits, process_feed
+from generator.fetching.harvest import fetch_feeds
 from generator.models import FeedSource, FetchResult
 
 NOW = datetime(2026, 1, 2, tzinfo=timezone.utc)

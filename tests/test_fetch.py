@@ -25,7 +25,7 @@ from feedserver import (
     truncated,
     unsized,
 )
-from generator.fetch import USER_AGENT, Fetcher, FetchSettings, fetch_all, is_connection_failure
+from generator.fetching.fetcher import USER_AGENT, Fetcher, FetchSettings, fetch_all, is_connection_failure
 from generator.models import FeedSource, FeedState
 
 FIXTURES = Path(__file__).parent / "fixtures" / "feeds"

@@ -11,7 +11,7 @@ import pytest
 from feedserver import FeedServer, conditional, respond
 
 from generator.cli import main
-from generator.gitcommit import CommitPlan, GitError, commit_fetched, commit_message
+from generator.fetching.gitcommit import CommitPlan, GitError, commit_fetched, commit_message
 
 FIXTURES = Path(__file__).parent / "fixtures" / "feeds"
 GIT_ENV = {

@@ -16,8 +16,8 @@ from bench.hostile import SECRET, hostile_feeds
 from generator.cli import main
 from generator.config import load_feed_sources, load_site_config
 from generator.content import load_articles
-from generator.feed_work import FeedLimits
-from generator.harvest import fetch_feeds
+from generator.fetching.feed_work import FeedLimits
+from generator.fetching.harvest import fetch_feeds
 
 CAP_KB = 64
 SCALE = 0.06  # the benchmark runs them at full size

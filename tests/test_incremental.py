@@ -22,7 +22,7 @@ from conftest import install_theme, post, write_files
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from generator import search
+from generator.site import search
 from generator.config import load_site_config
 from generator.pipeline import BuildOptions, build_site
 
@@ -243,7 +243,7 @@ def test_one_edit_renders_one_post_and_rewrites_only_what_shows_it(tmp_path):
 @pytest.fixture
 def rendered_pages(monkeypatch) -> list[str]:
     """The output path of every page rendered from now on."""
-    from generator.render import Renderer
+    from generator.site.render import Renderer
 
     seen: list[str] = []
     real = Renderer.render
@@ -262,7 +262,7 @@ def test_a_body_edit_renders_only_pages_that_show_the_body(tmp_path, rendered_pa
 
 
 def test_when_no_listing_moved_only_pages_reading_the_post_in_full_are_digested(tmp_path, monkeypatch):
-    from generator.pagememo import PageMemo
+    from generator.incremental.pagememo import PageMemo
 
     digested: list[str] = []
     real = PageMemo.digest
@@ -298,7 +298,7 @@ def test_listing_changes_render_the_listings_again(tmp_path, rendered_pages):
 
 def test_every_post_attribute_is_either_read_in_full_or_a_listing_field():
     """A new Post attribute must be covered by the listing key or count as read in full."""
-    from generator.assemble import Post
+    from generator.site.assemble import Post
 
     import dataclasses
 
@@ -347,7 +347,7 @@ def test_stylesheet_change_rerenders_pages_naming_it(tmp_path):
 def test_pages_rendered_by_forked_workers_are_the_same(tmp_path, monkeypatch):
     import threading
 
-    import generator.parallel as parallel
+    import generator.incremental.parallel as parallel
 
     if threading.active_count() > 1:
         pytest.skip("pages are forked only from a single-threaded process")
@@ -370,7 +370,7 @@ def test_pages_rendered_by_forked_workers_are_the_same(tmp_path, monkeypatch):
 
 
 def test_errors_found_by_pool_workers_name_file_and_line(tmp_path, monkeypatch):
-    import generator.parallel as parallel
+    import generator.incremental.parallel as parallel
     from generator.errors import ContentErrors
 
     root = new_site(tmp_path)
@@ -494,7 +494,7 @@ def test_quick_and_normal_builds_equal_clean_builds(edits):
 
 
 def test_an_edit_that_leaves_the_code_alone_highlights_nothing_again(tmp_path, monkeypatch):
-    import generator.markup as markup
+    import generator.site.markup as markup
 
     root = quick_site(tmp_path)
     incremental(root)
@@ -514,7 +514,7 @@ def test_the_reason_the_quick_path_was_not_taken_is_logged(tmp_path, caplog):
     root = quick_site(tmp_path)
     incremental(root)
     apply_edit(root, ("title", "d", "Other"))
-    with caplog.at_level(logging.DEBUG, logger="generator.delta"):
+    with caplog.at_level(logging.DEBUG, logger="generator.incremental.quick"):
         assert not incremental(root).quick
     assert "quick path not taken: posts/d.md: more than its body changed" in caplog.text
 

@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from generator.allowlist import EMBED_SANDBOX
-from generator.markup import MarkdownRenderer, highlight_code, pygments_css
+from generator.site.markup import MarkdownRenderer, highlight_code, pygments_css
 from generator.normalise import convert_body
 
 
@@ -113,7 +113,7 @@ def test_any_code_survives_exactly(code):
 
 
 def test_blocks_rendered_before_are_reused_without_pygments(monkeypatch):
-    import generator.markup as markup
+    import generator.site.markup as markup
 
     text = "Intro.\n\n```python\nx = 1\n```\n\n<pre class=\"highlight\">raw</pre>\n\n```\nplain <text>\n```\n"
     first = MarkdownRenderer().render(text)

@@ -7,7 +7,7 @@ from datetime import datetime, timezone
 
 from hypothesis import given, settings, strategies as st
 
-from generator.markup import MarkdownRenderer
+from generator.site.markup import MarkdownRenderer
 from generator.models import Entry, FeedSource
 from generator.normalise import normalise_item
 from generator.normalise.limits import cap_markdown, cut_html
@@ -101,7 +101,7 @@ def test_front_matter_stays_small_whatever_the_feed_sends():
 
 
 def test_a_huge_guid_is_known_by_its_hash():
-    from generator.parse import parse_feed
+    from generator.fetching.parse import parse_feed
     from generator.models import FetchResult
 
     body = (f'<rss version="2.0"><channel><title>T</title><item><title>a</title><guid>{"g" * 5000}</guid>'

@@ -10,7 +10,7 @@ from bench.fidelity import measure_entry, real_feed_files, render
 from generator.errors import FetchError
 from generator.models import FeedSource, FetchResult
 from generator.normalise import normalise_entry
-from generator.parse import parse_feed
+from generator.fetching.parse import parse_feed
 
 from normalise_helpers import FIXTURE_FILES, NOW, fixture_entries, source_for
 
@@ -248,7 +248,7 @@ def test_substack():
 def test_structures_the_normaliser_writes_survive_the_renderers_second_sanitising():
     from bs4 import BeautifulSoup
 
-    from generator.markup import MarkdownRenderer
+    from generator.site.markup import MarkdownRenderer
     from generator.normalise import convert_body
 
     source = ('<figure><pre><code class="language-py">x = 1</code></pre><figcaption><p>a</p><p>b</p></figcaption></figure>'

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from generator.models import FeedSource
-from generator.opml import OpmlError, OpmlFeed, name_for, read_opml, write_opml
+from generator.fetching.opml import OpmlError, OpmlFeed, name_for, read_opml, write_opml
 
 FIXTURE = Path(__file__).parent / "fixtures" / "feeds" / "subscriptions.opml"
 

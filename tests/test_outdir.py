@@ -14,8 +14,8 @@ from conftest import post
 
 from generator.cli import main
 from generator.config import load_site_config
-from generator.outdir import MARKER, OutputDirError, check_output_dir
-from generator.publish import Staging
+from generator.site.outdir import MARKER, OutputDirError, check_output_dir
+from generator.site.publish import Staging
 
 
 def snapshot(folder: Path) -> dict[str, bytes]:

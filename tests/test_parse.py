@@ -1,4 +1,4 @@
-"""Tests for generator.parse: feeds of every kind in, entries with settled ids and dates out."""
+"""Tests for generator.fetching.parse: feeds of every kind in, entries with settled ids and dates out."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pytest
 
 from generator.errors import FetchError
 from generator.models import FeedSource, FetchResult
-from generator.parse import STAND_IN_BASE, detect_markdown, parse_feed, plain_text
+from generator.fetching.parse import STAND_IN_BASE, detect_markdown, parse_feed, plain_text
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=timezone.utc)
 SHARED = Path(__file__).resolve().parents[1] / ".." / "shared"

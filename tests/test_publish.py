@@ -12,11 +12,11 @@ from pathlib import Path
 
 import pytest
 
-import generator.publish as publishing
+import generator.site.publish as publishing
 from generator.errors import BuildError
 from generator.models import OutputFile
-from generator.outdir import MARKER
-from generator.publish import KeptFile, Staging, publish, write_staged
+from generator.site.outdir import MARKER
+from generator.site.publish import KeptFile, Staging, publish, write_staged
 
 
 def tree(root: Path) -> dict[str, bytes]:
@@ -111,7 +111,7 @@ def test_staging_refuses_paths_outside_it(tmp_path):
 
 
 def test_replace_files_touches_only_what_changed(tmp_path):
-    from generator.publish import replace_files
+    from generator.site.publish import replace_files
 
     out = tmp_path / "public"
     pages = {"index.html": b"home", "posts/a/index.html": b"a", "search/shards/old.json": b"[1]"}

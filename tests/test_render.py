@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from generator.models import Page, SiteConfig
-from generator.render import Renderer
+from generator.site.render import Renderer
 
 
 @dataclass(frozen=True)

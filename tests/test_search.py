@@ -13,8 +13,8 @@ from conftest import post
 
 from generator.config import load_site_config
 from generator.pipeline import BuildOptions, build_site
-from generator.render import Renderer
-from generator.search import MAX_SHARDS, MAX_TEXT, POSTS_PER_SHARD, manifest_file, plain_text, shard_count
+from generator.site.render import Renderer
+from generator.site.search import MAX_SHARDS, MAX_TEXT, POSTS_PER_SHARD, manifest_file, plain_text, shard_count
 
 NOW = datetime(2025, 6, 1, tzinfo=timezone.utc)
 LONG = " ".join(f"word{i}" for i in range(2000)) + " zebrafinch\n"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from importlib.metadata import version
 
-from generator.signature import LIBRARIES, library_versions
+from generator.incremental.signature import LIBRARIES, library_versions
 
 
 def test_library_versions_are_the_installed_ones():

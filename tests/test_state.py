@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from generator.models import FeedState
-from generator.state import dump_state, load_state, save_state
+from generator.fetching.state import dump_state, load_state, save_state
 
 STATES = {
     "zeta": FeedState(etag='"z"', consecutive_failures=2, last_error="HTTP 500 (after 3 attempts)"),

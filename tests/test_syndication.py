@@ -13,7 +13,7 @@ from conftest import post
 
 from generator.config import load_site_config
 from generator.pipeline import BuildOptions, build_site
-from generator.syndication import absolutize
+from generator.site.syndication import absolutize
 
 BODY = '[rel](other/) and [root](/about/) ![img](/img/a.png "t") [anchor](#x) [mail](mailto:a@b.c)\n\n<img src="pic.png" srcset="a.png 1x, /b.png 2x" alt="p">\n'
 SITE = {

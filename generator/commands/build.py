@@ -6,8 +6,8 @@ import argparse
 import logging
 from pathlib import Path
 
-from ..cli import site_from_args
-from ..pipeline import BuildOptions, build_site
+from generator.cli import site_from_args
+from generator.pipeline import BuildOptions, build_site
 
 HELP = "build the site from content/ into public/ (offline, deterministic)"
 

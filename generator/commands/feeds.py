@@ -19,15 +19,15 @@ from datetime import datetime, timezone
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from ..cli import site_from_args
-from ..config import FEED_NAME_RE, load_feed_sources
-from ..discover import discover_feeds, looks_like_html
-from ..errors import ConfigError, FetchError, UsageError
-from ..fetch import Fetcher, FetchSettings
-from ..files import atomic_write
-from ..models import FeedSource, FetchResult
-from ..opml import OpmlError, OpmlFeed, name_for, read_opml, write_opml
-from ..state import load_state, state_path
+from generator.cli import site_from_args
+from generator.config import FEED_NAME_RE, load_feed_sources
+from generator.fetching.discover import discover_feeds, looks_like_html
+from generator.errors import ConfigError, FetchError, UsageError
+from generator.fetching.fetcher import Fetcher, FetchSettings
+from generator.files import atomic_write
+from generator.models import FeedSource, FetchResult
+from generator.fetching.opml import OpmlError, OpmlFeed, name_for, read_opml, write_opml
+from generator.fetching.state import load_state, state_path
 
 __all__ = ["HELP", "add_arguments", "run", "toml_feed_table", "add_feeds", "find_feed"]
 
@@ -142,7 +142,7 @@ async def _get(url: str, settings: FetchSettings, transport=None) -> FetchResult
 
 def find_feed(url: str, settings: FetchSettings | None = None, transport=None):
     """Fetch ``url``; if it is a page, follow its advertised feed. Returns (FetchResult, ParsedFeed)."""
-    from ..parse import parse_feed
+    from generator.fetching.parse import parse_feed
 
     settings = settings or FetchSettings()
     result = asyncio.run(_get(url, settings, transport))

@@ -14,14 +14,14 @@ import logging
 import sys
 from pathlib import Path
 
-from ..cli import site_from_args
-from ..config import load_feed_sources
-from ..errors import ConfigError
-from ..fetch import FetchSettings
-from ..gitcommit import commit_fetched
-from ..feed_work import DEFAULT_BUDGET, FeedLimits
-from ..harvest import RunReport, fetch_feeds
-from ..models import FeedSource, SiteConfig
+from generator.cli import site_from_args
+from generator.config import load_feed_sources
+from generator.errors import ConfigError
+from generator.fetching.fetcher import FetchSettings
+from generator.fetching.gitcommit import commit_fetched
+from generator.fetching.feed_work import DEFAULT_BUDGET, FeedLimits
+from generator.fetching.harvest import RunReport, fetch_feeds
+from generator.models import FeedSource, SiteConfig
 
 __all__ = ["HELP", "add_arguments", "print_failures", "print_table", "run"]
 

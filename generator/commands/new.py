@@ -7,10 +7,10 @@ import logging
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from ..cli import site_from_args
-from ..content import slugify
-from ..errors import GeneratorError, UsageError
-from ..slugs import free_slug, slugs_in_use
+from generator.cli import site_from_args
+from generator.content import slugify
+from generator.errors import GeneratorError, UsageError
+from generator.slugs import free_slug, slugs_in_use
 
 HELP = 'create content/posts/<yyyy-mm-dd>-<slug>.md for a new post titled "Title" (its slug, free, written in it)'
 

@@ -16,7 +16,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..serve import DevServer  # watchdog and http.server only for this command
+    from generator.serve import DevServer  # watchdog and http.server only for this command
 
     try:
         server = DevServer(args.root, host=args.host, port=args.port)

@@ -22,20 +22,20 @@ from typing import Callable
 
 from bs4 import BeautifulSoup, MarkupResemblesLocatorWarning
 
-from ..content import DATE_UNKNOWN
-from ..models import Article, Entry, FeedSource
-from ..parse import plain_text, writable
-from ..urls import http_url, markdown_destination
-from .commonmark import escape_text
-from .depth import flatten_deep
-from .forem import clean_forem
-from .generic import clean_generic
-from .ghost import clean_ghost
-from .gridsome import clean_gridsome, markdown_to_html
-from .limits import HTML_FACTOR, MAX_AUTHOR, MAX_TAG, MAX_TAGS, MAX_TITLE, cap_markdown, cut_html
-from .sanitise import EMBED_HOSTS, safe_url, sanitise_html
-from .summary import make_summary, shorten
-from .to_markdown import html_to_markdown
+from generator.content import DATE_UNKNOWN
+from generator.models import Article, Entry, FeedSource
+from generator.fetching.parse import plain_text, writable
+from generator.urls import http_url, markdown_destination
+from generator.normalise.commonmark import escape_text
+from generator.normalise.depth import flatten_deep
+from generator.normalise.forem import clean_forem
+from generator.normalise.generic import clean_generic
+from generator.normalise.ghost import clean_ghost
+from generator.normalise.gridsome import clean_gridsome, markdown_to_html
+from generator.normalise.limits import HTML_FACTOR, MAX_AUTHOR, MAX_TAG, MAX_TAGS, MAX_TITLE, cap_markdown, cut_html
+from generator.normalise.sanitise import EMBED_HOSTS, safe_url, sanitise_html
+from generator.normalise.summary import make_summary, shorten
+from generator.normalise.to_markdown import html_to_markdown
 
 __all__ = ["Normalised", "normalise_item", "normalise_entry", "DEFAULT_BODY_BYTES", "convert_body", "body_to_html", "recheck_links", "EMBED_HOSTS"]
 

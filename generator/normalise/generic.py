@@ -14,8 +14,8 @@ import re
 
 from bs4 import BeautifulSoup, Tag
 
-from .docs import clean_docs
-from .treeops import remove_all, unwrap_all
+from generator.normalise.docs import clean_docs
+from generator.normalise.treeops import remove_all, unwrap_all
 
 __all__ = ["CHROME", "clean_generic", "is_tracking_pixel"]
 

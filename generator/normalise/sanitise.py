@@ -17,7 +17,7 @@ from urllib.parse import parse_qsl, unquote_plus, urlencode, urljoin, urlsplit, 
 
 from bs4 import BeautifulSoup
 
-from ..allowlist import EMBED_HOSTS, EMBED_REFERRER, EMBED_SANDBOX, clean, safe_url
+from generator.allowlist import EMBED_HOSTS, EMBED_REFERRER, EMBED_SANDBOX, clean, safe_url
 
 __all__ = [
     "EMBED_HOSTS",

@@ -1,4 +1,4 @@
-"""HTML -> Markdown for the site's renderer (``generator.markup``: CommonMark with GitHub's
+"""HTML -> Markdown for the site's renderer (``generator.site.markup``: CommonMark with GitHub's
 tables and footnotes, plus attribute lists after images).
 
 This module owns the conversion of one *sanitised, cleaned-up* HTML fragment into
@@ -25,13 +25,13 @@ from dataclasses import dataclass, field
 
 from bs4 import BeautifulSoup, Comment, NavigableString, Tag
 
-from .code import code_language, code_text, fence_for, text_with_breaks
-from .commonmark import RAW_INLINE, char_kind, escape_line_start, escape_text, join_inline, neighbour, separate_blocks
-from .figures import FigureMixin
-from .lists import is_loose_html, list_markdown, markdown_start, repair_lists
-from .repair import push_formatting_into_blocks, task_state
-from .sanitise import EMBED_REFERRER, EMBED_SANDBOX, absolute_url, embed_url, strip_tracking
-from .tables import TableMixin
+from generator.normalise.code import code_language, code_text, fence_for, text_with_breaks
+from generator.normalise.commonmark import RAW_INLINE, char_kind, escape_line_start, escape_text, join_inline, neighbour, separate_blocks
+from generator.normalise.figures import FigureMixin
+from generator.normalise.lists import is_loose_html, list_markdown, markdown_start, repair_lists
+from generator.normalise.repair import push_formatting_into_blocks, task_state
+from generator.normalise.sanitise import EMBED_REFERRER, EMBED_SANDBOX, absolute_url, embed_url, strip_tracking
+from generator.normalise.tables import TableMixin
 
 __all__ = ["html_to_markdown", "code_language", "code_text", "escape_text"]
 

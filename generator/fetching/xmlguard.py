@@ -22,7 +22,7 @@ import codecs
 import re
 from dataclasses import dataclass, field
 
-from .errors import FetchError
+from generator.errors import FetchError
 
 __all__ = ["GuardedXml", "guard_xml"]
 

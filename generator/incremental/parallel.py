@@ -15,13 +15,13 @@ from pathlib import Path
 from functools import partial
 from typing import TYPE_CHECKING, Callable, Mapping
 
-from .errors import ContentError
-from .models import Article, OutputFile, Page
+from generator.errors import ContentError
+from generator.models import Article, OutputFile, Page
 
 if TYPE_CHECKING:
-    from .models import Rendered
-    from .publish import StagedFile
-    from .render import Renderer
+    from generator.models import Rendered
+    from generator.site.publish import StagedFile
+    from generator.site.render import Renderer
 
 __all__ = ["render_articles", "map_chunks", "worker_count", "parse_render_chunk", "render_many"]
 
@@ -33,7 +33,7 @@ def render_articles(
 ) -> list[Rendered]:
     """Markdown -> HTML for every article: one shared renderer, or a pool of processes for
     many. ``known``: highlighted code blocks from earlier renders (see ``markup``)."""
-    from .models import Rendered
+    from generator.models import Rendered
 
     texts = [(a.body, a.imported) for a in articles]
     results = map_chunks(partial(render_chunk, known=known or {}), texts, workers, progress)
@@ -86,7 +86,7 @@ def worker_count(items: int, workers: int | None) -> int:
 def render_chunk(texts: list[tuple[str, bool]], known: Mapping[str, str]) -> list[tuple[str, list, tuple]]:
     """In a worker process: one renderer for the whole chunk (building it costs as much as a post).
     ``texts``: each post's Markdown, and whether it is an imported (untrusted) article."""
-    from .markup import MarkdownRenderer
+    from generator.site.markup import MarkdownRenderer
 
     renderer = MarkdownRenderer(known)
     return [(r.html, r.toc, r.blocks) for r in (renderer.render(body, untrusted=imported) for body, imported in texts)]
@@ -100,11 +100,11 @@ def parse_render_chunk(files: list[tuple[str, bytes, str]]) -> list[tuple]:
     from dataclasses import replace
     from zoneinfo import ZoneInfo
 
-    from .assemble import reading_time
-    from .cache import article_to_json
-    from .content import parse_article_bytes
-    from .markup import MarkdownRenderer
-    from .search import encoded_text_fields
+    from generator.site.assemble import reading_time
+    from generator.incremental.cache import article_to_json
+    from generator.content import parse_article_bytes
+    from generator.site.markup import MarkdownRenderer
+    from generator.site.search import encoded_text_fields
 
     renderer = MarkdownRenderer()
     out = []
@@ -184,7 +184,7 @@ def render_many(
 def render_page_range(start: int, count: int) -> list[Rendered]:
     """In a forked worker: render ``count`` pages, staged on disk when there is a staging
     folder. The ids in ``reads`` are the parent's too: a forked child shares its objects."""
-    from .publish import write_staged
+    from generator.site.publish import write_staged
 
     renderer, pages, staging, digest = _FORKED
     out = []

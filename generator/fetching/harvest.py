@@ -32,12 +32,12 @@ from typing import Literal, Mapping, Sequence
 
 import httpx
 
-from .config import load_feed_sources
-from .feed_work import FeedLimits, Processed, process_feed, select_entries
-from .fetch import Fetcher, FetchSettings, fetch_all, is_connection_failure
-from .models import FeedSource, FeedState, FetchResult, SiteConfig
-from .slugs import claim_slugs
-from .state import load_state, save_state, state_path
+from generator.config import load_feed_sources
+from generator.fetching.feed_work import FeedLimits, Processed, process_feed, select_entries
+from generator.fetching.fetcher import Fetcher, FetchSettings, fetch_all, is_connection_failure
+from generator.models import FeedSource, FeedState, FetchResult, SiteConfig
+from generator.slugs import claim_slugs
+from generator.fetching.state import load_state, save_state, state_path
 
 __all__ = [
     "FeedReport",
@@ -56,7 +56,8 @@ PARALLEL_PARSE_MIN = 8  # below this many feeds a process pool costs more than i
 
 def _warm_worker() -> None:
     """Import the parsing stack once per worker, before the first feed arrives."""
-    from . import normalise, parse  # noqa: F401
+    from generator import normalise# noqa: F401
+    from generator.fetching import parse  # noqa: F401
 
 
 class _Workers:
@@ -82,7 +83,7 @@ class _Workers:
         # forkserver, not fork: forking a process that runs threads (a progress bar, the
         # event loop's helpers) can copy a held lock into the child; a forkserver has none.
         context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload(["generator.parse", "generator.normalise", "generator.feed_work", __name__])
+        context.set_forkserver_preload(["generator.fetching.parse", "generator.normalise", "generator.fetching.feed_work", __name__])
         self._pool = concurrent.futures.ProcessPoolExecutor(max_workers=self._pool_size, mp_context=context)
         self._warming = asyncio.create_task(self._warm())
 

@@ -14,16 +14,16 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from . import cache as cachelib
-from .digests import digest_parts, tree_digest
-from .models import SiteConfig
+from generator.incremental import cache as cachelib
+from generator.incremental.digests import digest_parts, tree_digest
+from generator.models import SiteConfig
 
 if TYPE_CHECKING:
-    from .pipeline import BuildOptions
+    from generator.pipeline import BuildOptions
 
 __all__ = ["site_digests", "inputs_key", "build_signature", "shown_now"]
 
-CODE_DIR = Path(__file__).resolve().parent
+CODE_DIR = Path(__file__).resolve().parents[1]  # all of generator/, not this package
 
 
 

@@ -37,19 +37,19 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from . import cache as cachelib
-from .crosspost import declared_urls
-from .digests import digest_parts, shard_digest
-from .manifest import OutputManifest
-from .pagememo import PageMemo
-from .errors import ContentError
-from .models import Article, OutputFile, Rendered, SiteConfig
-from .publish import KeptFile, PublishReport, collect_assets, replace_files
-from .signature import build_signature, inputs_key, shown_now
+from generator.incremental import cache as cachelib
+from generator.site.crosspost import declared_urls
+from generator.incremental.digests import digest_parts, shard_digest
+from generator.incremental.manifest import OutputManifest
+from generator.incremental.pagememo import PageMemo
+from generator.errors import ContentError
+from generator.models import Article, OutputFile, Rendered, SiteConfig
+from generator.site.publish import KeptFile, PublishReport, collect_assets, replace_files
+from generator.incremental.signature import build_signature, inputs_key, shown_now
 
 if TYPE_CHECKING:
-    from .assemble import Post
-    from .pipeline import BuildOptions
+    from generator.site.assemble import Post
+    from generator.pipeline import BuildOptions
 
 __all__ = ["MAX_CHANGED", "QuickResult", "quick_build"]
 
@@ -130,9 +130,9 @@ def _refuse(reason: str) -> None:
 
 def _reparse(site, cache, rel, file, sha, data, old_sha, index) -> _Changed | None:
     """Parse and render one edited file; None unless only its body changed."""
-    from .assemble import plain_summary, reading_time
-    from .content import parse_article_bytes
-    from .markup import MarkdownRenderer
+    from generator.site.assemble import plain_summary, reading_time
+    from generator.content import parse_article_bytes
+    from generator.site.markup import MarkdownRenderer
 
     old = cache.article(old_sha, rel)
     if old is None or old.rendered is None:
@@ -188,10 +188,10 @@ class _Remake:
         self.posts: dict[int, Post] = {}  # place in the listings -> post, for the few made
 
     def run(self, site_digest: str) -> QuickResult | None:
-        from . import search
-        from .assemble import Post, reading_neighbours, tag_names
-        from .markup import pygments_css
-        from .render import Renderer
+        from generator.site import search
+        from generator.site.assemble import Post, reading_neighbours, tag_names
+        from generator.site.markup import pygments_css
+        from generator.site.render import Renderer
 
         self.search = search  # imported here: a no-op build never needs it
         if not self.manifest.all_intact(self.out_dir):
@@ -225,8 +225,8 @@ class _Remake:
         return self._publish(pages, reads, shard_files, memo, renderer, members, count, globals_key, site_digest)
 
     def _load_feeds(self) -> None:
-        from .config import load_feed_sources
-        from .state import load_state, state_path
+        from generator.config import load_feed_sources
+        from generator.fetching.state import load_state, state_path
 
         self.feeds = {f.name: f for f in load_feed_sources(self.site.path("feeds"))}
         self.states = load_state(state_path(self.site.path("feeds")))
@@ -246,7 +246,7 @@ class _Remake:
     def _make_posts(self, places: list[int], globals_key: str) -> PageMemo | None:
         """The posts at these places, made from the cache (or the edit), and a memo whose
         keys must equal the last build's: proof they are the posts it showed."""
-        from .assemble import Post, make_post, make_source
+        from generator.site.assemble import Post, make_post, make_source
 
         for i in places:
             rel, _, _, slug = self.manifest.listings[i]
@@ -281,7 +281,7 @@ class _Remake:
 
     def _post_pages(self, renderer, memo) -> tuple[list[OutputFile], dict[str, tuple[str, list[str]]]]:
         """Each edited post's own page, between its neighbours; with its digest and reads."""
-        from .assemble import post_page
+        from generator.site.assemble import post_page
 
         files, notes = [], {}
         for item in self.changed.values():
@@ -295,7 +295,7 @@ class _Remake:
 
     def _shards(self, renderer, members: dict[int, list[int]], shards: set[int]) -> dict[int, OutputFile]:
         """The search shards holding an edited post, made again."""
-        from .loading import search_version
+        from generator.incremental.loading import search_version
 
         search, version = self.search, search_version()
 

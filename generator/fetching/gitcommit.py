@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable
 
-from .errors import GeneratorError
+from generator.errors import GeneratorError
 
 __all__ = ["CommitPlan", "GitError", "commit_fetched", "commit_message", "plan_commit", "state_that_matters"]
 

@@ -47,10 +47,10 @@ from zoneinfo import ZoneInfo
 
 import orjson
 
-from .digests import sha1
-from .files import atomic_write
-from .manifest import OutputManifest
-from .models import Article, Rendered
+from generator.incremental.digests import sha1
+from generator.files import atomic_write
+from generator.incremental.manifest import OutputManifest
+from generator.models import Article, Rendered
 
 __all__ = [
     "BuildCache",

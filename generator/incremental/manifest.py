@@ -22,7 +22,7 @@ from typing import Any
 
 import orjson
 
-from .files import atomic_write
+from generator.files import atomic_write
 
 __all__ = ["MANIFEST_FORMAT", "OutputManifest"]
 

@@ -36,7 +36,7 @@ from dataclasses import dataclass, field
 from typing import Callable, Iterable, Sequence
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from .models import Article
+from generator.models import Article
 
 __all__ = [
     "SIMILARITY", "MIN_SHINGLES", "SHINGLE_WORDS", "CrossPosts", "Group", "find_crossposts", "url_key", "title_key",

@@ -49,8 +49,8 @@ from urllib.parse import urljoin, urlsplit
 
 import httpx
 
-from . import __version__
-from .models import FeedSource, FeedState, FetchResult
+from generator import __version__
+from generator.models import FeedSource, FeedState, FetchResult
 
 __all__ = [
     "FetchSettings",

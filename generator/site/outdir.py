@@ -20,8 +20,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from .errors import ConfigError
-from .models import OutputFile, SiteConfig
+from generator.errors import ConfigError
+from generator.models import OutputFile, SiteConfig
 
 __all__ = ["MARKER", "OutputDirError", "check_output_dir", "marker_file", "owned_by_build"]
 

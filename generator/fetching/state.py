@@ -15,8 +15,8 @@ import shutil
 from pathlib import Path
 from typing import Any, Mapping
 
-from .files import write_if_changed
-from .models import FeedState
+from generator.files import write_if_changed
+from generator.models import FeedState
 
 __all__ = ["load_state", "save_state", "state_path", "STATE_FILE"]
 

@@ -19,9 +19,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import Mapping, Sequence
 
-from .content import GuidIndex, write_article
-from .errors import FetchError
-from .models import Entry, FeedSource, FetchResult
+from generator.content import GuidIndex, write_article
+from generator.errors import FetchError
+from generator.models import Entry, FeedSource, FetchResult
 
 __all__ = ["FeedLimits", "Processed", "process_feed", "select_entries", "DEFAULT_MAX_ITEMS"]
 
@@ -102,7 +102,7 @@ def process_feed(
     parsing it, and each feed owns its own folder (``content/<name>/``), so workers never
     write the same file and each needs a GuidIndex of its own folder only.
     """
-    from .parse import parse_feed  # imported here: a run of 304s never loads the parsers
+    from generator.fetching.parse import parse_feed  # imported here: a run of 304s never loads the parsers
 
     deadline = time.monotonic() + max(0.0, limits.budget - result.elapsed)
     source = result.source
@@ -151,7 +151,7 @@ def _normalise_and_write(
     entries: Sequence[Entry], source: FeedSource, content_dir: Path, limits: FeedLimits, deadline: float
 ) -> _Tally:
     """Newest first, one article at a time, until done or out of time."""
-    from .normalise import normalise_item
+    from generator.normalise import normalise_item
 
     tally = _Tally()
     index = GuidIndex(content_dir)

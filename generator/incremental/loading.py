@@ -17,17 +17,17 @@ from functools import lru_cache, partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Sequence
 
-from . import cache as cachelib
-from .digests import sha1
-from . import parallel
-from .errors import ContentError, ContentErrors
-from .files import article_files
-from .models import Article, Rendered, SiteConfig
+from generator.incremental import cache as cachelib
+from generator.incremental.digests import sha1
+from generator.incremental import parallel
+from generator.errors import ContentError, ContentErrors
+from generator.files import article_files
+from generator.models import Article, Rendered, SiteConfig
 
 if TYPE_CHECKING:
-    from .assemble import Post
-    from .crosspost import CrossPosts
-    from .pipeline import BuildOptions
+    from generator.site.assemble import Post
+    from generator.site.crosspost import CrossPosts
+    from generator.pipeline import BuildOptions
 
 __all__ = [
     "Known", "Sources", "published", "scan_content", "read_content", "search_version", "store_search_fields", "cached_search_fields",
@@ -61,7 +61,7 @@ class Sources:
 
 
 def published(sources: Sources, options: BuildOptions) -> list[Article]:
-    from .content import filter_published
+    from generator.content import filter_published
 
     now = options.now or datetime.now(timezone.utc)
     return filter_published(sources.articles, now, options.drafts, options.future)
@@ -117,7 +117,7 @@ def read_content(site: SiteConfig, cache: cachelib.BuildCache | None, rows: list
 def parse_here(site, cache, misses, slots, sources: Sources, errors: list) -> None:
     from zoneinfo import ZoneInfo
 
-    from .content import parse_article_bytes
+    from generator.content import parse_article_bytes
 
     tz = ZoneInfo(site.timezone)
     for index, rel, file, data in misses:
@@ -148,8 +148,8 @@ def remake(file: str, rel: str, zone: str) -> Rendered:
     """Parse and render one file again (its cached HTML turned out damaged)."""
     from zoneinfo import ZoneInfo
 
-    from .content import parse_article_bytes
-    from .markup import MarkdownRenderer
+    from generator.content import parse_article_bytes
+    from generator.site.markup import MarkdownRenderer
 
     article = parse_article_bytes(Path(file).read_bytes(), rel, ZoneInfo(zone))
     return MarkdownRenderer().render(article.body, untrusted=article.imported)
@@ -158,7 +158,7 @@ def remake(file: str, rel: str, zone: str) -> Rendered:
 @lru_cache(maxsize=1)
 def search_version() -> str:
     """search.py's hash: cached search text made by other search code is made again."""
-    from . import search
+    from generator.site import search
 
     return sha1(Path(search.__file__).read_bytes())[:16]
 
@@ -174,7 +174,7 @@ def store_search_fields(cache: cachelib.BuildCache, sources: Sources, path: str)
 def cached_search_fields(cache: cachelib.BuildCache | None, sources: Sources) -> Callable[[Post], Sequence[str]]:
     """Each post's search-index text: from the cache, from the pool that rendered it,
     or made now (and cached): only an edited post's HTML is turned into words again."""
-    from . import search
+    from generator.site import search
 
     def compute(post: Post) -> Sequence[str]:
         return sources.search.get(post.article.path) or search.post_text_fields(post)
@@ -188,7 +188,7 @@ def cached_search_fields(cache: cachelib.BuildCache | None, sources: Sources) ->
 @lru_cache(maxsize=1)
 def crosspost_version() -> str:
     """crosspost.py's hash: URLs a file names as its original, cached by older code, are found again."""
-    from . import crosspost
+    from generator.site import crosspost
 
     return sha1(Path(crosspost.__file__).read_bytes())[:16]
 
@@ -197,8 +197,8 @@ def detect_crossposts(site: SiteConfig, cache: cachelib.BuildCache | None, sourc
     """``crosspost.find_crossposts`` over the published articles, with what each file names
     as its original taken from the cache (a body is read only when that is unknown, or
     when the file shares its title with another feed's); ``-v`` logs every decision."""
-    from .content import read_body
-    from .crosspost import declared_urls, find_crossposts
+    from generator.content import read_body
+    from generator.site.crosspost import declared_urls, find_crossposts
 
     content = site.path("content")
 

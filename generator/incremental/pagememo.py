@@ -12,8 +12,8 @@ import json
 from datetime import datetime
 from typing import Any, Iterable
 
-from .cache import date_to_json
-from .digests import digest_parts
+from generator.incremental.cache import date_to_json
+from generator.incremental.digests import digest_parts
 
 __all__ = ["PageMemo"]
 

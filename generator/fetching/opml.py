@@ -16,8 +16,8 @@ from typing import Iterable
 from urllib.parse import urlsplit
 from xml.sax.saxutils import quoteattr, escape
 
-from .content import slugify
-from .models import FeedSource
+from generator.content import slugify
+from generator.models import FeedSource
 
 __all__ = ["OpmlError", "OpmlFeed", "read_opml", "write_opml"]
 

@@ -28,10 +28,10 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Callable, Mapping, Sequence
 
-from .errors import BuildError
-from .files import atomic_write
-from .models import OutputFile
-from .outdir import MARKER, OutputDirError, marker_file, owned_by_build
+from generator.errors import BuildError
+from generator.files import atomic_write
+from generator.models import OutputFile
+from generator.site.outdir import MARKER, OutputDirError, marker_file, owned_by_build
 
 __all__ = ["collect_assets", "publish", "replace_files", "PublishReport", "fingerprint", "KeptFile", "StagedFile", "Staging", "write_staged"]
 

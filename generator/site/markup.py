@@ -45,8 +45,8 @@ from pygments.lexer import Lexer
 from pygments.lexers import get_lexer_by_name
 from pygments.util import ClassNotFound
 
-from .allowlist import clean_rendered
-from .models import Rendered
+from generator.allowlist import clean_rendered
+from generator.models import Rendered
 
 __all__ = ["MarkdownRenderer", "Rendered", "block_key", "highlight_code", "pygments_css", "RENDERER_VERSION"]
 

@@ -22,12 +22,12 @@ from itertools import groupby
 from typing import ClassVar, Iterable, Mapping, Sequence
 from urllib.parse import urlsplit
 
-from .content import DATE_UNKNOWN, PARAMS_KEY, slugify
-from .crosspost import CrossPosts, Group, copy_label
-from .models import Article, FeedSource, FeedState, Page, Rendered, SiteConfig
-from .people import person_name
-from .slugs import assign_slugs
-from .urls import http_url
+from generator.content import DATE_UNKNOWN, PARAMS_KEY, slugify
+from generator.site.crosspost import CrossPosts, Group, copy_label
+from generator.models import Article, FeedSource, FeedState, Page, Rendered, SiteConfig
+from generator.people import person_name
+from generator.slugs import assign_slugs
+from generator.urls import http_url
 
 __all__ = ["Tag", "Source", "Copy", "Post", "REDIRECT_TEMPLATE", "in_sitemap", "make_posts", "make_post", "make_source", "tag_slug", "tag_names", "reading_neighbours", "post_page", "assemble_pages", "plain_summary", "reading_time", "first_image"]
 

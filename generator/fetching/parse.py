@@ -36,11 +36,11 @@ from urllib.parse import urljoin, urlsplit
 
 import feedparser
 
-from .errors import FetchError
-from .models import Entry, FeedSource, FetchResult, PLATFORMS
-from .people import person_name
-from .urls import http_url
-from .xmlguard import guard_xml
+from generator.errors import FetchError
+from generator.models import Entry, FeedSource, FetchResult, PLATFORMS
+from generator.people import person_name
+from generator.urls import http_url
+from generator.fetching.xmlguard import guard_xml
 
 __all__ = ["ParsedFeed", "parse_feed", "plain_text", "writable", "detect_markdown", "iso_utc"]
 
