@@ -23,9 +23,8 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 sys.path.insert(0, str(HERE))
 
-from corpus import post_text  # noqa: E402
-
 import cmarkgfm  # noqa: E402
+from corpus import post_text  # noqa: E402
 
 from generator.allowlist import clean_rendered  # noqa: E402
 from generator.site.markup import _EXTENSIONS, _OPTIONS, MarkdownRenderer  # noqa: E402

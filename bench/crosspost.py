@@ -27,11 +27,11 @@ for folder in (ROOT, ROOT / "tests"):
 from crosspost_fixtures import APART, COPIES, FEEDS, fixture_articles  # noqa: E402
 
 from bench.fidelity import real_feed_files  # noqa: E402
-from generator.site.crosspost import SIMILARITY, declared_urls, find_crossposts, shingles, similarity, title_key  # noqa: E402
 from generator.errors import FetchError  # noqa: E402
+from generator.fetching.parse import parse_feed  # noqa: E402
 from generator.models import Article, FeedSource, FetchResult  # noqa: E402
 from generator.normalise import normalise_entry  # noqa: E402
-from generator.fetching.parse import parse_feed  # noqa: E402
+from generator.site.crosspost import SIMILARITY, declared_urls, find_crossposts, shingles, similarity, title_key  # noqa: E402
 
 
 def with_paths(articles: list[Article]) -> list[Article]:

@@ -31,14 +31,14 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from generator.errors import FetchError  # noqa: E402
+from generator.fetching.parse import parse_feed  # noqa: E402
 from generator.models import Entry, FeedSource, FetchResult  # noqa: E402
 from generator.normalise import body_to_html, normalise_entry  # noqa: E402
-from generator.normalise.docs import CHROME as DOCS_CHROME  # noqa: E402
-from generator.normalise.generic import CHROME as GENERIC_CHROME, is_tracking_pixel  # noqa: E402
-from generator.normalise.sanitise import absolute_url, embed_url, strip_tracking  # noqa: E402
 from generator.normalise.code import code_language, code_text  # noqa: E402
-from generator.fetching.parse import parse_feed  # noqa: E402
-
+from generator.normalise.docs import CHROME as DOCS_CHROME  # noqa: E402
+from generator.normalise.generic import CHROME as GENERIC_CHROME  # noqa: E402
+from generator.normalise.generic import is_tracking_pixel
+from generator.normalise.sanitise import absolute_url, embed_url, strip_tracking  # noqa: E402
 from generator.site.markup import MarkdownRenderer  # noqa: E402  (the site's renderer)
 
 __all__ = ["Score", "measure_entry", "render", "real_feed_files", "SHARED"]

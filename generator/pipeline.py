@@ -38,20 +38,29 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterator, Sequence
 
+from generator.config import load_feed_sources
+from generator.fetching.state import load_state, state_path
 from generator.incremental import cache as cachelib
 from generator.incremental.digests import digest_parts, shard_digest
+from generator.incremental.loading import (
+    Known,
+    Sources,
+    cached_search_fields,
+    detect_crossposts,
+    published,
+    read_content,
+    scan_content,
+    store_search_fields,
+)
 from generator.incremental.manifest import OutputManifest
 from generator.incremental.pagememo import PageMemo
-from generator.config import load_feed_sources
-from generator.incremental.quick import quick_build
-from generator.models import Article, OutputFile, Page, SiteConfig
-from generator.incremental.loading import Known, Sources, cached_search_fields, detect_crossposts, published, read_content, scan_content, store_search_fields
 from generator.incremental.parallel import render_articles, render_many
+from generator.incremental.quick import quick_build
+from generator.incremental.signature import build_signature, inputs_key, site_digests
+from generator.models import Article, OutputFile, Page, SiteConfig
 from generator.site.outdir import check_output_dir
 from generator.site.publish import KeptFile, PublishReport, Staging, collect_assets, publish
 from generator.slugs import UrlMemory
-from generator.incremental.signature import build_signature, inputs_key, site_digests
-from generator.fetching.state import load_state, state_path
 
 if TYPE_CHECKING:
     from generator.site.assemble import Post
@@ -338,8 +347,8 @@ def _out_key(out_dir: Path) -> str:
 
 def _cache_key(site: SiteConfig) -> str:
     """What cached front matter and HTML depend on besides the file itself."""
-    from generator.site.markup import RENDERER_VERSION
     from generator.incremental.signature import library_versions
+    from generator.site.markup import RENDERER_VERSION
 
     return digest_parts([str(cachelib.CACHE_FORMAT), RENDERER_VERSION, library_versions(), site.timezone])
 

@@ -38,8 +38,8 @@ from urllib.parse import parse_qs, urlsplit
 from generator.config import load_site_config
 from generator.errors import ConfigError, GeneratorError
 from generator.models import SiteConfig
-from generator.site.outdir import check_output_dir
 from generator.pipeline import BuildOptions, BuildReport, build_site
+from generator.site.outdir import check_output_dir
 
 __all__ = ["DevServer", "classify", "Change", "LIVERELOAD_JS"]
 

@@ -12,9 +12,9 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from generator.content import GuidIndex, write_article
+from generator.fetching.parse import parse_feed
 from generator.models import Article, FeedSource, FetchResult
 from generator.normalise import normalise_entry
-from generator.fetching.parse import parse_feed
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "crosspost"
 NOW = datetime(2026, 3, 1, tzinfo=timezone.utc)

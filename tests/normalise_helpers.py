@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from pathlib import Path
 
-from generator.models import Entry, FeedSource, FetchResult
 from generator.fetching.parse import parse_feed
+from generator.models import Entry, FeedSource, FetchResult
 
 HERE = Path(__file__).resolve().parent
 FIXTURES = HERE / "fixtures" / "platforms"

@@ -13,10 +13,10 @@ from conftest import post
 from hypothesis import given
 from hypothesis import strategies as st
 
-from generator.site.assemble import assemble_pages, first_image, make_posts, reading_neighbours, tag_names
 from generator.config import load_site_config
 from generator.models import Article, Rendered, SiteConfig
 from generator.pipeline import BuildOptions, build_site
+from generator.site.assemble import assemble_pages, first_image, make_posts, reading_neighbours, tag_names
 
 NOW = datetime(2025, 1, 1, tzinfo=timezone.utc)
 SITE = SiteConfig(base_url="https://example.org/")

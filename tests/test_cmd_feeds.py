@@ -6,8 +6,8 @@ import json
 from pathlib import Path
 
 import pytest
-
 from feedserver import FeedServer, redirect, respond
+
 from generator.cli import main
 from generator.commands.feeds import toml_feed_table
 from generator.config import load_feed_sources

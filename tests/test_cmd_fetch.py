@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import contextlib
-import re
 import json
+import re
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
-
 from feedserver import (
     FeedServer,
     conditional,
@@ -20,10 +19,11 @@ from feedserver import (
     trickle,
     truncated,
 )
+
 from generator.cli import main
-from generator.fetching.harvest import fetch_feeds, select_entries
 from generator.config import load_feed_sources, load_site_config
 from generator.fetching.fetcher import FetchSettings
+from generator.fetching.harvest import fetch_feeds, select_entries
 from generator.models import Entry, FeedSource
 
 FIXTURES = Path(__file__).parent / "fixtures" / "feeds"
@@ -378,8 +378,9 @@ def _undated_rss(items: list[str]) -> bytes:
 
 
 def test_a_feed_without_dates_does_not_fill_the_front_page(tmp_path, server):
-    from conftest import install_theme
     from xml.dom import minidom
+
+    from conftest import install_theme
 
     from generator.pipeline import BuildOptions, build_site
 

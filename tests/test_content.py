@@ -11,7 +11,13 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from generator.content import (
-    GuidIndex, dump_article, filter_published, load_articles, parse_article, slugify, write_article,
+    GuidIndex,
+    dump_article,
+    filter_published,
+    load_articles,
+    parse_article,
+    slugify,
+    write_article,
 )
 from generator.errors import ContentError, ContentErrors
 from generator.models import Article

@@ -6,11 +6,12 @@ import itertools
 from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 
-from crosspost_fixtures import APART, COPIES, FEEDS, fixture_articles
 import pytest
+from crosspost_fixtures import APART, COPIES, FEEDS, fixture_articles
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from generator.models import Article
 from generator.site.crosspost import (
     MIN_SHINGLES,
     SIMILARITY,
@@ -23,7 +24,6 @@ from generator.site.crosspost import (
     title_key,
     url_key,
 )
-from generator.models import Article
 
 DAY = datetime(2026, 1, 1, tzinfo=timezone.utc)
 

@@ -11,7 +11,6 @@ from pathlib import Path
 import brotli
 import httpx
 import pytest
-
 from feedserver import (
     FeedServer,
     conditional,
@@ -25,6 +24,7 @@ from feedserver import (
     truncated,
     unsized,
 )
+
 from generator.fetching.fetcher import USER_AGENT, Fetcher, FetchSettings, fetch_all, is_connection_failure
 from generator.models import FeedSource, FeedState
 

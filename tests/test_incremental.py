@@ -10,21 +10,20 @@ reuses Markdown).
 from __future__ import annotations
 
 import json
-
 import shutil
 import tempfile
-from unittest import mock
 from datetime import datetime, timezone
 from pathlib import Path
+from unittest import mock
 
 import pytest
 from conftest import install_theme, post, write_files
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from generator.site import search
 from generator.config import load_site_config
 from generator.pipeline import BuildOptions, build_site
+from generator.site import search
 
 NOW = datetime(2025, 6, 1, tzinfo=timezone.utc)
 
@@ -298,9 +297,9 @@ def test_listing_changes_render_the_listings_again(tmp_path, rendered_pages):
 
 def test_every_post_attribute_is_either_read_in_full_or_a_listing_field():
     """A new Post attribute must be covered by the listing key or count as read in full."""
-    from generator.site.assemble import Post
-
     import dataclasses
+
+    from generator.site.assemble import Post
 
     properties = {n for n in dir(Post) if isinstance(getattr(Post, n), property)}
     public = {f.name for f in dataclasses.fields(Post)} | properties

@@ -30,9 +30,9 @@ from hypothesis import strategies as st
 
 from generator.config import load_site_config
 from generator.fetching.harvest import process_feed
+from generator.fetching.state import save_state, state_path
 from generator.models import FeedSource, FeedState, FetchResult
 from generator.pipeline import BuildOptions, build_site
-from generator.fetching.state import save_state, state_path
 
 NOW = datetime(2026, 6, 1, tzinfo=timezone.utc)
 BASE_URL = "https://planet.example/blog/"

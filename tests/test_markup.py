@@ -10,8 +10,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from generator.allowlist import EMBED_SANDBOX
-from generator.site.markup import MarkdownRenderer, highlight_code, pygments_css
 from generator.normalise import convert_body
+from generator.site.markup import MarkdownRenderer, highlight_code, pygments_css
 
 
 def render(text: str) -> BeautifulSoup:

@@ -8,7 +8,8 @@ from datetime import datetime, timezone
 
 import pytest
 from bs4 import BeautifulSoup
-from hypothesis import HealthCheck, assume, given, settings, strategies as st
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
 
 from bench.fidelity import render
 from generator.content import dump_article, parse_article

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import pytest
 from bs4 import BeautifulSoup
-from hypothesis import example, given, settings, strategies as st
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 
 from generator.normalise import convert_body
 from generator.normalise.depth import MAX_DEPTH, flatten_deep

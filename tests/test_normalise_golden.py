@@ -12,11 +12,10 @@ from __future__ import annotations
 import os
 
 import pytest
+from normalise_helpers import FIXTURE_FILES, GOLDEN, fixture_entries, source_for
 
 from generator.content import dump_article
 from generator.normalise import normalise_entry
-
-from normalise_helpers import FIXTURE_FILES, GOLDEN, fixture_entries, source_for
 
 CASES = [(path, n) for path in FIXTURE_FILES for n in range(len(fixture_entries(path)))]
 

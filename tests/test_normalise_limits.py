@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from generator.site.markup import MarkdownRenderer
 from generator.models import Entry, FeedSource
 from generator.normalise import normalise_item
 from generator.normalise.limits import cap_markdown, cut_html
+from generator.site.markup import MarkdownRenderer
 
 NOTE = "*Cut.* [Read the rest](https://x.example/post)"
 SOURCE = FeedSource("feed", "https://x.example/feed")

@@ -18,7 +18,8 @@ import os
 from dataclasses import dataclass
 
 from bs4 import BeautifulSoup, Tag
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from bench.fidelity import render
 from generator.normalise import convert_body

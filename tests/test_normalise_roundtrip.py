@@ -5,14 +5,13 @@ captions, embeds); and over the real feeds in ../shared nothing is lost."""
 from __future__ import annotations
 
 import pytest
+from normalise_helpers import FIXTURE_FILES, NOW, fixture_entries, source_for
 
 from bench.fidelity import measure_entry, real_feed_files, render
 from generator.errors import FetchError
+from generator.fetching.parse import parse_feed
 from generator.models import FeedSource, FetchResult
 from generator.normalise import normalise_entry
-from generator.fetching.parse import parse_feed
-
-from normalise_helpers import FIXTURE_FILES, NOW, fixture_entries, source_for
 
 FEATURES = ("code", "code_lang", "links", "images", "headings", "captions", "embeds", "lists", "tables", "formatting", "tasks", "spaces")
 
@@ -248,8 +247,8 @@ def test_substack():
 def test_structures_the_normaliser_writes_survive_the_renderers_second_sanitising():
     from bs4 import BeautifulSoup
 
-    from generator.site.markup import MarkdownRenderer
     from generator.normalise import convert_body
+    from generator.site.markup import MarkdownRenderer
 
     source = ('<figure><pre><code class="language-py">x = 1</code></pre><figcaption><p>a</p><p>b</p></figcaption></figure>'
               '<details><summary>More</summary><pre><code>y</code></pre></details>'

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import bs4.element
 from bs4 import BeautifulSoup
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from generator.normalise import convert_body
 from generator.normalise.treeops import remove_all, unwrap_all

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from generator.models import FeedSource
 from generator.fetching.opml import OpmlError, OpmlFeed, name_for, read_opml, write_opml
+from generator.models import FeedSource
 
 FIXTURE = Path(__file__).parent / "fixtures" / "feeds" / "subscriptions.opml"
 

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from generator.errors import FetchError
-from generator.models import FeedSource, FetchResult
 from generator.fetching.parse import STAND_IN_BASE, detect_markdown, parse_feed, plain_text
+from generator.models import FeedSource, FetchResult
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=timezone.utc)
 SHARED = Path(__file__).resolve().parents[1] / ".." / "shared"

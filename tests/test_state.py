@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 
-from generator.models import FeedState
 from generator.fetching.state import dump_state, load_state, save_state
+from generator.models import FeedState
 
 STATES = {
     "zeta": FeedState(etag='"z"', consecutive_failures=2, last_error="HTTP 500 (after 3 attempts)"),

@@ -8,9 +8,9 @@ from datetime import datetime, timezone
 import pytest
 
 from generator.errors import FetchError
-from generator.models import FeedSource, FetchResult
 from generator.fetching.parse import parse_feed
 from generator.fetching.xmlguard import guard_xml
+from generator.models import FeedSource, FetchResult
 
 SOURCE = FeedSource("hostile", "https://h.example/feed")
 NOW = datetime(2026, 1, 2, tzinfo=timezone.utc)

@@ -9,9 +9,9 @@ import argparse
 import sys
 from pathlib import Path
 
+from generator.fetching.parse import detect_markdown
 from generator.models import PLATFORMS
 from generator.normalise import convert_body
-from generator.fetching.parse import detect_markdown
 
 __all__ = ["HELP", "add_arguments", "run"]
 

@@ -21,13 +21,13 @@ from urllib.parse import urlsplit
 
 from generator.cli import site_from_args
 from generator.config import FEED_NAME_RE, load_feed_sources
-from generator.fetching.discover import discover_feeds, looks_like_html
 from generator.errors import ConfigError, FetchError, UsageError
+from generator.fetching.discover import discover_feeds, looks_like_html
 from generator.fetching.fetcher import Fetcher, FetchSettings
-from generator.files import atomic_write
-from generator.models import FeedSource, FetchResult
 from generator.fetching.opml import OpmlError, OpmlFeed, name_for, read_opml, write_opml
 from generator.fetching.state import load_state, state_path
+from generator.files import atomic_write
+from generator.models import FeedSource, FetchResult
 
 __all__ = ["HELP", "add_arguments", "run", "toml_feed_table", "add_feeds", "find_feed"]
 

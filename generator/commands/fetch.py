@@ -17,9 +17,9 @@ from pathlib import Path
 from generator.cli import site_from_args
 from generator.config import load_feed_sources
 from generator.errors import ConfigError
+from generator.fetching.feed_work import DEFAULT_BUDGET, FeedLimits
 from generator.fetching.fetcher import FetchSettings
 from generator.fetching.gitcommit import commit_fetched
-from generator.fetching.feed_work import DEFAULT_BUDGET, FeedLimits
 from generator.fetching.harvest import RunReport, fetch_feeds
 from generator.models import FeedSource, SiteConfig
 

@@ -35,9 +35,9 @@ import httpx
 from generator.config import load_feed_sources
 from generator.fetching.feed_work import FeedLimits, Processed, process_feed, select_entries
 from generator.fetching.fetcher import Fetcher, FetchSettings, fetch_all, is_connection_failure
+from generator.fetching.state import load_state, save_state, state_path
 from generator.models import FeedSource, FeedState, FetchResult, SiteConfig
 from generator.slugs import claim_slugs
-from generator.fetching.state import load_state, save_state, state_path
 
 __all__ = [
     "FeedReport",
@@ -56,7 +56,7 @@ PARALLEL_PARSE_MIN = 8  # below this many feeds a process pool costs more than i
 
 def _warm_worker() -> None:
     """Import the parsing stack once per worker, before the first feed arrives."""
-    from generator import normalise# noqa: F401
+    from generator import normalise  # noqa: F401
     from generator.fetching import parse  # noqa: F401
 
 

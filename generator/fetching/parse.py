@@ -37,10 +37,10 @@ from urllib.parse import urljoin, urlsplit
 import feedparser
 
 from generator.errors import FetchError
-from generator.models import Entry, FeedSource, FetchResult, PLATFORMS
+from generator.fetching.xmlguard import guard_xml
+from generator.models import PLATFORMS, Entry, FeedSource, FetchResult
 from generator.people import person_name
 from generator.urls import http_url
-from generator.fetching.xmlguard import guard_xml
 
 __all__ = ["ParsedFeed", "parse_feed", "plain_text", "writable", "detect_markdown", "iso_utc"]
 

@@ -39,16 +39,16 @@ import os
 import time
 import zlib
 from dataclasses import dataclass
-from functools import lru_cache
 from datetime import datetime, timedelta, timezone
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence
 from zoneinfo import ZoneInfo
 
 import orjson
 
-from generator.incremental.digests import sha1
 from generator.files import atomic_write
+from generator.incremental.digests import sha1
 from generator.incremental.manifest import OutputManifest
 from generator.models import Article, Rendered
 

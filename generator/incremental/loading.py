@@ -17,17 +17,17 @@ from functools import lru_cache, partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Sequence
 
-from generator.incremental import cache as cachelib
-from generator.incremental.digests import sha1
-from generator.incremental import parallel
 from generator.errors import ContentError, ContentErrors
 from generator.files import article_files
+from generator.incremental import cache as cachelib
+from generator.incremental import parallel
+from generator.incremental.digests import sha1
 from generator.models import Article, Rendered, SiteConfig
 
 if TYPE_CHECKING:
+    from generator.pipeline import BuildOptions
     from generator.site.assemble import Post
     from generator.site.crosspost import CrossPosts
-    from generator.pipeline import BuildOptions
 
 __all__ = [
     "Known", "Sources", "published", "scan_content", "read_content", "search_version", "store_search_fields", "cached_search_fields",

@@ -11,16 +11,15 @@ from __future__ import annotations
 import gc
 import os
 import threading
-from pathlib import Path
 from functools import partial
+from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Mapping
 
 from generator.errors import ContentError
-from generator.models import Article, OutputFile, Page
+from generator.models import Article, Page
 
 if TYPE_CHECKING:
     from generator.models import Rendered
-    from generator.site.publish import StagedFile
     from generator.site.render import Renderer
 
 __all__ = ["render_articles", "map_chunks", "worker_count", "parse_render_chunk", "render_many"]
@@ -100,9 +99,9 @@ def parse_render_chunk(files: list[tuple[str, bytes, str]]) -> list[tuple]:
     from dataclasses import replace
     from zoneinfo import ZoneInfo
 
-    from generator.site.assemble import reading_time
-    from generator.incremental.cache import article_to_json
     from generator.content import parse_article_bytes
+    from generator.incremental.cache import article_to_json
+    from generator.site.assemble import reading_time
     from generator.site.markup import MarkdownRenderer
     from generator.site.search import encoded_text_fields
 

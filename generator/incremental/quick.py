@@ -37,19 +37,19 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
+from generator.errors import ContentError
 from generator.incremental import cache as cachelib
-from generator.site.crosspost import declared_urls
 from generator.incremental.digests import digest_parts, shard_digest
 from generator.incremental.manifest import OutputManifest
 from generator.incremental.pagememo import PageMemo
-from generator.errors import ContentError
-from generator.models import Article, OutputFile, Rendered, SiteConfig
-from generator.site.publish import KeptFile, PublishReport, collect_assets, replace_files
 from generator.incremental.signature import build_signature, inputs_key, shown_now
+from generator.models import Article, OutputFile, Rendered, SiteConfig
+from generator.site.crosspost import declared_urls
+from generator.site.publish import KeptFile, PublishReport, collect_assets, replace_files
 
 if TYPE_CHECKING:
-    from generator.site.assemble import Post
     from generator.pipeline import BuildOptions
+    from generator.site.assemble import Post
 
 __all__ = ["MAX_CHANGED", "QuickResult", "quick_build"]
 
@@ -130,8 +130,8 @@ def _refuse(reason: str) -> None:
 
 def _reparse(site, cache, rel, file, sha, data, old_sha, index) -> _Changed | None:
     """Parse and render one edited file; None unless only its body changed."""
-    from generator.site.assemble import plain_summary, reading_time
     from generator.content import parse_article_bytes
+    from generator.site.assemble import plain_summary, reading_time
     from generator.site.markup import MarkdownRenderer
 
     old = cache.article(old_sha, rel)

@@ -9,8 +9,8 @@ from __future__ import annotations
 import hashlib
 import os
 from dataclasses import astuple
-from functools import lru_cache
 from datetime import datetime, timezone
+from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import re
-
 from typing import Iterator
 
 from bs4 import BeautifulSoup, CData, NavigableString, PageElement, Tag

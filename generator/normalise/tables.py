@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import html
 import re
-
 from typing import TYPE_CHECKING
 
 from bs4 import Tag

@@ -26,7 +26,15 @@ from dataclasses import dataclass, field
 from bs4 import BeautifulSoup, Comment, NavigableString, Tag
 
 from generator.normalise.code import code_language, code_text, fence_for, text_with_breaks
-from generator.normalise.commonmark import RAW_INLINE, char_kind, escape_line_start, escape_text, join_inline, neighbour, separate_blocks
+from generator.normalise.commonmark import (
+    RAW_INLINE,
+    char_kind,
+    escape_line_start,
+    escape_text,
+    join_inline,
+    neighbour,
+    separate_blocks,
+)
 from generator.normalise.figures import FigureMixin
 from generator.normalise.lists import is_loose_html, list_markdown, markdown_start, repair_lists
 from generator.normalise.repair import push_formatting_into_blocks, task_state

@@ -23,9 +23,9 @@ from typing import ClassVar, Iterable, Mapping, Sequence
 from urllib.parse import urlsplit
 
 from generator.content import DATE_UNKNOWN, PARAMS_KEY, slugify
-from generator.site.crosspost import CrossPosts, Group, copy_label
 from generator.models import Article, FeedSource, FeedState, Page, Rendered, SiteConfig
 from generator.people import person_name
+from generator.site.crosspost import CrossPosts, Group, copy_label
 from generator.slugs import assign_slugs
 from generator.urls import http_url
 

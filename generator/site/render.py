@@ -28,9 +28,9 @@ from zoneinfo import ZoneInfo
 
 import jinja2
 
-from generator.site.decorate import decorate_article, toc_size
 from generator.errors import BuildError
 from generator.models import OutputFile, Page, SiteConfig
+from generator.site.decorate import decorate_article, toc_size
 
 __all__ = ["Renderer"]
 

@@ -39,8 +39,8 @@ import re
 from datetime import datetime, timedelta, timezone
 from typing import Callable, Iterable, Protocol, Sequence
 
-from generator.site.assemble import Post
 from generator.models import OutputFile, Page
+from generator.site.assemble import Post
 
 __all__ = [
     "MAX_TEXT", "POSTS_PER_SHARD", "MAX_SHARDS", "INDEX_PATH", "SHARD_DIR", "SEARCH_PAGE",

@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Mapping
 
-from generator.site.assemble import PLATFORM_NAMES
 from generator.models import Article, FeedSource, FeedState, Page
+from generator.site.assemble import PLATFORM_NAMES
 
 __all__ = ["FeedHealth", "feed_health", "status_page"]
 

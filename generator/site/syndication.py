@@ -16,8 +16,8 @@ from typing import Callable
 from urllib.parse import urljoin
 from xml.sax.saxutils import escape, quoteattr
 
-from generator.site.assemble import Post, group_by_tag
 from generator.models import OutputFile, SiteConfig
+from generator.site.assemble import Post, group_by_tag
 
 __all__ = ["site_feeds", "sitemap", "robots", "preview_headers", "moved_redirects", "absolutize"]
 
