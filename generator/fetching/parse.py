@@ -24,7 +24,6 @@ from __future__ import annotations
 import calendar
 import dataclasses
 import hashlib
-import html
 import io
 import json
 import re
@@ -40,18 +39,15 @@ from generator.errors import FetchError
 from generator.fetching.xmlguard import guard_xml
 from generator.models import PLATFORMS, Entry, FeedSource, FetchResult
 from generator.people import person_name
+from generator.text import plain_text, writable
 from generator.urls import http_url
 
-__all__ = ["ParsedFeed", "parse_feed", "plain_text", "writable", "detect_markdown", "iso_utc"]
+__all__ = ["ParsedFeed", "parse_feed", "detect_markdown", "iso_utc"]
 
 # A body that only says "read more" is an excerpt: these are the usual endings.
 EXCERPT_ENDINGS = ("…", "...", "[…]", "[...]", "&hellip;", "Read more", "Continue reading")
 EXCERPT_MAX_CHARS = 500  # a short single-paragraph body without a full-content element is an excerpt
 BLOCK_HTML = re.compile(r"<(p|br|li|h[1-6]|pre|div|blockquote|table|ul|ol|figure|section|article)[\s>/]", re.I)
-TAG = re.compile(r"<[^>]*>")
-# What text in front matter cannot hold (content.py refuses it): C0 controls but tab and
-# newlines, DEL, the non-characters U+FFFE/U+FFFF and lone surrogates. Feed text loses them.
-UNWRITABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff\ud800-\udfff]")
 
 
 @dataclass(frozen=True)
@@ -80,22 +76,6 @@ def _from_iso(text: str) -> datetime | None:
     except (ValueError, AttributeError):
         return None
     return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
-
-
-def plain_text(value: str | None) -> str:
-    """Text with tags stripped and entities unescaped, whitespace collapsed."""
-    if not value:
-        return ""
-    text = TAG.sub(" ", value) if "<" in value else value
-    text = html.unescape(html.unescape(text)) if "&" in text else text
-    text = TAG.sub(" ", text) if "<" in text and re.search(r"<[a-zA-Z/!]", text) else text
-    text = writable(text)
-    return re.sub(r"\s+", " ", text).strip()
-
-
-def writable(text: str) -> str:
-    """``text`` without what a page, a feed or front matter cannot carry (see UNWRITABLE)."""
-    return UNWRITABLE.sub("", text)
 
 
 def _short_hash(*parts: str) -> str:

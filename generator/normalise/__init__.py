@@ -23,7 +23,6 @@ from typing import Callable
 from bs4 import BeautifulSoup, MarkupResemblesLocatorWarning
 
 from generator.content import DATE_UNKNOWN
-from generator.fetching.parse import plain_text, writable
 from generator.models import Article, Entry, FeedSource
 from generator.normalise.commonmark import escape_text
 from generator.normalise.depth import flatten_deep
@@ -35,6 +34,7 @@ from generator.normalise.limits import HTML_FACTOR, MAX_AUTHOR, MAX_TAG, MAX_TAG
 from generator.normalise.sanitise import EMBED_HOSTS, safe_url, sanitise_html
 from generator.normalise.summary import make_summary, shorten
 from generator.normalise.to_markdown import html_to_markdown
+from generator.text import plain_text, writable
 from generator.urls import http_url, markdown_destination
 
 __all__ = ["Normalised", "normalise_item", "normalise_entry", "DEFAULT_BODY_BYTES", "convert_body", "body_to_html", "recheck_links", "EMBED_HOSTS"]
