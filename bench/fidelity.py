@@ -37,7 +37,7 @@ from generator.normalise import body_to_html, normalise_entry  # noqa: E402
 from generator.normalise.code import code_language, code_text  # noqa: E402
 from generator.normalise.docs import CHROME as DOCS_CHROME  # noqa: E402
 from generator.normalise.generic import CHROME as GENERIC_CHROME  # noqa: E402
-from generator.normalise.generic import is_tracking_pixel
+from generator.normalise.generic import is_tracking_pixel  # noqa: E402
 from generator.normalise.sanitise import absolute_url, embed_url, strip_tracking  # noqa: E402
 from generator.site.markup import MarkdownRenderer  # noqa: E402  (the site's renderer)
 

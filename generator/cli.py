@@ -13,8 +13,10 @@ import logging
 import pkgutil
 import sys
 from pathlib import Path
+from typing import cast
 
 from generator import __version__, commands
+from generator.commands import Command
 from generator.config import load_site_config, require_project_folder
 from generator.errors import ConfigError, GeneratorError
 from generator.models import SiteConfig
@@ -28,8 +30,9 @@ def _command_names() -> list[str]:
     return sorted(info.name for info in pkgutil.iter_modules(commands.__path__) if not info.name.startswith("_"))
 
 
-def _command_modules(only: str | None = None) -> dict[str, object]:
-    return {name: importlib.import_module(f"{commands.__name__}.{name}") for name in _command_names() if only in (None, name)}
+def _command_modules(only: str | None = None) -> dict[str, Command]:
+    # cast: a module's type is ModuleType; the package's convention makes each one a Command
+    return {name: cast(Command, importlib.import_module(f"{commands.__name__}.{name}")) for name in _command_names() if only in (None, name)}
 
 
 def _named_command(argv: list[str]) -> str | None:
@@ -50,7 +53,7 @@ def _named_command(argv: list[str]) -> str | None:
     return None
 
 
-def build_parser(argv: list[str] | None = None) -> tuple[argparse.ArgumentParser, dict[str, object]]:
+def build_parser(argv: list[str] | None = None) -> tuple[argparse.ArgumentParser, dict[str, Command]]:
     parser = argparse.ArgumentParser(
         prog="build.py",
         description="A static blog and feed aggregator. With no command: fetch feeds, then build the site.",
@@ -87,7 +90,7 @@ def site_from_args(args: argparse.Namespace, **overrides) -> SiteConfig:
     return load_site_config(args.root, overrides)
 
 
-def _run_default(args: argparse.Namespace, modules: dict[str, object], parser: argparse.ArgumentParser) -> int:
+def _run_default(args: argparse.Namespace, modules: dict[str, Command], parser: argparse.ArgumentParser) -> int:
     """Bare ``python build.py``: fetch (when that command exists), then build."""
     code = 0
     if "fetch" in modules:

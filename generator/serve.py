@@ -32,7 +32,7 @@ from functools import partial
 from http import HTTPStatus
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import TYPE_CHECKING, Callable, Iterable
 from urllib.parse import parse_qs, urlsplit
 
 from generator.config import load_site_config
@@ -40,6 +40,9 @@ from generator.errors import ConfigError, GeneratorError
 from generator.models import SiteConfig
 from generator.pipeline import BuildOptions, BuildReport, build_site
 from generator.site.outdir import check_output_dir
+
+if TYPE_CHECKING:  # watchdog is imported when the watcher starts
+    from watchdog.observers.api import BaseObserver
 
 __all__ = ["DevServer", "classify", "Change", "LIVERELOAD_JS"]
 
@@ -252,7 +255,7 @@ class DevServer:
         self.httpd = _Server((host, port), partial(handler, directory=str(self.out_dir)))
         self.port = self.httpd.server_address[1]
         self.site: SiteConfig | None = None
-        self._observer = None
+        self._observer: BaseObserver | None = None
         self._threads: list[threading.Thread] = []
         self.last_report: BuildReport | None = None
 

@@ -195,7 +195,7 @@ def check_edits_against_clean_builds(make_site, edits, options: list[dict] | Non
     with tempfile.TemporaryDirectory() as tmp, mock.patch.object(search, "POSTS_PER_SHARD", 2):
         root = make_site(Path(tmp))
         incremental(root)
-        for edit, opts in zip(edits, options or [{}] * len(edits)):
+        for edit, opts in zip(edits, options or [{}] * len(edits), strict=True):
             if edit is not None:
                 apply_edit(root, edit)
             incremental(root, **opts)

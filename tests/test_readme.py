@@ -18,7 +18,7 @@ def _anchor(heading: str) -> str:
 
 def _sections(text: str) -> list[tuple[str, str]]:
     parts = re.split(r"(?m)^## (.+)$", text)
-    return list(zip(parts[1::2], parts[2::2]))
+    return list(zip(parts[1::2], parts[2::2], strict=True))
 
 
 def test_readme_opens_with_the_two_commands_then_five_steps_to_your_own_planet():
@@ -31,7 +31,7 @@ def test_readme_opens_with_the_two_commands_then_five_steps_to_your_own_planet()
     steps = re.findall(r"(?m)^(\d)\. (.*(?:\n   .*)*)", body)
     assert [n for n, _ in steps] == ["1", "2", "3", "4", "5"]
     words = [("template",), ("site.toml",), ("feeds/feeds.toml", "feeds add"), ("Push", "Netlify"), ("schedule", "fetch.yml")]
-    for (number, text), expected in zip(steps, words):
+    for (number, text), expected in zip(steps, words, strict=True):
         assert all(w in text for w in expected), (number, expected, text)
 
 

@@ -93,14 +93,15 @@ def _limits_from_args(args: argparse.Namespace, site: SiteConfig) -> FeedLimits:
 
 def print_table(report: RunReport, file=None) -> None:
     """The end-of-run table: one row per feed, failures with their reason in words."""
-    from rich.console import Console
+    from rich.console import Console, JustifyMethod
     from rich.table import Table
 
     file = file or sys.stdout
     console = Console(file=file, width=None if file.isatty() else 120, highlight=False)
     table = Table(box=None, pad_edge=False, show_edge=False)
-    for column, justify in (("feed", "left"), ("result", "left"), ("new", "right"), ("updated", "right"),
-                            ("unchanged", "right"), ("detail", "left")):
+    columns: tuple[tuple[str, JustifyMethod], ...] = (
+        ("feed", "left"), ("result", "left"), ("new", "right"), ("updated", "right"), ("unchanged", "right"), ("detail", "left"))
+    for column, justify in columns:
         table.add_column(column, justify=justify, overflow="fold")
     for feed in report.feeds:
         result = {"ok": "ok", "not_modified": "not modified", "failed": "FAILED"}[feed.outcome]

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from urllib.parse import urljoin
 
-from bs4 import BeautifulSoup
+from bs4 import BeautifulSoup, Tag
+
+from generator.htmlattrs import attr, attr_words
 
 __all__ = ["FEED_TYPES", "discover_feeds", "looks_like_html"]
 
@@ -37,15 +39,16 @@ def discover_feeds(html: bytes | str, page_url: str) -> list[str]:
     soup = BeautifulSoup(html, "html.parser")
     found: list[tuple[int, int, str]] = []
     base_tag = soup.find("base", href=True)
-    base = urljoin(page_url, base_tag["href"]) if base_tag else page_url
+    base = urljoin(page_url, attr(base_tag, "href")) if isinstance(base_tag, Tag) else page_url
     for position, link in enumerate(soup.find_all("link", href=True)):
-        rels = [r.lower() for r in (link.get("rel") or [])]
-        kind = (link.get("type") or "").split(";")[0].strip().lower()
+        rels = [r.lower() for r in attr_words(link, "rel")]
+        kind = attr(link, "type").split(";")[0].strip().lower()
         if "alternate" not in rels or kind not in FEED_TYPES:
             continue
         rank = FEED_TYPES[kind]
-        title = (link.get("title") or "").lower()
-        if "comment" in title or "comment" in link["href"].lower():
+        title = attr(link, "title").lower()
+        href = attr(link, "href")
+        if "comment" in title or "comment" in href.lower():
             rank += 10
-        found.append((rank, position, urljoin(base, link["href"].strip())))
+        found.append((rank, position, urljoin(base, href.strip())))
     return list(dict.fromkeys(url for _, _, url in sorted(found)))

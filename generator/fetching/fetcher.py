@@ -45,6 +45,7 @@ import zlib
 from collections.abc import AsyncIterator, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import httpx
@@ -127,7 +128,7 @@ class _Decoder:
         self.limit = limit
         self.size = 0
         self._zlib: "zlib._Decompress | None" = None
-        self._brotli = None
+        self._brotli: Any = None  # a brotli.Decompressor (brotli has no type information)
         if encoding == "gzip":
             self._zlib = zlib.decompressobj(16 + zlib.MAX_WBITS)
         elif encoding == "br":
@@ -206,7 +207,8 @@ def _retry_after(value: str | None) -> float | None:
 
 def _connect_words(exc: Exception) -> str:
     """Why a connection failed, in words; the OS error hides in the exception chain."""
-    chain, seen = [], exc
+    chain: list[BaseException] = []
+    seen: BaseException | None = exc
     while seen is not None and len(chain) < 10:
         chain.append(seen)
         seen = seen.__cause__ or seen.__context__
@@ -252,6 +254,13 @@ class Fetcher:
         if self._client is not None:
             await self._client.aclose()
             self._client = None
+
+    @property
+    def _http(self) -> httpx.AsyncClient:
+        """The client that ``async with Fetcher(...)`` opened."""
+        if self._client is None:
+            raise RuntimeError("use 'async with Fetcher(...)'")
+        return self._client
 
     def _host_slot(self, url: str) -> asyncio.Semaphore:
         host = urlsplit(url).netloc.lower()
@@ -324,7 +333,7 @@ class Fetcher:
         if state.last_modified:
             headers["If-Modified-Since"] = state.last_modified
         try:
-            async with self._client.stream("GET", url, headers=headers) as response:
+            async with self._http.stream("GET", url, headers=headers) as response:
                 return await self._handle(source, url, state, response)
         except httpx.TimeoutException as exc:
             limit = self.settings.connect_timeout if isinstance(exc, httpx.ConnectTimeout) else self.settings.read_timeout

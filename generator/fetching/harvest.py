@@ -85,10 +85,10 @@ class _Workers:
         context = multiprocessing.get_context("forkserver")
         context.set_forkserver_preload(["generator.fetching.parse", "generator.normalise", "generator.fetching.feed_work", __name__])
         self._pool = concurrent.futures.ProcessPoolExecutor(max_workers=self._pool_size, mp_context=context)
-        self._warming = asyncio.create_task(self._warm())
+        self._warming = asyncio.create_task(self._warm(self._pool))
 
-    async def _warm(self) -> None:
-        futures = [await asyncio.to_thread(self._pool.submit, _warm_worker) for _ in range(self._pool_size)]
+    async def _warm(self, pool: concurrent.futures.ProcessPoolExecutor) -> None:
+        futures = [await asyncio.to_thread(pool.submit, _warm_worker) for _ in range(self._pool_size)]
         await asyncio.gather(*(asyncio.wrap_future(f) for f in futures))
         self._pool_ready = True
 
@@ -160,15 +160,16 @@ def _now_iso(now: datetime) -> str:
 
 
 def _state_after_success(old: FeedState, result: FetchResult, processed: Processed | None, now: datetime) -> FeedState:
-    changes = dict(
-        url=result.source.url, last_success=_now_iso(now), last_error=None, consecutive_failures=0,
+    state = dataclasses.replace(
+        old, url=result.source.url, last_success=_now_iso(now), last_error=None, consecutive_failures=0,
         permanent_redirect=result.permanent_redirect or old.permanent_redirect,
     )
-    if processed is not None:  # a 200 that was parsed and stored: its validators are now ours
-        changes.update(etag=result.etag, last_modified=result.last_modified,
-                       platform=processed.platform or old.platform, first_seen=processed.first_seen,
-                       title=processed.title or old.title, link=processed.link or old.link)
-    return dataclasses.replace(old, **changes)
+    if processed is None:
+        return state
+    # a 200 that was parsed and stored: its validators are now ours
+    return dataclasses.replace(state, etag=result.etag, last_modified=result.last_modified,
+                               platform=processed.platform or old.platform, first_seen=processed.first_seen,
+                               title=processed.title or old.title, link=processed.link or old.link)
 
 
 def _state_for(source: FeedSource, state: FeedState) -> FeedState:

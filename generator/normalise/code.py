@@ -7,6 +7,8 @@ import re
 
 from bs4 import Comment, NavigableString, Tag
 
+from generator.htmlattrs import attr, attr_words
+
 __all__ = ["code_text", "code_language", "fence_for", "text_with_breaks"]
 
 NOT_LANGUAGES = {"plaintext", "text", "plain", "none", "nohighlight", "highlight", "js-code-highlight", "txt", "sourcecode",
@@ -54,20 +56,20 @@ def code_language(pre: Tag) -> str:
     candidates: list[str] = []
     for node in (code, pre):
         if isinstance(node, Tag):
-            for cls in node.get("class", []) or []:
+            for cls in attr_words(node, "class"):
                 match = re.match(r"^(?:language|lang)-(.+)$", cls)
                 if match:
                     candidates.insert(0, match.group(1))
                 else:
                     candidates.append(cls)
-            if node.get("data-lang"):
-                candidates.insert(0, node["data-lang"])
-    brush = re.search(r"\bbrush:\s*([\w+#.-]+)", " ".join(pre.get("class") or []))
+            if attr(node, "data-lang"):
+                candidates.insert(0, attr(node, "data-lang"))
+    brush = re.search(r"\bbrush:\s*([\w+#.-]+)", attr(pre, "class"))
     if brush:  # SyntaxHighlighter (WordPress): class="brush: python; title: ; notranslate"
         candidates.insert(0, brush.group(1))
     wrapper = pre.parent
     if isinstance(wrapper, Tag) and wrapper.name == "div":  # a fallback after the pre's own
-        candidates += [m.group(1) for c in wrapper.get("class") or [] if (m := WRAPPER_LANGUAGE.match(c))]
+        candidates += [m.group(1) for c in attr_words(wrapper, "class") if (m := WRAPPER_LANGUAGE.match(c))]
     for name in candidates:
         name = name.strip().lower()
         if name and name not in NOT_LANGUAGES and LANGUAGE_NAME.match(name) and not name.startswith(("hljs", "shiki", "kg-", "prettyprint", "wp-", "code", "syntax", "line")):

@@ -55,6 +55,8 @@ def neighbour(node: Tag, forward: bool) -> str:
                 text = re.sub(r"\s+", " ", str(sibling))
                 if text:
                     return char_kind(text[0] if forward else text[-1])
+            elif not isinstance(sibling, Tag):
+                pass  # bs4 has no third kind of node: this only tells the type checker
             elif sibling.name in EMPHASIS:
                 return "emphasis"
             elif sibling.name == "br":

@@ -98,7 +98,8 @@ def _tabs(soup: BeautifulSoup) -> None:
     for tabs in soup.select("div.tabbed-set"):
         labels = tabs.select(".tabbed-labels > label, .tabbed-labels > span") or tabs.find_all("label", recursive=False)
         blocks = tabs.select(".tabbed-content > .tabbed-block") or tabs.select(".tabbed-content")
-        for label, block in zip(labels, blocks):
+        # strict=False: a set whose markup lost a panel keeps its spare labels unheaded (removed below)
+        for label, block in zip(labels, blocks, strict=False):
             head = soup.new_tag("p")
             strong = soup.new_tag("strong")
             strong.string = label.get_text(" ", strip=True)

@@ -13,6 +13,8 @@ import re
 
 from bs4 import BeautifulSoup, Tag
 
+from generator.htmlattrs import attr
+
 __all__ = ["clean_forem"]
 
 CHROME_TEXT = re.compile(r"^\s*(Enter fullscreen mode|Exit fullscreen mode|\d+\s+comments?|Add comment|Subscribe)\s*$", re.I)
@@ -30,9 +32,10 @@ def _liquid_to_link(el: Tag, soup: BeautifulSoup) -> None:
         el.decompose()
         return
     heading = el.find(["h1", "h2", "h3", "h4"]) or el.select_one("[class*=title]")
-    text = (heading or link).get_text(" ", strip=True) or link["href"]
+    href = attr(link, "href")
+    text = (heading or link).get_text(" ", strip=True) or href
     para = soup.new_tag("p")
-    anchor = soup.new_tag("a", href=link["href"])
+    anchor = soup.new_tag("a", href=href)
     anchor.string = re.sub(r"\s+", " ", text)
     para.append(anchor)
     el.replace_with(para)

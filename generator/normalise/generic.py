@@ -14,6 +14,7 @@ import re
 
 from bs4 import BeautifulSoup, Tag
 
+from generator.htmlattrs import attr
 from generator.normalise.docs import clean_docs
 from generator.normalise.treeops import remove_all, unwrap_all
 
@@ -27,8 +28,8 @@ PIXEL_URL = re.compile(r"/_/stat\?|feeds\.feedburner\.com/~r/|/~ff/|pixel\.wp\.c
 
 def is_tracking_pixel(img: Tag) -> bool:
     """A 1x1 image or an image from a known analytics endpoint."""
-    src = img.get("src", "") or ""
-    tiny = str(img.get("width", "")).strip() in ("0", "1") and str(img.get("height", "")).strip() in ("0", "1")
+    src = attr(img, "src")
+    tiny = attr(img, "width").strip() in ("0", "1") and attr(img, "height").strip() in ("0", "1")
     return tiny or bool(PIXEL_URL.search(src))
 
 
@@ -36,7 +37,7 @@ def clean_generic(soup: BeautifulSoup, title: str = "") -> None:
     """Apply the platform-independent clean-up to ``soup`` in place."""
     # all at once (treeops): one by one, each edit scans its parent's children
     remove_all(img for img in soup.find_all("img") if is_tracking_pixel(img))
-    unwrap_all(link for link in soup.find_all("a") if (link.get("href") or "").strip() in ("", "#"))
+    unwrap_all(link for link in soup.find_all("a") if attr(link, "href").strip() in ("", "#"))
     clean_docs(soup)
     # FeedBurner share links and Substack's subscribe/share widgets are chrome, not content.
     remove_all(soup.select(CHROME))

@@ -15,6 +15,8 @@ import re
 
 from bs4 import BeautifulSoup, Tag
 
+from generator.htmlattrs import attr
+
 __all__ = ["clean_ghost"]
 
 
@@ -25,7 +27,7 @@ def _text(el: Tag | None) -> str:
 def _fix_fake_alt(figure: Tag, title: str) -> None:
     caption = _text(figure.find("figcaption"))
     for img in figure.find_all("img"):
-        alt = (img.get("alt") or "").strip()
+        alt = attr(img, "alt").strip()
         if caption and (not alt or alt.casefold() == title.strip().casefold()):
             img["alt"] = caption
 
@@ -54,14 +56,15 @@ def _bookmark(card: Tag, soup: BeautifulSoup) -> None:
     if link is None:
         card.decompose()
         return
-    title = _text(card.select_one(".kg-bookmark-title")) or link["href"]
+    href = attr(link, "href")
+    title = _text(card.select_one(".kg-bookmark-title")) or href
     description = _text(card.select_one(".kg-bookmark-description"))
     site = " · ".join(t for t in (_text(card.select_one(".kg-bookmark-publisher")), _text(card.select_one(".kg-bookmark-author"))) if t)
     caption = card.find("figcaption")
     quote = soup.new_tag("blockquote")
     head = soup.new_tag("p")
     strong = soup.new_tag("strong")
-    anchor = soup.new_tag("a", href=link["href"])
+    anchor = soup.new_tag("a", href=href)
     anchor.string = title
     strong.append(anchor)
     head.append(strong)

@@ -37,11 +37,9 @@ def cut_html(html: str, max_chars: int) -> tuple[str, bool]:
     if len(html) <= max_chars:
         return html, False
     head = html[:max_chars]
-    last = None
-    for last in BLOCK_END.finditer(head):
-        pass
-    if last is not None:
-        return head[: last.end()], True
+    last_end = max((m.end() for m in BLOCK_END.finditer(head)), default=None)
+    if last_end is not None:
+        return head[:last_end], True
     end = max(head.rfind(">") + 1, head.rfind(" "))
     return head[:end] if end > 0 else "", True
 

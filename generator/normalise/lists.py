@@ -17,6 +17,7 @@ or use letters); when it cannot, the list goes out as raw HTML.
 from __future__ import annotations
 
 import re
+from itertools import pairwise
 
 from bs4 import BeautifulSoup, Comment, NavigableString, Tag
 
@@ -116,7 +117,7 @@ CLOSED = re.compile(r"^(`{3,}|#{1,6} |\* \* \*$|<!-- -->$)")
 
 def tight_join_holds(blocks: list[str]) -> bool:
     """Whether an item's blocks joined by single newlines stay the same blocks."""
-    for before, block in zip(blocks, blocks[1:]):
+    for before, block in pairwise(blocks):
         if CLOSED.match(before):
             continue
         if before.startswith("<") or not INTERRUPTS.match(block):

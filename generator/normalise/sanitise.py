@@ -18,6 +18,7 @@ from urllib.parse import parse_qsl, unquote_plus, urlencode, urljoin, urlsplit, 
 from bs4 import BeautifulSoup
 
 from generator.allowlist import EMBED_HOSTS, EMBED_REFERRER, EMBED_SANDBOX, clean, safe_url
+from generator.htmlattrs import attr
 
 __all__ = [
     "EMBED_HOSTS",
@@ -104,7 +105,7 @@ def _iframes_outside_allowlist_to_links(clean: str) -> str:
         return clean
     soup = BeautifulSoup(clean, "html.parser")
     for frame in soup.find_all("iframe"):
-        src = (frame.get("src") or "").strip()
+        src = attr(frame, "src").strip()
         if embed_url(src):
             continue
         if not src:
@@ -125,10 +126,10 @@ def _only_checkboxes(clean: str) -> str:
         return clean
     soup = BeautifulSoup(clean, "html.parser")
     for box in soup.find_all("input"):
-        if str(box.get("type", "")).strip().lower() != "checkbox":
+        if attr(box, "type").strip().lower() != "checkbox":
             box.decompose()
             continue
-        box.attrs = {"type": "checkbox", "disabled": ""} | ({"checked": ""} if box.has_attr("checked") else {})
+        box.attrs = {"type": "checkbox", "disabled": "", **({"checked": ""} if box.has_attr("checked") else {})}
     return str(soup)
 
 

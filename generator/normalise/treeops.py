@@ -17,8 +17,8 @@ from bs4 import Tag
 __all__ = ["unwrap_all", "remove_all"]
 
 
-def _positions(tags: Iterable[Tag]) -> list[tuple[Tag, int]]:
-    """Each element (in document order) with its index in its parent's children."""
+def _positions(tags: Iterable[Tag]) -> list[tuple[Tag, Tag, int]]:
+    """Each element (in document order) with its parent and its index in the parent's children."""
     by_parent: dict[int, dict[int, int]] = {}
     found = []
     seen: set[int] = set()
@@ -30,14 +30,13 @@ def _positions(tags: Iterable[Tag]) -> list[tuple[Tag, int]]:
         index = by_parent.get(id(parent))
         if index is None:
             index = by_parent[id(parent)] = {id(child): n for n, child in enumerate(parent.contents)}
-        found.append((tag, index[id(tag)]))
+        found.append((tag, parent, index[id(tag)]))
     return found
 
 
 def unwrap_all(tags: Iterable[Tag]) -> None:
     """Replace each of ``tags`` (in document order) by its children."""
-    for tag, index in reversed(_positions(tags)):
-        parent = tag.parent
+    for tag, parent, index in reversed(_positions(tags)):
         tag.extract(_self_index=index)
         children = tag.contents
         for n in range(len(children) - 1, -1, -1):
@@ -46,5 +45,5 @@ def unwrap_all(tags: Iterable[Tag]) -> None:
 
 def remove_all(tags: Iterable[Tag]) -> None:
     """Remove each of ``tags`` (in document order) with everything inside it."""
-    for tag, index in reversed(_positions(tags)):
+    for tag, _parent, index in reversed(_positions(tags)):
         tag.extract(_self_index=index).decompose()

@@ -265,7 +265,7 @@ def _similar_titles(articles: list[Article], body: Callable[[Article], str], res
     for article in articles:
         by_title[title_key(article.title)].append(article)
     found = []
-    for title, same in sorted(by_title.items()):
+    for _title, same in sorted(by_title.items()):
         if len({_origin(a) for a in same}) < 2 or len(same) > MAX_TITLE_GROUP:
             continue
         result.candidates.update(a.path for a in same)

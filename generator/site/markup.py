@@ -220,7 +220,10 @@ class MarkdownRenderer:
         headings = _Headings(body, written)
         body = _HEADING.sub(headings, body)
         body, blocks = self._highlighter.run(body)
-        return Rendered(html=body, toc=nest_toc_tokens(headings.tokens), blocks=blocks)
+        # ignore: the stubs type toc tokens as TypedDicts without the "html" and "data-toc-label"
+        # keys that Python-Markdown's own tokens (and ours, made the same way) carry
+        toc = nest_toc_tokens(headings.tokens)  # type: ignore[arg-type]
+        return Rendered(html=body, toc=toc, blocks=blocks)  # type: ignore[arg-type]
 
 
 def pygments_css(light: str = "default", dark: str = "monokai") -> str:

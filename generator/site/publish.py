@@ -149,6 +149,13 @@ def _safe_target(root: Path, rel: str) -> Path:
     return root.joinpath(*_check_rel(rel))
 
 
+def _staging_folder(staging: Path | None) -> Path:
+    """The staging folder, which every staged file implies (``_sort_files`` refuses one without it)."""
+    if staging is None:
+        raise BuildError("internal: a staged file without a staging folder")
+    return staging
+
+
 def _existing_files(root: Path) -> set[str]:
     if not root.is_dir():
         return set()
@@ -207,7 +214,7 @@ def publish(
     hashes.update(staged)
 
     def size(p: str) -> int:
-        return len(by_path[p]) if p in by_path else os.stat(os.path.join(staging, p)).st_size
+        return len(by_path[p]) if p in by_path else os.stat(os.path.join(_staging_folder(staging), p)).st_size
 
     if known is None:
         existing = _existing_files(out_dir)
@@ -237,9 +244,10 @@ def replace_files(files: Sequence[OutputFile], gone: set[str], out_dir: Path, kn
     last build (``known``) left it."""
     manifest = {p: list(row) for p, row in known.items() if p not in gone}
     written = 0
+    sizes = {f.path: len(f.data) for f in files}
     for f in files:
         sha = hashlib.sha1(f.data).hexdigest()
-        if not _known_unchanged(out_dir, f.path, sha, known, lambda _: len(f.data)):
+        if not _known_unchanged(out_dir, f.path, sha, known, sizes.__getitem__):
             atomic_write(_safe_target(out_dir, f.path), f.data)
             written += 1
         st = os.stat(out_dir / f.path)
@@ -268,7 +276,7 @@ def _replace_in_place(by_path: dict[str, bytes], staging: Path | None, changed: 
             atomic_write(target, by_path[rel])
         else:  # staged: a rename within one file system is atomic
             target.parent.mkdir(parents=True, exist_ok=True)
-            os.replace(_safe_target(staging, rel), target)
+            os.replace(_safe_target(_staging_folder(staging), rel), target)
     for rel in sorted(removed):
         target = _safe_target(out_dir, rel)
         target.unlink(missing_ok=True)

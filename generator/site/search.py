@@ -210,7 +210,8 @@ def shard_file(shard_posts: list[Post], renderer: _Renderer, known: Callable[[Po
 
 
 class _HasPath(Protocol):
-    path: str
+    @property  # read-only: OutputFile is frozen
+    def path(self) -> str: ...
 
 
 def manifest_file(shard_files: Iterable[_HasPath], n_posts: int, renderer: _Renderer) -> OutputFile:
