@@ -393,6 +393,8 @@ def build_site(site: SiteConfig, options: BuildOptions = BuildOptions()) -> Buil
                 report.published = PublishReport(0, 0, len(manifest.files), manifest.files)
                 cache.keep(sha for _, _, sha, _ in rows)
                 cache.save()  # only if stamps changed: the next build reads fewer files
+                if manifest.refreshed:  # output files' new mtimes (a copied or restored folder)
+                    manifest.save()
                 return report
         if manifest is not None and manifest.listings:
             with _stage(report, "quick"):

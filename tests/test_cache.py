@@ -159,6 +159,31 @@ def test_output_edited_by_hand_is_repaired(site):
     assert files(site / "public") == clean(site)
 
 
+def _touch_every_output(site: Path) -> None:
+    for path in (site / "public").rglob("*"):
+        if path.is_file():
+            st = path.stat()
+            os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns + 1_234_567))  # as a copy keeping times to the ms would
+
+
+def test_outputs_with_new_mtimes_are_checked_by_their_bytes_once(site):
+    _touch_every_output(site)
+    report = build(site)
+    assert report.noop  # every file still holds what the manifest says: nothing to do
+    manifest = OutputManifest.load(next((site / ".cache/build").glob("out-*.json")))
+    on_disk = {rel: (site / "public" / rel).stat().st_mtime_ns for rel in manifest.files}
+    assert {rel: row[2] for rel, row in manifest.files.items()} == on_disk  # remembered: the next no-op hashes nothing
+
+
+def test_output_edited_keeping_its_size_but_not_its_mtime_is_repaired(site):
+    _touch_every_output(site)
+    page = site / "public/posts/alpha/index.html"
+    page.write_bytes(page.read_bytes().replace(b"Alpha body", b"Alpxa body"))
+    report = build(site)
+    assert not report.noop
+    assert files(site / "public") == clean(site)
+
+
 def test_output_deleted_by_hand_is_restored(site):
     (site / "public/feed.xml").unlink()
     build(site)

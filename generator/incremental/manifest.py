@@ -14,6 +14,7 @@ manifest: a bad manifest costs time, never correctness.
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import logging
 import os
 from dataclasses import dataclass
@@ -46,17 +47,33 @@ class OutputManifest:
     in_feeds: list[str] = dataclasses.field(default_factory=list)  # articles some feed shows in full
     folded: list[str] = dataclasses.field(default_factory=list)  # published articles shown on another's page (crosspost.py)
     crossposts: list[str] = dataclasses.field(default_factory=list)  # articles whose body can change what is merged
+    refreshed: bool = dataclasses.field(default=False, compare=False)  # a file's mtime was updated after its bytes were checked
 
     def intact(self, out_dir: Path, rel: str) -> bool:
-        """The file is on disk exactly as the last build left it (same size and mtime)."""
+        """The file is on disk exactly as the last build left it: same size and mtime, or,
+        when only its mtime moved, the same bytes (sha1).
+
+        Copies move mtimes: a project copied elsewhere, or an output folder restored from
+        a deploy cache (Netlify's keeps them only to the millisecond). The bytes decide
+        then, once: the new mtime is remembered (``refreshed``) for the next build.
+        """
         known = self.files.get(rel)
         if not known:
             return False
+        path = os.path.join(out_dir, rel)  # not pathlib: 6,800 of these in a no-op build
         try:
-            st = os.stat(os.path.join(out_dir, rel))  # not pathlib: 6,800 of these in a no-op build
+            st = os.stat(path)
         except OSError:
             return False
-        return st.st_size == known[1] and st.st_mtime_ns == known[2]
+        if st.st_size != known[1]:
+            return False
+        if st.st_mtime_ns == known[2]:
+            return True
+        if not _holds(path, known[0]):
+            return False
+        known[2] = st.st_mtime_ns  # the row publish copies for a kept file, and saves
+        self.refreshed = True
+        return True
 
     def all_intact(self, out_dir: Path) -> bool:
         return bool(self.files) and all(self.intact(out_dir, rel) for rel in self.files)
@@ -113,6 +130,15 @@ class OutputManifest:
             path, data["signature"], data["pages"], data["files"], data["read_in_full"], data["listings"], data["globals_key"], data["inputs"], data["in_feeds"],
             data["folded"], data["crossposts"],
         )
+
+
+def _holds(path: str, sha: str) -> bool:
+    """The file's bytes have this sha1."""
+    try:
+        with open(path, "rb") as f:
+            return hashlib.file_digest(f, "sha1").hexdigest() == sha
+    except OSError:
+        return False
 
 
 def _valid_file_row(row: Any) -> bool:
