@@ -1,12 +1,14 @@
-"""Shared test fixtures: one-off sites built from a dict of files, and paths to shared data."""
+"""Shared test fixtures: one-off sites built from a dict of files, a local feed server,
+reading a built tree back, and paths to shared data."""
 
 from __future__ import annotations
 
 import shutil
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterator
 
 import pytest
+from feedserver import FeedServer
 
 REPO = Path(__file__).resolve().parents[1]
 CHROMIUM = Path("/usr/bin/chromium")
@@ -18,6 +20,7 @@ CHROMIUM_ARGS = [
 SHARED = REPO.parent / "shared"
 SEEDS = SHARED / "seeds"
 WILD = SHARED / "wild"
+FEED_FIXTURES = REPO / "tests" / "fixtures" / "feeds"
 
 
 def write_files(root: Path, files: dict[str, str | bytes]) -> None:
@@ -28,6 +31,11 @@ def write_files(root: Path, files: dict[str, str | bytes]) -> None:
             path.write_bytes(data)
         else:
             path.write_text(data, encoding="utf-8")
+
+
+def read_tree(folder: Path) -> dict[str, bytes]:
+    """Every file below ``folder`` by its path from there (``/``-separated), sorted, with its bytes."""
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
 def install_theme(root: Path) -> None:
@@ -56,6 +64,13 @@ def post(title: str, date: str = "2024-01-02", body: str = "Hello.\n", **front: 
     """The text of a small article file."""
     extra = "".join(f"{k}: {v}\n" for k, v in front.items())
     return f"---\ntitle: {title}\ndate: {date}\n{extra}---\n{body}"
+
+
+@pytest.fixture
+def feed_server() -> Iterator[FeedServer]:
+    """A feed server on 127.0.0.1 (tests/feedserver.py), closed after the test."""
+    with FeedServer() as server:
+        yield server
 
 
 @pytest.fixture

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
+from conftest import FEED_FIXTURES
 from feedserver import FeedServer, redirect, respond
 
 from generator.cli import main
@@ -14,15 +15,8 @@ from generator.config import load_feed_sources
 from generator.fetching.discover import discover_feeds
 from generator.models import FeedSource
 
-FIXTURES = Path(__file__).parent / "fixtures" / "feeds"
-GHOST = (FIXTURES / "ghost_like.xml").read_bytes()
-HOME = (FIXTURES / "home_page.html").read_bytes()
-
-
-@pytest.fixture
-def server():
-    with FeedServer() as s:
-        yield s
+GHOST = (FEED_FIXTURES / "ghost_like.xml").read_bytes()
+HOME = (FEED_FIXTURES / "home_page.html").read_bytes()
 
 
 @pytest.fixture
@@ -41,8 +35,8 @@ def cli(root: Path, *args: str) -> int:
     return main(["--root", str(root), "feeds", *args])
 
 
-def test_add_a_feed_url(root, server, capsys):
-    url = server.route("/rss/", respond(200, GHOST))
+def test_add_a_feed_url(root, feed_server, capsys):
+    url = feed_server.route("/rss/", respond(200, GHOST))
     assert cli(root, "add", url, "--tag", "python") == 0
     assert capsys.readouterr().out.strip() == f"added 'kettle-notes' ({url}, ghost) to feeds/feeds.toml"
     assert [(f.name, f.url, f.tags) for f in feeds(root)] == [
@@ -54,28 +48,28 @@ def test_add_a_feed_url(root, server, capsys):
     assert text.endswith(f'name = "kettle-notes"\nurl = "{url}"\ntitle = "Kettle Notes"\ntags = ["python"]\nplatform = "ghost"\n')
 
 
-def test_add_a_home_page_discovers_its_feed(root, server, capsys):
-    server.route("/", respond(200, HOME, {"Content-Type": "text/html; charset=utf-8"}))
-    feed_url = server.route("/rss/", respond(200, GHOST))
-    assert cli(root, "add", server.url("/"), "--name", "kettle") == 0
+def test_add_a_home_page_discovers_its_feed(root, feed_server, capsys):
+    feed_server.route("/", respond(200, HOME, {"Content-Type": "text/html; charset=utf-8"}))
+    feed_url = feed_server.route("/rss/", respond(200, GHOST))
+    assert cli(root, "add", feed_server.url("/"), "--name", "kettle") == 0
     assert feeds(root)[-1] == FeedSource(name="kettle", url=feed_url, title="Kettle Notes", platform="ghost", defined_in="feeds/feeds.toml")
 
 
-def test_add_a_feed_served_as_text_html(root, server):
-    url = server.route("/rss/", respond(200, GHOST, {"Content-Type": "text/html"}))
+def test_add_a_feed_served_as_text_html(root, feed_server):
+    url = feed_server.route("/rss/", respond(200, GHOST, {"Content-Type": "text/html"}))
     assert cli(root, "add", url, "--name", "kettle") == 0
     assert feeds(root)[-1].url == url
 
 
-def test_add_follows_a_permanent_redirect(root, server):
-    new = server.route("/new", respond(200, GHOST))
-    assert cli(root, "add", server.route("/old", redirect(308, "/new"))) == 0
+def test_add_follows_a_permanent_redirect(root, feed_server):
+    new = feed_server.route("/new", respond(200, GHOST))
+    assert cli(root, "add", feed_server.route("/old", redirect(308, "/new"))) == 0
     assert feeds(root)[-1].url == new
 
 
-def test_add_a_page_without_a_feed_says_so_and_writes_nothing(root, server, capsys):
+def test_add_a_page_without_a_feed_says_so_and_writes_nothing(root, feed_server, capsys):
     before = (root / "feeds" / "feeds.toml").read_bytes()
-    url = server.route("/", respond(200, b"<!doctype html><html><head></head><body>hi</body></html>", {"Content-Type": "text/html"}))
+    url = feed_server.route("/", respond(200, b"<!doctype html><html><head></head><body>hi</body></html>", {"Content-Type": "text/html"}))
     assert cli(root, "add", url) == 1
     assert "this page advertises no feed" in capsys.readouterr().err
     assert (root / "feeds" / "feeds.toml").read_bytes() == before
@@ -114,7 +108,7 @@ def test_add_without_check_names_the_feed_from_its_host(root):
 
 
 def test_import_then_export_round_trips(root, capsys, tmp_path):
-    assert cli(root, "import", str(FIXTURES / "subscriptions.opml")) == 0
+    assert cli(root, "import", str(FEED_FIXTURES / "subscriptions.opml")) == 0
     assert "imported 3 feeds" in capsys.readouterr().out
     names = [f.name for f in feeds(root)]
     assert names == ["old", "kettle-notes", "lighthouse-log", "cafe-python"]
@@ -123,7 +117,7 @@ def test_import_then_export_round_trips(root, capsys, tmp_path):
     assert cli(root, "export") == 0
     exported = capsys.readouterr().out
     assert '<title>My planet</title>' in exported and 'xmlUrl="https://cafe.example/feed.xml"' in exported
-    assert cli(root, "import", str(FIXTURES / "subscriptions.opml")) == 0  # again: nothing new
+    assert cli(root, "import", str(FEED_FIXTURES / "subscriptions.opml")) == 0  # again: nothing new
     assert "imported 0 feeds" in capsys.readouterr().out and len(feeds(root)) == 4
 
     other = tmp_path / "other"
@@ -187,10 +181,10 @@ def test_discovery_prefers_feeds_over_comments_and_resolves_urls():
         "https://site.example/blog/comments/feed/"]
 
 
-def test_add_writes_a_hostile_title_on_one_bounded_line(root, server):
+def test_add_writes_a_hostile_title_on_one_bounded_line(root, feed_server):
     title = 'Line one\n\t"quoted" \\ [[feed]] ' + "long " * 100
     body = GHOST.replace(b"<![CDATA[Kettle Notes]]>", f"<![CDATA[{title}]]>".encode(), 1)
-    url = server.route("/rss/", respond(200, body))
+    url = feed_server.route("/rss/", respond(200, body))
     assert cli(root, "add", url, "--name", "kettle") == 0
     written = feeds(root)[-1]
     assert written.title.startswith('Line one "quoted" \\ [[feed]] long') and written.title.endswith("…")
@@ -198,9 +192,9 @@ def test_add_writes_a_hostile_title_on_one_bounded_line(root, server):
     assert [f.name for f in feeds(root)] == ["old", "kettle"]
 
 
-def test_add_without_a_feed_title_writes_none(root, server):
+def test_add_without_a_feed_title_writes_none(root, feed_server):
     body = GHOST.replace(b"<![CDATA[Kettle Notes]]>", b"", 1)
-    url = server.route("/rss/", respond(200, body))
+    url = feed_server.route("/rss/", respond(200, body))
     assert cli(root, "add", url, "--name", "kettle") == 0
     assert (feeds(root)[-1].title, feeds(root)[-1].platform) == ("", "ghost")
 

@@ -9,6 +9,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
+from conftest import FEED_FIXTURES
 from feedserver import (
     FeedServer,
     conditional,
@@ -26,16 +27,9 @@ from generator.fetching.fetcher import FetchSettings
 from generator.fetching.harvest import fetch_feeds, select_entries
 from generator.models import Entry, FeedSource
 
-FIXTURES = Path(__file__).parent / "fixtures" / "feeds"
-GHOST = (FIXTURES / "ghost_like.xml").read_bytes()
-ATOM = (FIXTURES / "atom_blog.xml").read_bytes()
-HTML = (FIXTURES / "home_page.html").read_bytes()
-
-
-@pytest.fixture
-def server():
-    with FeedServer() as s:
-        yield s
+GHOST = (FEED_FIXTURES / "ghost_like.xml").read_bytes()
+ATOM = (FEED_FIXTURES / "atom_blog.xml").read_bytes()
+HTML = (FEED_FIXTURES / "home_page.html").read_bytes()
 
 
 def make_site(root: Path, feeds: dict[str, str], extra: str = "") -> Path:
@@ -58,10 +52,10 @@ def state(root: Path) -> dict:
     return json.loads((root / "feeds" / "state.json").read_text())["feeds"]
 
 
-def test_first_run_writes_articles_and_second_run_is_all_304(tmp_path, server, capsys):
+def test_first_run_writes_articles_and_second_run_is_all_304(tmp_path, feed_server, capsys):
     root = make_site(tmp_path, {
-        "kettle": server.route("/rss", conditional(GHOST, etag='"k1"')),
-        "lighthouse": server.route("/atom", conditional(ATOM, last_modified="Tue, 10 Feb 2026 12:00:00 GMT")),
+        "kettle": feed_server.route("/rss", conditional(GHOST, etag='"k1"')),
+        "lighthouse": feed_server.route("/atom", conditional(ATOM, last_modified="Tue, 10 Feb 2026 12:00:00 GMT")),
     })
     assert fetch_cmd(root) == 0
     captured = capsys.readouterr()
@@ -79,16 +73,16 @@ def test_first_run_writes_articles_and_second_run_is_all_304(tmp_path, server, c
     assert fetch_cmd(root) == 0
     out = capsys.readouterr().out
     assert out.count("not modified") >= 2 and "0 new and 0 updated" in out
-    assert server.requests["/rss"][1]["if-none-match"] == '"k1"'
+    assert feed_server.requests["/rss"][1]["if-none-match"] == '"k1"'
     assert snapshot(root / "content" / "kettle") == kettle  # same bytes, not even rewritten
 
 
-def test_changed_item_rewrites_its_file(tmp_path, server):
-    path = server.route("/rss", respond(200, GHOST))
+def test_changed_item_rewrites_its_file(tmp_path, feed_server):
+    path = feed_server.route("/rss", respond(200, GHOST))
     root = make_site(tmp_path, {"kettle": path})
     assert fetch_cmd(root) == 0
     before = snapshot(root / "content" / "kettle")
-    server.route("/rss", respond(200, GHOST.replace(b"That is all it takes.", b"That is really all it takes.")))
+    feed_server.route("/rss", respond(200, GHOST.replace(b"That is all it takes.", b"That is really all it takes.")))
     assert fetch_cmd(root) == 0
     after = snapshot(root / "content" / "kettle")
     assert before.keys() == after.keys()
@@ -96,13 +90,13 @@ def test_changed_item_rewrites_its_file(tmp_path, server):
     assert len(changed) == 1 and b"really all" in after[changed[0]][0]
 
 
-def test_permanent_redirect_is_stored_and_used(tmp_path, server):
-    new = server.route("/new", respond(200, GHOST))
-    root = make_site(tmp_path, {"kettle": server.route("/old", redirect(301, "/new"))})
+def test_permanent_redirect_is_stored_and_used(tmp_path, feed_server):
+    new = feed_server.route("/new", respond(200, GHOST))
+    root = make_site(tmp_path, {"kettle": feed_server.route("/old", redirect(301, "/new"))})
     assert fetch_cmd(root) == 0
     assert state(root)["kettle"]["permanent_redirect"] == new
     assert fetch_cmd(root) == 0
-    assert len(server.requests["/old"]) == 1 and len(server.requests["/new"]) == 2
+    assert len(feed_server.requests["/old"]) == 1 and len(feed_server.requests["/new"]) == 2
 
 
 FAULTS = {
@@ -120,14 +114,14 @@ FAULTS = {
 
 
 @pytest.mark.parametrize("fault", FAULTS, ids=list(FAULTS))
-def test_fault_is_reported_in_words_and_stored_articles_are_untouched(tmp_path, server, capsys, fault):
+def test_fault_is_reported_in_words_and_stored_articles_are_untouched(tmp_path, feed_server, capsys, fault):
     behaviour, words = FAULTS[fault]
-    root = make_site(tmp_path, {"kettle": server.route("/rss", conditional(GHOST, etag='"k1"'))})
+    root = make_site(tmp_path, {"kettle": feed_server.route("/rss", conditional(GHOST, etag='"k1"'))})
     assert fetch_cmd(root) == 0
     stored = snapshot(root / "content" / "kettle")
     capsys.readouterr()
 
-    server.route("/rss", behaviour(server))
+    feed_server.route("/rss", behaviour(feed_server))
     assert fetch_cmd(root, "--strict") == 1
     captured = capsys.readouterr()
     assert words in captured.out and "FAILED" in captured.out
@@ -138,17 +132,17 @@ def test_fault_is_reported_in_words_and_stored_articles_are_untouched(tmp_path, 
     assert saved["consecutive_failures"] == 1 and words in saved["last_error"]
 
 
-def test_failed_parse_never_stores_validators(tmp_path, server):
-    root = make_site(tmp_path, {"kettle": server.route("/rss", conditional(HTML, etag='"html"'))})
+def test_failed_parse_never_stores_validators(tmp_path, feed_server):
+    root = make_site(tmp_path, {"kettle": feed_server.route("/rss", conditional(HTML, etag='"html"'))})
     assert fetch_cmd(root) == 1  # every feed failed
     assert "etag" not in state(root)["kettle"]
-    assert "if-none-match" not in server.requests["/rss"][0]
+    assert "if-none-match" not in feed_server.requests["/rss"][0]
 
 
-def test_one_failing_feed_exits_0_unless_strict(tmp_path, server):
+def test_one_failing_feed_exits_0_unless_strict(tmp_path, feed_server):
     root = make_site(tmp_path, {
-        "kettle": server.route("/rss", respond(200, GHOST)),
-        "gone": server.route("/gone", respond(410)),
+        "kettle": feed_server.route("/rss", respond(200, GHOST)),
+        "gone": feed_server.route("/gone", respond(410)),
     })
     assert fetch_cmd(root) == 0
     assert fetch_cmd(root, "--strict") == 1
@@ -171,27 +165,27 @@ def test_no_network_is_said_in_one_line(tmp_path, capsys):
     assert (root / "feeds/state.json").read_bytes() == before
 
 
-def test_only_fetches_the_named_feed(tmp_path, server):
-    root = make_site(tmp_path, {"kettle": server.route("/rss", respond(200, GHOST)),
-                                "lighthouse": server.route("/atom", respond(200, ATOM))})
+def test_only_fetches_the_named_feed(tmp_path, feed_server):
+    root = make_site(tmp_path, {"kettle": feed_server.route("/rss", respond(200, GHOST)),
+                                "lighthouse": feed_server.route("/atom", respond(200, ATOM))})
     assert fetch_cmd(root, "--only", "lighthouse") == 0
-    assert "/rss" not in server.requests and (root / "content" / "lighthouse").is_dir()
+    assert "/rss" not in feed_server.requests and (root / "content" / "lighthouse").is_dir()
 
 
-def test_only_with_an_unknown_name_is_a_usage_error(tmp_path, server, capsys):
-    root = make_site(tmp_path, {"kettle": server.route("/rss", respond(200, GHOST))})
+def test_only_with_an_unknown_name_is_a_usage_error(tmp_path, feed_server, capsys):
+    root = make_site(tmp_path, {"kettle": feed_server.route("/rss", respond(200, GHOST))})
     assert fetch_cmd(root, "--only", "kettel") == 2
     assert "no feed named 'kettel'" in capsys.readouterr().err
 
 
-def test_disabled_feed_is_skipped(tmp_path, server):
-    root = make_site(tmp_path, {"kettle": server.route("/rss", respond(200, GHOST))}, extra="enabled = false\n")
+def test_disabled_feed_is_skipped(tmp_path, feed_server):
+    root = make_site(tmp_path, {"kettle": feed_server.route("/rss", respond(200, GHOST))}, extra="enabled = false\n")
     assert fetch_cmd(root) == 0
-    assert not server.requests
+    assert not feed_server.requests
 
 
-def test_include_exclude_and_max_items_from_the_config(tmp_path, server):
-    root = make_site(tmp_path, {"kettle": server.route("/rss", respond(200, GHOST))},
+def test_include_exclude_and_max_items_from_the_config(tmp_path, feed_server):
+    root = make_site(tmp_path, {"kettle": feed_server.route("/rss", respond(200, GHOST))},
                      extra='include = ["python"]\nexclude = ["re:^why"]\ntags = ["kettle"]\n')
     assert fetch_cmd(root) == 0
     files = snapshot(root / "content" / "kettle")
@@ -200,16 +194,16 @@ def test_include_exclude_and_max_items_from_the_config(tmp_path, server):
     assert b"Counting words" in data and b"kettle" in data.split(b"tags:")[1].split(b"\n")[0]
 
 
-def test_invalid_filter_regex_is_a_config_error(tmp_path, server, capsys):
-    root = make_site(tmp_path, {"kettle": server.route("/rss", respond(200, GHOST))}, extra='include = ["re:(unclosed"]\n')
+def test_invalid_filter_regex_is_a_config_error(tmp_path, feed_server, capsys):
+    root = make_site(tmp_path, {"kettle": feed_server.route("/rss", respond(200, GHOST))}, extra='include = ["re:(unclosed"]\n')
     assert fetch_cmd(root) == 2
     err = capsys.readouterr().err
     assert "feeds/feeds.toml" in err and "include regex '(unclosed' is invalid" in err
-    assert not server.requests
+    assert not feed_server.requests
 
 
-def test_corrupt_state_is_kept_as_bak_and_the_run_goes_on(tmp_path, server, capsys):
-    root = make_site(tmp_path, {"kettle": server.route("/rss", respond(200, GHOST, {"ETag": '"e"'}))})
+def test_corrupt_state_is_kept_as_bak_and_the_run_goes_on(tmp_path, feed_server, capsys):
+    root = make_site(tmp_path, {"kettle": feed_server.route("/rss", respond(200, GHOST, {"ETag": '"e"'}))})
     (root / "feeds" / "state.json").write_text("{not json")
     assert fetch_cmd(root) == 0
     assert "unreadable fetch state" in capsys.readouterr().err
@@ -217,9 +211,9 @@ def test_corrupt_state_is_kept_as_bak_and_the_run_goes_on(tmp_path, server, caps
     assert state(root)["kettle"]["etag"] == '"e"'
 
 
-def test_latin1_body_declared_utf8_is_stored_readably(tmp_path, server):
-    body = (FIXTURES / "latin1_declared_utf8.xml").read_bytes()
-    root = make_site(tmp_path, {"cafe": server.route("/rss", respond(200, body, {"Content-Type": "application/rss+xml; charset=utf-8"}))})
+def test_latin1_body_declared_utf8_is_stored_readably(tmp_path, feed_server):
+    body = (FEED_FIXTURES / "latin1_declared_utf8.xml").read_bytes()
+    root = make_site(tmp_path, {"cafe": feed_server.route("/rss", respond(200, body, {"Content-Type": "application/rss+xml; charset=utf-8"}))})
     assert fetch_cmd(root) == 0
     (data, _), = snapshot(root / "content" / "cafe").values()
     assert "title: Crème brûlée and decorators" in data.decode("utf-8")
@@ -273,16 +267,16 @@ def test_select_entries_filters_by_tag_regex_and_keeps_the_newest():
     assert titles(FeedSource(name="s", url="http://x/", exclude=("re:news",), max_items=2)) == ["About me", "Weekly links"]
 
 
-def test_changed_feed_url_drops_the_old_validators_and_redirect(tmp_path, server):
-    new_target = server.route("/moved", respond(200, GHOST))
-    root = make_site(tmp_path, {"kettle": server.route("/rss", redirect(301, "/moved"))})
-    server.route("/moved", conditional(GHOST, etag='"k1"'))
+def test_changed_feed_url_drops_the_old_validators_and_redirect(tmp_path, feed_server):
+    new_target = feed_server.route("/moved", respond(200, GHOST))
+    root = make_site(tmp_path, {"kettle": feed_server.route("/rss", redirect(301, "/moved"))})
+    feed_server.route("/moved", conditional(GHOST, etag='"k1"'))
     assert fetch_cmd(root) == 0
     assert state(root)["kettle"]["permanent_redirect"] == new_target
-    other = server.route("/other", conditional(ATOM, etag='"o1"'))
+    other = feed_server.route("/other", conditional(ATOM, etag='"o1"'))
     make_site(tmp_path, {"kettle": other})  # the user points the feed somewhere else
     assert fetch_cmd(root) == 0
-    assert "if-none-match" not in server.requests["/other"][0]  # the old ETag is not sent to the new URL
+    assert "if-none-match" not in feed_server.requests["/other"][0]  # the old ETag is not sent to the new URL
     saved = state(root)["kettle"]
     assert (saved["url"], saved["etag"]) == (other, '"o1"') and "permanent_redirect" not in saved
 
@@ -290,13 +284,13 @@ def test_changed_feed_url_drops_the_old_validators_and_redirect(tmp_path, server
 SEEDS = Path(__file__).resolve().parents[1] / ".." / "shared" / "seeds"
 
 
-def test_the_three_real_sources_served_locally(tmp_path, server):
+def test_the_three_real_sources_served_locally(tmp_path, feed_server):
     """The default config's three platforms, their real feeds served from 127.0.0.1."""
     files = {"derricktab": "000_b9ced0cdbdbf32a6.txt", "thedmitry": "002_685b812867f2dbb7.txt",
              "piccolo": "003_96f6392ab5b63f2e.txt"}
     if not all((SEEDS / name).exists() for name in files.values()):
         pytest.skip("../shared/seeds is not here")
-    urls = {name: server.route(f"/{name}", conditional((SEEDS / file).read_bytes(), etag=f'"{name}"'))
+    urls = {name: feed_server.route(f"/{name}", conditional((SEEDS / file).read_bytes(), etag=f'"{name}"'))
             for name, file in files.items()}
     root = make_site(tmp_path, urls)
     assert fetch_cmd(root) == 0
@@ -309,10 +303,10 @@ def test_the_three_real_sources_served_locally(tmp_path, server):
     assert {name: snapshot(root / "content" / name) for name in files} == before
 
 
-def test_quiet_fetch_prints_only_the_failures(tmp_path, server, capsys):
+def test_quiet_fetch_prints_only_the_failures(tmp_path, feed_server, capsys):
     root = make_site(tmp_path, {
-        "kettle": server.route("/rss", respond(200, GHOST)),
-        "gone": server.route("/gone", respond(404, b"no")),
+        "kettle": feed_server.route("/rss", respond(200, GHOST)),
+        "gone": feed_server.route("/gone", respond(404, b"no")),
     })
     assert main(["--root", str(root), "-q", "fetch", "--timeout", "1"]) == 0
     captured = capsys.readouterr()
@@ -320,7 +314,7 @@ def test_quiet_fetch_prints_only_the_failures(tmp_path, server, capsys):
     assert captured.err.strip().splitlines() == ["warning: feed 'gone' failed: HTTP 404"]
     assert len(snapshot(root / "content" / "kettle")) == 3  # the work itself is done as without -q
 
-    server.route("/gone", respond(200, GHOST.replace(b"<title>", b"<title>x", 1)))
+    feed_server.route("/gone", respond(200, GHOST.replace(b"<title>", b"<title>x", 1)))
     assert main(["--root", str(root), "-q", "fetch", "--timeout", "1"]) == 0
     captured = capsys.readouterr()
     assert (captured.out, captured.err) == ("", "")
@@ -334,9 +328,9 @@ def _slugs(folder: Path) -> dict[str, str]:
     return found
 
 
-def test_new_articles_get_a_slug_no_other_post_uses_and_keep_it(tmp_path, server):
+def test_new_articles_get_a_slug_no_other_post_uses_and_keep_it(tmp_path, feed_server):
     # the same items from two feeds (a cross-posted blog), and an author's post with one of the titles
-    root = make_site(tmp_path, {"kettle": server.route("/a", respond(200, GHOST)), "mirror": server.route("/b", respond(200, GHOST))})
+    root = make_site(tmp_path, {"kettle": feed_server.route("/a", respond(200, GHOST)), "mirror": feed_server.route("/b", respond(200, GHOST))})
     (root / "content/posts").mkdir(parents=True)
     (root / "content/posts/mine.md").write_text("---\ntitle: Counting words with collections.Counter\ndate: 2020-01-01\n---\nMine.\n")
     assert fetch_cmd(root) == 0
@@ -356,8 +350,8 @@ def test_new_articles_get_a_slug_no_other_post_uses_and_keep_it(tmp_path, server
     assert "Mine." in (root / "public/posts/counting-words-with-collections-counter/index.html").read_text()
 
 
-def test_an_article_written_before_slugs_is_not_given_one_by_a_refetch(tmp_path, server):
-    root = make_site(tmp_path, {"kettle": server.route("/rss", respond(200, GHOST))})
+def test_an_article_written_before_slugs_is_not_given_one_by_a_refetch(tmp_path, feed_server):
+    root = make_site(tmp_path, {"kettle": feed_server.route("/rss", respond(200, GHOST))})
     assert fetch_cmd(root) == 0
     folder = root / "content/kettle"
     for path in folder.glob("*.md"):  # as an older version wrote them
@@ -377,15 +371,15 @@ def _undated_rss(items: list[str]) -> bytes:
     return f'<?xml version="1.0"?><rss version="2.0"><channel><title>No dates</title><link>https://undated.example/</link>{entries}</channel></rss>'.encode()
 
 
-def test_a_feed_without_dates_does_not_fill_the_front_page(tmp_path, server):
+def test_a_feed_without_dates_does_not_fill_the_front_page(tmp_path, feed_server):
     from xml.dom import minidom
 
     from conftest import install_theme
 
     from generator.pipeline import BuildOptions, build_site
 
-    undated = server.route("/undated", respond(200, _undated_rss(["Newest", "Middle", "Oldest"])))
-    root = make_site(tmp_path, {"lighthouse": server.route("/atom", respond(200, ATOM)), "undated": undated})
+    undated = feed_server.route("/undated", respond(200, _undated_rss(["Newest", "Middle", "Oldest"])))
+    root = make_site(tmp_path, {"lighthouse": feed_server.route("/atom", respond(200, ATOM)), "undated": undated})
     install_theme(root)
     assert fetch_cmd(root) == 0
     build_site(load_site_config(root), BuildOptions())
@@ -403,7 +397,7 @@ def test_a_feed_without_dates_does_not_fill_the_front_page(tmp_path, server):
     assert "1970" not in shards and '"d":"Date unknown"' in shards and "1970" not in (public / "sitemap.xml").read_text()
 
     # A later fetch: one new undated item is news, as of when it was first seen.
-    server.route("/undated", respond(200, _undated_rss(["Fresh", "Newest", "Middle", "Oldest"])))
+    feed_server.route("/undated", respond(200, _undated_rss(["Fresh", "Newest", "Middle", "Oldest"])))
     before = snapshot(root / "content" / "undated")
     assert fetch_cmd(root) == 0
     after = snapshot(root / "content" / "undated")

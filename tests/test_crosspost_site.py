@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 from bs4 import BeautifulSoup
-from conftest import install_theme
+from conftest import install_theme, read_tree
 from crosspost_fixtures import write_fixture_content
 
 from generator.config import load_site_config
@@ -46,10 +46,6 @@ def page(root: Path, rel: str) -> BeautifulSoup:
 def listed(root: Path, rel: str) -> list[str]:
     """The post URLs a listing page links to, in order."""
     return [a["href"] for a in page(root, rel).select(".post-list .p-name a, .archive-list a[href^='/posts/']")]
-
-
-def tree(folder: Path) -> dict[str, bytes]:
-    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
 @pytest.fixture
@@ -160,17 +156,17 @@ def test_the_url_stays_when_copies_arrive_and_go(tmp_path):
     write_fixture_content(root / "content", files=("medium.xml",))  # a later copy, under another title
     build(root)
     assert [a.text for a in page(root, "posts/profiling-python-with-cprofile/index.html").select("p.also a")] == ["dev.to", "Medium"]
-    assert tree(root / "public") == clean_tree(root, tmp_path / "clean")
+    assert read_tree(root / "public") == clean_tree(root, tmp_path / "clean")
     (root / "content" / paths[("adamarsh", "Profiling Python with cProfile")]).unlink()  # gone from one feed
     build(root)
     assert [a.text for a in page(root, "posts/profiling-python-with-cprofile/index.html").select("p.also a")] == ["Medium"]
-    assert tree(root / "public") == clean_tree(root, tmp_path / "clean")
+    assert read_tree(root / "public") == clean_tree(root, tmp_path / "clean")
 
 
 def clean_tree(root: Path, out: Path) -> dict[str, bytes]:
     shutil.rmtree(out, ignore_errors=True)
     build(root, out_dir=out, cache=False)
-    return tree(out)
+    return read_tree(out)
 
 
 def test_editing_a_possible_copy_never_takes_the_quick_path(tmp_path, caplog):
@@ -183,7 +179,7 @@ def test_editing_a_possible_copy_never_takes_the_quick_path(tmp_path, caplog):
         report = build(root)
     assert not report.quick and "may be a copy of another article" in caplog.text
     assert page(root, "posts/hello-world/index.html").select_one("p.also a")["href"] == "https://dev.to/adamarsh/hello-world-1a2b"
-    assert tree(root / "public") == clean_tree(root, tmp_path / "clean")
+    assert read_tree(root / "public") == clean_tree(root, tmp_path / "clean")
 
 
 def test_only_the_body_says_where_a_text_was_first_published(tmp_path, monkeypatch):

@@ -10,16 +10,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import post
+from conftest import post, read_tree
 
 from generator.cli import main
 from generator.config import load_site_config
 from generator.site.outdir import MARKER, OutputDirError, check_output_dir
 from generator.site.publish import Staging
-
-
-def snapshot(folder: Path) -> dict[str, bytes]:
-    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
 @pytest.fixture
@@ -31,11 +27,11 @@ def project(make_site, tmp_path, monkeypatch) -> Path:
 
 
 def refused(capsys, argv: list[str], folder: Path) -> str:
-    before = snapshot(folder)
+    before = read_tree(folder)
     code = main(argv)
     err = capsys.readouterr().err
     assert code == 2, err
-    assert snapshot(folder) == before, "the refused build changed files"
+    assert read_tree(folder) == before, "the refused build changed files"
     lines = err.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("error: output folder ") and "refused" in lines[0]
     return lines[0]
@@ -122,7 +118,7 @@ def test_serve_refuses_its_folder_like_build(project):
 
     site = load_site_config(project)
     check_output_dir(site, project / ".cache" / "serve-public")  # the default is fine
-    before = snapshot(project)
+    before = read_tree(project)
     with pytest.raises(OutputDirError, match="source folder content_dir"):
         DevServer(project, port=0, out_dir=project / "content")
-    assert snapshot(project) == before
+    assert read_tree(project) == before

@@ -42,7 +42,7 @@ import errno
 import socket
 import time
 import zlib
-from collections.abc import AsyncIterator, Iterable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
@@ -228,12 +228,19 @@ def _connect_words(exc: Exception) -> str:
 class Fetcher:
     """Fetches feeds with shared limits; use as ``async with Fetcher(settings) as f``.
 
-    ``transport`` replaces the network (``httpx.MockTransport`` in unit tests).
+    ``transport`` replaces the network (``httpx.MockTransport`` in unit tests); ``sleep``
+    is how it waits between attempts (tests record the waits it asks for).
     """
 
-    def __init__(self, settings: FetchSettings | None = None, transport: httpx.AsyncBaseTransport | None = None):
+    def __init__(
+        self,
+        settings: FetchSettings | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ):
         self.settings = settings or FetchSettings()
         self._transport = transport
+        self._sleep = sleep
         self._client: httpx.AsyncClient | None = None
         self._slots = asyncio.Semaphore(self.settings.max_concurrency)
         self._host_slots: dict[str, asyncio.Semaphore] = {}
@@ -301,7 +308,7 @@ class Fetcher:
                     suffix = f" (after {attempt} attempts)" if attempt > 1 else ""
                     return FetchResult(source, "failed", url, error=refused.reason + suffix)
                 attempt += 1
-                await asyncio.sleep(wait)
+                await self._sleep(wait)
 
     async def _fetch_following_redirects(self, source: FeedSource, url: str, state: FeedState) -> FetchResult:
         visited: list[str] = []
