@@ -1,12 +1,17 @@
 """Time whole build commands on a synthetic corpus, ours beside Pelican's and Hugo's.
 
-For each N (default 1,000 and 5,000 posts) and each tool, in the same run on the same
-posts: a clean build (no output, no cache), a no-op rebuild (nothing changed) and a
-one-post edit rebuild (one body changed), each as a whole command in a subprocess,
-repeated and reported as medians, with the peak memory (largest RSS of the command's
-processes, from GNU time). Not a test: it prints a table and writes it as JSON.
+For each N (default 1,000, 5,000 and 20,000 posts) and each tool, in the same run on
+the same posts: a clean build (no output, no cache), a no-op rebuild (nothing changed)
+and a one-post edit rebuild (one body changed), each as a whole command in a
+subprocess, repeated and reported as medians, with the peak memory (largest RSS of the
+command's processes, from GNU time). For ours also a deploy: the build Netlify runs
+after a scheduled fetch (a fresh checkout in the same folder, the build cache and
+public/ restored by copying, with new file times, and one new post). Then, between
+consecutive sizes, how much each figure grows per extra post, and the issue's targets.
+Not a test: it prints tables and writes them as JSON (``results.json`` in ``--work``).
 
-    python bench/bench_build.py                          # N = 1000 5000, all tools
+    python bench/bench_build.py                          # N = 1000 5000 20000, all tools
+    python bench/bench_build.py --sizes 1000 5000 20000 --tools ours hugo --repeat 1 --ref-repeat 1
     python bench/bench_build.py --sizes 200 --tools ours --repeat 1
     python bench/bench_build.py --sizes 1000 --tools ours --imported   # imported articles (sanitised twice)
 
@@ -24,19 +29,21 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import random
 import re
 import shutil
 import statistics
 import subprocess
 import sys
 import time
+from datetime import timedelta
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 sys.path.insert(0, str(HERE))
 
-from corpus import make_corpus  # noqa: E402
+from corpus import LAST_DATE, make_corpus, post_text  # noqa: E402
 
 GNU_TIME = shutil.which("time") or "/usr/bin/time"
 
@@ -82,6 +89,30 @@ class Ours:
 
     def post_dir(self) -> Path:
         return self.posts
+
+    def fresh_checkout_after_fetch(self, n: int, run_number: int) -> None:
+        """The site as Netlify's next build finds it: a fresh clone in the same folder (new
+        inodes and file times), the build cache and public/ copied back from Netlify's
+        cache (new times: its copy keeps them to the millisecond at best), and one new
+        post from a scheduled fetch, the newest."""
+        kept = self.root.with_name(self.root.name + ".kept")
+        fresh = self.root.with_name(self.root.name + ".fresh")
+        for folder in (kept, fresh):
+            shutil.rmtree(folder, ignore_errors=True)
+        kept.mkdir()
+        for name in ("public", ".cache"):
+            os.rename(self.root / name, kept / name)
+        shutil.copytree(self.root, fresh, copy_function=shutil.copyfile)
+        shutil.rmtree(self.root)
+        os.rename(fresh, self.root)
+        for name in ("public", ".cache/build"):
+            shutil.copytree(kept / name, self.root / name, copy_function=shutil.copyfile)
+        shutil.rmtree(kept)
+        number = n + run_number
+        start = LAST_DATE + timedelta(days=1 + run_number) - timedelta(hours=7 * number)  # dated after every other post
+        (self.posts / f"{(LAST_DATE + timedelta(days=1 + run_number)):%Y-%m-%d}-fetched-{run_number}.md").write_text(
+            post_text(number, random.Random(number), start, imported=self.posts.name == "bench"), encoding="utf-8"
+        )
 
 
 PELICAN_CONF = """\
@@ -201,6 +232,9 @@ class Hugo:
 
 # ---------------------------------------------------------------- the measurements
 
+TIMES = ("clean_s", "noop_s", "edit_s", "deploy_s")
+LABELS = {"clean_s": "clean", "noop_s": "no-op", "edit_s": "1 edit", "deploy_s": "deploy", "peak_mb": "peak"}
+
 
 def edit_one(post_dir: Path, n: int) -> None:
     """Change one post's body (the middle one): a typical author's save."""
@@ -208,28 +242,26 @@ def edit_one(post_dir: Path, n: int) -> None:
     target.write_text(target.read_text() + f"\nAn added sentence, edit {n}.\n")
 
 
-def measure(tool, repeat: int) -> dict:
-    clean, noop, edit, memory = [], [], [], []
+def measure(tool, n: int, repeat: int) -> dict:
+    times: dict[str, list[float]] = {"clean_s": [], "noop_s": [], "edit_s": []}
+    memory = []
+
+    def timed(figure: str) -> None:
+        seconds, mb = run(tool.cmd, tool.root)
+        times.setdefault(figure, []).append(seconds)
+        memory.append(mb)
+
     for i in range(repeat):
         tool.clean()
-        seconds, mb = run(tool.cmd, tool.root)
-        clean.append(seconds)
-        memory.append(mb)
-        for _ in range(2):  # the first rebuild after a clean one may still settle caches; keep the second
-            seconds, mb = run(tool.cmd, tool.root)
-        noop.append(seconds)
-        memory.append(mb)
+        timed("clean_s")
+        run(tool.cmd, tool.root)  # the first rebuild after a clean one may still settle caches; time the second
+        timed("noop_s")
         edit_one(tool.post_dir(), i)
-        seconds, mb = run(tool.cmd, tool.root)
-        edit.append(seconds)
-        memory.append(mb)
-    return {
-        "clean_s": statistics.median(clean),
-        "noop_s": statistics.median(noop),
-        "edit_s": statistics.median(edit),
-        "peak_mb": max(memory),
-        "runs": repeat,
-    }
+        timed("edit_s")
+        if hasattr(tool, "fresh_checkout_after_fetch"):
+            tool.fresh_checkout_after_fetch(n, i)
+            timed("deploy_s")
+    return {**{figure: statistics.median(values) for figure, values in times.items()}, "peak_mb": max(memory), "runs": repeat}
 
 
 def find_pelican(explicit: str | None) -> str | None:
@@ -241,7 +273,7 @@ def find_pelican(explicit: str | None) -> str | None:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 5000])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 5000, 20000])
     parser.add_argument("--tools", nargs="+", default=["ours", "pelican", "hugo"])
     parser.add_argument("--repeat", type=int, default=3, help="runs of each measurement for our build (median)")
     parser.add_argument("--ref-repeat", type=int, default=1, help="runs for Pelican and Hugo (they are slow)")
@@ -270,25 +302,80 @@ def main() -> int:
                 continue
             tool.prepare(posts)
             print(f"N={n:,} {name}: measuring ({repeat} run(s))...", file=sys.stderr, flush=True)
-            row = {"n": n, "tool": name, **measure(tool, repeat)}
+            row = {"n": n, "tool": name, **measure(tool, n, repeat)}
             results.append(row)
-            print(f"  clean {row['clean_s']:.2f} s, no-op {row['noop_s']:.2f} s, one edit {row['edit_s']:.2f} s, peak {row['peak_mb']} MB", file=sys.stderr, flush=True)
+            print(f"  {', '.join(f'{LABELS[k]} {row[k]:.2f} s' for k in TIMES if k in row)}, peak {row['peak_mb']} MB", file=sys.stderr, flush=True)
 
+    add_growth(results)
     print_table(results)
+    print_growth(results)
+    print_targets(results)
     (args.work / "results.json").write_text(json.dumps(results, indent=2))
     return 0
 
 
 def print_table(results: list[dict]) -> None:
-    print(f"\n{'N':>6} {'tool':<8} {'clean s':>8} {'no-op s':>8} {'1 edit s':>9} {'peak MB':>8}   vs ours (clean / no-op / edit)")
+    shown = [k for k in TIMES if any(k in r for r in results)]
+    print(f"\n{'N':>6} {'tool':<8} " + " ".join(f"{LABELS[k] + ' s':>9}" for k in shown) + f" {'peak MB':>8}   vs ours (clean / no-op / edit)")
     ours = {r["n"]: r for r in results if r["tool"] == "ours"}
     for r in results:
         base = ours.get(r["n"])
         ratio = ""
         if base and r["tool"] != "ours":
             ratio = " / ".join(f"{r[k] / base[k]:.1f}x" for k in ("clean_s", "noop_s", "edit_s"))
-        print(f"{r['n']:>6,} {r['tool']:<8} {r['clean_s']:>8.2f} {r['noop_s']:>8.2f} {r['edit_s']:>9.2f} {r['peak_mb']:>8}   {ratio}")
-    print(f"\n(medians; cores: {os.cpu_count()}; peak = largest RSS of the command's processes)")
+        cells = " ".join(f"{r[k]:>9.2f}" if k in r else f"{'-':>9}" for k in shown)
+        print(f"{r['n']:>6,} {r['tool']:<8} {cells} {r['peak_mb']:>8}   {ratio}")
+    print(f"\n(medians; cores: {os.cpu_count()}; peak = largest RSS of the command's processes;"
+          " deploy: a fresh checkout, the cache restored, one new post)")
+
+
+def add_growth(results: list[dict]) -> None:
+    """Give each row ``per_post``: how much each figure grew per extra post since the
+    previous size measured with the same tool (seconds and MB per post)."""
+    for tool in dict.fromkeys(r["tool"] for r in results):
+        rows = sorted((r for r in results if r["tool"] == tool), key=lambda r: r["n"])
+        for before, row in zip(rows, rows[1:], strict=False):
+            extra = row["n"] - before["n"]
+            figures = [k for k in (*TIMES, "peak_mb") if k in row and k in before]
+            row["per_post"] = {"since_n": before["n"], **{k: (row[k] - before[k]) / extra for k in figures}}
+
+
+def print_growth(results: list[dict]) -> None:
+    """Time per extra post in microseconds (ms for a clean build), memory in KB."""
+    grown = [r for r in results if "per_post" in r]
+    if not grown:
+        return
+    shown = [k for k in TIMES if any(k in r["per_post"] for r in grown)]
+    unit = {k: ("ms", 1e3) if k == "clean_s" else ("us", 1e6) for k in shown}
+    print("\nGrowth per extra post, between consecutive sizes (a flat figure shows about 0):")
+    print(f"{'N':>16} {'tool':<8} " + " ".join(f"{LABELS[k] + ' ' + unit[k][0]:>11}" for k in shown) + f" {'peak KB':>9}")
+    for r in grown:
+        g = r["per_post"]
+        cells = " ".join(f"{g[k] * unit[k][1]:>11.1f}" if k in g else f"{'-':>11}" for k in shown)
+        print(f"{g['since_n']:>7,} ->{r['n']:>7,} {r['tool']:<8} {cells} {g['peak_mb'] * 1024:>9.1f}")
+
+
+# Issue 18's targets for our build: (figure, limit, sizes it applies to; None: every size).
+LIMITS = [("noop_s", 0.5, None), ("edit_s", 0.6, None), ("peak_mb", 300, None)]
+CLEAN_VS_HUGO = {1000: 1.0, 5000: 0.6, 20000: 0.6}  # our clean time at most this share of Hugo's
+
+
+def print_targets(results: list[dict]) -> None:
+    ours = {r["n"]: r for r in results if r["tool"] == "ours"}
+    hugo = {r["n"]: r for r in results if r["tool"] == "hugo"}
+    lines = []
+    for n, row in sorted(ours.items()):
+        for figure, limit, sizes in LIMITS:
+            if sizes is None or n in sizes:
+                value = f"{row[figure]} MB" if figure == "peak_mb" else f"{row[figure]:.2f} s"
+                lines.append(f"N={n:,}: {LABELS[figure]} {value}, target under {limit:g}: {'met' if row[figure] < limit else 'NOT met'}")
+        if n in hugo and n in CLEAN_VS_HUGO:
+            share, limit = row["clean_s"] / hugo[n]["clean_s"], CLEAN_VS_HUGO[n]
+            met = share < limit if limit == 1.0 else share <= limit
+            lines.append(f"N={n:,}: clean {share:.2f}x Hugo's ({row['clean_s']:.2f} s / {hugo[n]['clean_s']:.2f} s), target "
+                         f"{'under' if limit == 1.0 else 'at most'} {limit:g}x: {'met' if met else 'NOT met'}")
+    if lines:
+        print("\nTargets (issue 18):\n  " + "\n  ".join(lines))
 
 
 if __name__ == "__main__":

@@ -22,9 +22,10 @@ HARNESS = REPO / "tests" / "netlify_cache_harness.js"
 pytestmark = pytest.mark.skipif(NODE is None, reason="node is not installed")
 
 
-def run_plugin(event: str, site: Path, cache: Path, publish: str = "public", fault: str = "") -> subprocess.CompletedProcess:
+def run_plugin(event: str, site: Path, cache: Path, publish: str = "public", fault: str = "", context: str = "production") -> subprocess.CompletedProcess:
+    env = {**os.environ, "CONTEXT": context}  # Netlify sets CONTEXT for every build
     return subprocess.run(
-        [NODE, str(HARNESS), str(PLUGIN), str(site), str(cache), event, publish, fault], capture_output=True, text=True, timeout=60
+        [NODE, str(HARNESS), str(PLUGIN), str(site), str(cache), event, publish, fault], capture_output=True, text=True, timeout=60, env=env
     )
 
 
@@ -135,3 +136,17 @@ def test_a_publish_folder_outside_the_project_is_not_cached(make_site, tmp_path:
     assert result.returncode == 0, result.stderr
     assert "saved .cache/build for the next deploy" in result.stdout
     assert sorted(p.name for p in cache.iterdir()) == [".cache"]
+
+
+@pytest.mark.parametrize("context", ["deploy-preview", "branch-deploy"])
+def test_previews_restore_production_s_cache_but_never_save_their_own(make_site, tmp_path: Path, context: str):
+    site, cache = built_site(make_site), tmp_path / "netlify-cache"
+    assert run_plugin("onPostBuild", site, cache).returncode == 0
+    saved = tree(cache)
+    preview = fresh_checkout(make_site)
+    assert "restored .cache/build, public" in run_plugin("onPreBuild", preview, cache, context=context).stdout
+    (preview / "public" / "draft.html").write_text("a preview's own page")
+    result = run_plugin("onPostBuild", preview, cache, context=context)
+    assert result.returncode == 0, result.stderr
+    assert f"a {context} build: the cache is left as the last production build saved it" in result.stdout
+    assert tree(cache) == saved

@@ -63,7 +63,15 @@ async function onPreBuild({ utils, constants }) {
 }
 
 // After a successful build (Netlify runs onPostBuild only then): keep both folders.
+// Only production builds save: a deploy preview or branch deploy (another base URL,
+// drafts) restores production's cache, which spares it the Markdown, but saving its own
+// would make the next production build render every page again.
 async function onPostBuild({ utils, constants }) {
+  const context = process.env.CONTEXT || 'production'
+  if (context !== 'production') {
+    log(`a ${context} build: the cache is left as the last production build saved it`)
+    return
+  }
   const folders = keptFolders(constants)
   try {
     // Forget the last build's copies first: if saving fails half-way, the cache holds
