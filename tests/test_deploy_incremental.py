@@ -22,7 +22,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
-from conftest import REPO, install_theme, post, write_files
+from conftest import REPO, install_theme, post, read_tree, write_files
 
 from generator.config import load_site_config
 from generator.content import write_article
@@ -91,9 +91,6 @@ def plugin(event: str, site: Path, cache: Path) -> str:
     return result.stdout
 
 
-def tree(root: Path) -> dict[str, bytes]:
-    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
-
 
 @dataclass
 class Deploys:
@@ -124,7 +121,7 @@ def deploys(tmp_path_factory) -> Deploys:
     git(origin, "commit", "-q", "-m", "fetch: 1 new article")
     reference = fresh_clone(origin, base / "reference")
     build(reference, clean=True)
-    return Deploys(origin, repo, base / "netlify-cache", base / "foreign-cache", first.pages, tree(reference / "public"))
+    return Deploys(origin, repo, base / "netlify-cache", base / "foreign-cache", first.pages, read_tree(reference / "public"))
 
 
 def restored_clone(deploys: Deploys, cache: Path | None = None) -> Path:
@@ -136,9 +133,9 @@ def restored_clone(deploys: Deploys, cache: Path | None = None) -> Path:
 
 def test_the_deploy_after_a_fetch_reuses_the_restored_cache_and_equals_a_clean_build(deploys: Deploys):
     repo = restored_clone(deploys)
-    kept = tree(repo / "public")
+    kept = read_tree(repo / "public")
     report = build(repo)
-    assert tree(repo / "public") == deploys.clean
+    assert read_tree(repo / "public") == deploys.clean
     assert not report.noop and report.articles == 17
     assert report.rendered == 1  # the new article's Markdown; every other came from the cache
     # Pages: the new article's, its neighbour's, and the listings that show it (index, tag,
@@ -154,10 +151,10 @@ def test_a_deploy_with_nothing_new_does_nothing(deploys: Deploys):
         repo = restored_clone(deploys)
     finally:
         git(deploys.origin, "checkout", "-q", "main")
-    before = tree(repo / "public")
+    before = read_tree(repo / "public")
     report = build(repo)
     assert report.noop and report.pages == deploys.pages_before
-    assert tree(repo / "public") == before
+    assert read_tree(repo / "public") == before
 
 
 def _garble_index(build_cache: Path) -> None:
@@ -188,22 +185,29 @@ def _drop_the_url_memory(build_cache: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    "damage",
-    [_garble_index, _flip_pack_bytes, _garble_manifests, _edit_a_page_keeping_its_size, _drop_the_url_memory],
-    ids=lambda f: f.__name__.strip("_"),
+    ("damage", "warning"),
+    [
+        (_garble_index, "index.json: unreadable"),
+        (_flip_pack_bytes, "a cached text is damaged; rendering the article again"),
+        (_garble_manifests, "is not in the expected shape; rebuilding it"),
+        (_edit_a_page_keeping_its_size, ""),  # found by its hash: rendered again, quietly
+        (_drop_the_url_memory, ""),
+    ],
+    ids=lambda f: f.__name__.strip("_") if callable(f) else "",
 )
-def test_a_damaged_cache_restored_is_detected_and_the_output_equals_a_clean_build(deploys: Deploys, damage, caplog):
+def test_a_damaged_cache_restored_is_detected_and_the_output_equals_a_clean_build(deploys: Deploys, damage, warning, caplog):
     repo = restored_clone(deploys)
     damage(repo / ".cache" / "build")
     with caplog.at_level(logging.WARNING):
         build(repo)
-    assert tree(repo / "public") == deploys.clean
+    assert warning in caplog.text
+    assert read_tree(repo / "public") == deploys.clean
 
 
 def test_a_foreign_cache_restored_is_rebuilt_and_the_output_equals_a_clean_build(deploys: Deploys):
     repo = restored_clone(deploys, deploys.foreign)
     report = build(repo)
-    assert tree(repo / "public") == deploys.clean
+    assert read_tree(repo / "public") == deploys.clean
     # Only the two lab notes both sites hold byte for byte are reused (the cache is keyed by
     # content); every other article is rendered.
     assert report.rendered == 15

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import REPO, post
+from conftest import REPO, post, read_tree
 
 NODE = shutil.which("node")
 PLUGIN = REPO / "netlify" / "plugins" / "build-cache"
@@ -28,10 +28,6 @@ def run_plugin(event: str, site: Path, cache: Path, publish: str = "public", fau
         [NODE, str(HARNESS), str(PLUGIN), str(site), str(cache), event, publish, fault], capture_output=True, text=True, timeout=60, env=env
     )
 
-
-def tree(root: Path) -> dict[str, bytes]:
-    """Every file under ``root`` by its path relative to it, with its bytes."""
-    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
 
 
 SOURCES = {"site.toml": 'title = "Kept"\nbase_url = "https://kept.example/"\n', "content/posts/a.md": post("First", "2024-01-02")}
@@ -66,8 +62,8 @@ def test_saves_the_build_cache_with_the_url_memory_and_the_published_site(make_s
     result = run_plugin("onPostBuild", site, cache)
     assert result.returncode == 0, result.stderr
     assert "saved .cache/build, public" in result.stdout
-    assert tree(cache / ".cache" / "build") == tree(site / ".cache" / "build")
-    assert tree(cache / "public") == tree(site / "public")
+    assert read_tree(cache / ".cache" / "build") == read_tree(site / ".cache" / "build")
+    assert read_tree(cache / "public") == read_tree(site / "public")
     saved = {p.name for p in (cache / ".cache" / "build").iterdir()}
     assert "urls.json" in saved and any(n.startswith("out-") for n in saved)
     assert (cache / "public" / "posts" / "first" / "index.html").is_file()
@@ -80,8 +76,8 @@ def test_restores_both_folders_into_a_fresh_checkout(make_site, tmp_path: Path):
     result = run_plugin("onPreBuild", clone, cache)
     assert result.returncode == 0, result.stderr
     assert "restored .cache/build, public" in result.stdout
-    assert tree(clone / ".cache" / "build") == tree(site / ".cache" / "build")
-    assert tree(clone / "public") == tree(site / "public")
+    assert read_tree(clone / ".cache" / "build") == read_tree(site / ".cache" / "build")
+    assert read_tree(clone / "public") == read_tree(site / "public")
 
 
 def test_nothing_cached_yet_restores_nothing_and_does_not_fail(make_site, tmp_path: Path):
@@ -101,7 +97,7 @@ def test_a_folder_already_there_is_never_replaced(make_site, tmp_path: Path):
     result = run_plugin("onPreBuild", clone, cache)
     assert result.returncode == 0, result.stderr
     assert "already here" in result.stdout
-    assert tree(clone / "public") == {"mine.html": b"a developer's own local build"}
+    assert read_tree(clone / "public") == {"mine.html": b"a developer's own local build"}
     assert not (clone / ".cache").exists()  # restored with its folder or not at all
 
 
@@ -113,7 +109,7 @@ def test_a_restore_that_fails_midway_leaves_nothing_half_restored(make_site, tmp
     assert result.returncode == 0, result.stderr  # the deploy goes on
     assert "could not restore the cache (stand-in cache: archive cut short)" in result.stdout
     assert not (clone / ".cache" / "build").exists() and not (clone / "public").exists()
-    assert tree(clone / "content") == {"posts/a.md": post("First", "2024-01-02").encode()}
+    assert read_tree(clone / "content") == {"posts/a.md": post("First", "2024-01-02").encode()}
 
 
 def test_a_save_that_fails_does_not_fail_the_deploy_nor_leave_half_a_pair(make_site, tmp_path: Path):
@@ -142,11 +138,11 @@ def test_a_publish_folder_outside_the_project_is_not_cached(make_site, tmp_path:
 def test_previews_restore_production_s_cache_but_never_save_their_own(make_site, tmp_path: Path, context: str):
     site, cache = built_site(make_site), tmp_path / "netlify-cache"
     assert run_plugin("onPostBuild", site, cache).returncode == 0
-    saved = tree(cache)
+    saved = read_tree(cache)
     preview = fresh_checkout(make_site)
     assert "restored .cache/build, public" in run_plugin("onPreBuild", preview, cache, context=context).stdout
     (preview / "public" / "draft.html").write_text("a preview's own page")
     result = run_plugin("onPostBuild", preview, cache, context=context)
     assert result.returncode == 0, result.stderr
     assert f"a {context} build: the cache is left as the last production build saved it" in result.stdout
-    assert tree(cache) == saved
+    assert read_tree(cache) == saved
