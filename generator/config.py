@@ -13,6 +13,9 @@ import difflib
 import logging
 import re
 import tomllib
+import types
+import typing
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -20,40 +23,59 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from generator.errors import ConfigError
 from generator.models import PLATFORMS, FeedSource, SiteConfig
 
-__all__ = ["load_site_config", "load_feed_sources", "require_project_folder", "SITE_KEYS", "FEED_KEYS", "FEED_NAME_RE"]
+__all__ = [
+    "load_site_config",
+    "load_feed_sources",
+    "require_project_folder",
+    "settings_schema",
+    "settings_table",
+    "SettingKey",
+    "SITE_KEYS",
+    "FEED_KEYS",
+    "FEED_NAME_RE",
+]
 
 log = logging.getLogger(__name__)
 
-# The keys a user may write in site.toml, with the type each must have.
-SITE_KEYS: dict[str, type | tuple[type, ...]] = {
-    "title": str,
-    "base_url": str,
-    "author": str,
-    "description": str,
-    "language": str,
-    "timezone": str,
-    "per_page": int,
-    "feed_items": int,
-    "summary_length": int,
-    "max_article_kb": int,
-    "content_dir": str,
-    "feeds_dir": str,
-    "templates_dir": str,
-    "static_dir": str,
-    "output_dir": str,
-}
 
-FEED_KEYS: dict[str, type | tuple[type, ...]] = {
-    "name": str,
-    "url": str,
-    "title": str,
-    "tags": list,
-    "include": list,
-    "exclude": list,
-    "max_items": int,
-    "platform": str,
-    "enabled": bool,
-}
+@dataclass(frozen=True)
+class SettingKey:
+    """One key a TOML file may hold, read from a ``models.setting`` field."""
+
+    name: str
+    kind: type  # what TOML gives: str, int, bool or list
+    doc: str
+    default: Any  # dataclasses.MISSING for a required key
+    minimum: int | None = None
+
+    @property
+    def required(self) -> bool:
+        return self.default is dataclasses.MISSING
+
+
+def settings_schema(record: type) -> dict[str, SettingKey]:
+    """The keys of ``record`` (``SiteConfig``, ``FeedSource``), in field order, from its
+    ``setting`` fields: the one place a key's type, default and meaning are written."""
+    hints = typing.get_type_hints(record)
+    return {
+        f.name: SettingKey(f.name, _toml_kind(hints[f.name]), f.metadata["doc"], f.default, f.metadata["minimum"])
+        for f in dataclasses.fields(record)
+        if "doc" in f.metadata
+    }
+
+
+def _toml_kind(hint: Any) -> type:
+    """The TOML value a field's type is written as: a tuple is a list, ``X | None`` is X."""
+    args = [a for a in typing.get_args(hint) if a is not type(None)]
+    if typing.get_origin(hint) is tuple:
+        return list
+    if args and typing.get_origin(hint) in (types.UnionType, typing.Union):
+        return _toml_kind(args[0])
+    return hint
+
+
+SITE_KEYS = settings_schema(SiteConfig)
+FEED_KEYS = settings_schema(FeedSource)
 
 # A feed name becomes a folder and a URL segment, so keep it to a safe alphabet.
 FEED_NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
@@ -77,19 +99,46 @@ def _type_words(kind: type) -> str:
     return _TYPE_WORDS.get(kind, f"a {kind.__name__}")
 
 
-def _check_keys(table: dict[str, Any], allowed: dict[str, Any], label: str) -> None:
-    """Reject unknown keys (with a suggestion) and values of the wrong type."""
+def _check_keys(table: dict[str, Any], allowed: dict[str, SettingKey], label: str) -> None:
+    """Reject unknown keys (with a suggestion), values of the wrong type, numbers too small
+    and missing required keys."""
     for key, value in table.items():
         if key not in allowed:
             close = difflib.get_close_matches(key, list(allowed), n=1)
             hint = f" (did you mean {close[0]!r}?)" if close else f" (known keys: {', '.join(sorted(allowed))})"
             raise ConfigError(f"{label}: unknown key {key!r}{hint}")
-        expected = allowed[key]
-        # bool is a subclass of int in Python, but `per_page = true` is still a mistake.
-        wrong_bool = isinstance(value, bool) and expected is int
-        if wrong_bool or not isinstance(value, expected):
-            wanted = " or ".join(_type_words(t) for t in (expected if isinstance(expected, tuple) else (expected,)))
-            raise ConfigError(f"{label}: key {key!r} must be {wanted}, not {_type_words(type(value))} ({value!r})")
+        _check_type(value, allowed[key].kind, f"{label}: key {key!r}")
+    for setting in allowed.values():
+        if setting.required and setting.name not in table:
+            raise ConfigError(f"{label}: missing required key {setting.name!r}")
+
+
+def _check_type(value: Any, kind: type, where: str) -> None:
+    # bool is a subclass of int in Python, but `per_page = true` is still a mistake.
+    if (isinstance(value, bool) and kind is int) or not isinstance(value, kind):
+        raise ConfigError(f"{where} must be {_type_words(kind)}, not {_type_words(type(value))} ({value!r})")
+
+
+def _check_minimums(values: dict[str, Any], origin: str) -> None:
+    for key in SITE_KEYS.values():
+        if key.minimum is not None and key.name in values and values[key.name] < key.minimum:
+            raise ConfigError(f"{_where(key.name, origin)} must be at least {key.minimum}, not {values[key.name]}")
+
+
+def _default_words(key: SettingKey) -> str:
+    if key.required:
+        return "required"
+    if key.default in ("", None, ()):
+        return ""
+    return f"`{str(key.default).lower() if isinstance(key.default, bool) else key.default}`"
+
+
+def settings_table(schema: dict[str, SettingKey]) -> str:
+    """The Markdown table of ``schema``'s keys (README's "Configuration" section is this)."""
+    rows = ["| key | default | meaning |", "| --- | --- | --- |"]
+    for key in schema.values():
+        rows.append(f"| `{key.name}` | {_default_words(key)} | {key.doc} |")
+    return "\n".join(rows) + "\n"
 
 
 def require_project_folder(root: Path) -> None:
@@ -137,9 +186,7 @@ def _validate_site_values(values: dict[str, Any], origin: str) -> None:
             raise ConfigError(
                 f"{_where('timezone', origin)}: unknown timezone {values['timezone']!r} (use an IANA name such as 'Europe/Paris' or 'UTC')"
             ) from exc
-    for key in ("per_page", "feed_items", "summary_length", "max_article_kb"):
-        if key in values and values[key] < 1:
-            raise ConfigError(f"{_where(key, origin)} must be at least 1, not {values[key]}")
+    _check_minimums(values, origin)
     base = values.get("base_url")
     if base is not None and not re.match(r"^https?://[^/\s]+", base):
         raise ConfigError(f"{_where('base_url', origin)}: {base!r} is not an absolute http(s) URL such as 'https://example.org/'")
@@ -154,7 +201,7 @@ def load_feed_sources(feeds_dir: Path) -> list[FeedSource]:
     for path in sorted(feeds_dir.glob("*.toml")):
         label = f"{feeds_dir.name}/{path.name}"
         data = _read_toml(path, label)
-        _check_keys(data, {"feed": list}, label)
+        _check_keys(data, {"feed": SettingKey("feed", list, "the feeds", ())}, label)
         for index, table in enumerate(data.get("feed", []), start=1):
             sources.append(_feed_from_table(table, f"{label} [[feed]] #{index}", label))
     _check_unique(sources)
@@ -165,9 +212,6 @@ def _feed_from_table(table: Any, label: str, file_label: str) -> FeedSource:
     if not isinstance(table, dict):
         raise ConfigError(f"{label}: expected a table")
     _check_keys(table, FEED_KEYS, label)
-    for required in ("name", "url"):
-        if required not in table:
-            raise ConfigError(f"{label}: missing required key {required!r}")
     name, url = table["name"], table["url"]
     if not FEED_NAME_RE.match(name):
         raise ConfigError(f"{label}: name {name!r} must be lowercase letters, digits, '-' or '_' (it becomes a folder name)")
@@ -178,11 +222,11 @@ def _feed_from_table(table: Any, label: str, file_label: str) -> FeedSource:
     platform = table.get("platform")
     if platform is not None and platform not in PLATFORMS:
         raise ConfigError(f"{label}: platform {platform!r} must be one of {', '.join(PLATFORMS)}")
-    for key in ("tags", "include", "exclude"):
+    for key in (k.name for k in FEED_KEYS.values() if k.kind is list):
         if not all(isinstance(v, str) for v in table.get(key, [])):
             raise ConfigError(f"{label}: every item of {key!r} must be a string")
     _check_filter_regexes(table, label)
-    fields = {k: tuple(v) if isinstance(v, list) else v for k, v in table.items()}
+    fields: dict[str, Any] = {k: tuple(v) if isinstance(v, list) else v for k, v in table.items()}
     return FeedSource(defined_in=file_label, **fields)
 
 
@@ -210,7 +254,3 @@ def _check_unique(sources: list[FeedSource]) -> None:
         seen_names[source.name] = source.defined_in
         seen_urls[source.url] = source.defined_in
 
-
-def replace(config: SiteConfig, **changes: Any) -> SiteConfig:
-    """A copy of ``config`` with some fields changed (for --base-url and tests)."""
-    return dataclasses.replace(config, **changes)

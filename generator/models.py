@@ -10,7 +10,7 @@ stage can be tested alone with values built by hand.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import MISSING, dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal
@@ -27,30 +27,40 @@ __all__ = [
     "OutputFile",
 ]
 
+def setting(doc: str, default: Any = MISSING, *, minimum: int | None = None) -> Any:
+    """A field a user sets in a TOML file, documented where it is declared.
+
+    ``config.py`` derives from these fields the keys it accepts, their TOML types, the
+    required ones (no default), the smallest number allowed and the README's table, so a
+    new setting is one line here. A field made with plain ``field()`` is not a key.
+    """
+    return field(default=default, metadata={"doc": doc, "minimum": minimum})
+
+
 Platform = Literal["forem", "ghost", "gridsome", "generic"]
 PLATFORMS: tuple[str, ...] = ("forem", "ghost", "gridsome", "generic")
 
 
 @dataclass(frozen=True)
 class SiteConfig:
-    """Site settings from ``site.toml``; every field has a default (see config.py)."""
+    """Site settings from ``site.toml``: each ``setting`` field is a key, with its default."""
 
-    title: str = "Planet Python Blogs"
-    base_url: str = "http://localhost:8000/"
-    author: str = "The editors"
-    description: str = "Articles from Python blogs, gathered in one place."
-    language: str = "en"
-    timezone: str = "UTC"
-    per_page: int = 10
-    feed_items: int = 20  # how many articles the site's own feeds carry
-    summary_length: int = 300  # characters, when a post gives no summary
-    max_article_kb: int = 512  # Markdown of one imported article; a longer one is cut with a note
-    root: Path = Path(".")  # the project folder the relative paths below live in
-    content_dir: str = "content"
-    feeds_dir: str = "feeds"
-    templates_dir: str = "templates"
-    static_dir: str = "static"
-    output_dir: str = "public"
+    title: str = setting("the site's name", "Planet Python Blogs")
+    base_url: str = setting("absolute URL the site is served from (may have a path)", "http://localhost:8000/")
+    author: str = setting("the site's author, in feeds", "The editors")
+    description: str = setting("shown in the footer, meta description and feeds", "Articles from Python blogs, gathered in one place.")
+    language: str = setting("`<html lang>` and feeds", "en")
+    timezone: str = setting("IANA name; naive dates in posts are in this zone", "UTC")
+    per_page: int = setting("posts per index, tag and source page", 10, minimum=1)
+    feed_items: int = setting("entries in the site's own feeds", 20, minimum=1)
+    summary_length: int = setting("characters of an automatic summary, when a post gives none", 300, minimum=1)
+    max_article_kb: int = setting("KB of Markdown an imported article keeps; a longer one is cut with a note", 512, minimum=1)
+    root: Path = Path(".")  # the project folder the relative paths below live in (--root, not a key)
+    content_dir: str = setting("the folder of articles", "content")
+    feeds_dir: str = setting("the folder of `*.toml` feed lists", "feeds")
+    templates_dir: str = setting("the folder of Jinja2 templates", "templates")
+    static_dir: str = setting("the folder copied to `/static/`", "static")
+    output_dir: str = setting("the folder the site is built into", "public")
 
     def path(self, name: str) -> Path:
         """The absolute path of one of the ``*_dir`` settings."""
@@ -61,16 +71,16 @@ class SiteConfig:
 class FeedSource:
     """One ``[[feed]]`` table of ``feeds/*.toml``."""
 
-    name: str  # also the folder under content/ and the /sources/<name>/ page
-    url: str
-    title: str = ""  # human name shown on the site; defaults to the feed's own title
-    tags: tuple[str, ...] = ()  # added to every article of this feed
-    include: tuple[str, ...] = ()  # keep only items with one of these tags, or whose title matches a regex "re:..."
-    exclude: tuple[str, ...] = ()  # drop items with one of these tags or whose title matches
-    max_items: int | None = None
-    platform: str | None = None  # override platform detection: forem, ghost, gridsome, generic
-    enabled: bool = True
-    defined_in: str = ""  # "feeds/python.toml", for error messages
+    name: str = setting("the folder under `content/` and the `/sources/<name>/` page: lowercase letters, digits, `-`, `_`")
+    url: str = setting("an RSS, Atom or JSON Feed URL (http or https)")
+    title: str = setting("shown on the site; default: the feed's own title", "")
+    tags: tuple[str, ...] = setting("added to every article of this feed", ())
+    include: tuple[str, ...] = setting("keep only items with one of these tags, or whose title matches a regex `re:...`", ())
+    exclude: tuple[str, ...] = setting("drop items with one of these tags, or whose title matches", ())
+    max_items: int = setting("the newest N items read per fetch", 200)
+    platform: str | None = setting(f"one of {', '.join(PLATFORMS)}; default: detected from the feed", None)
+    enabled: bool = setting("false: the feed is not fetched", True)
+    defined_in: str = ""  # "feeds/python.toml", for error messages (not a key)
 
 
 @dataclass(frozen=True)

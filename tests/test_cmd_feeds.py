@@ -169,6 +169,11 @@ def test_toml_table_escapes_and_loads_back(tmp_path):
     assert loaded == FeedSource(**{**source.__dict__, "defined_in": f"{tmp_path.name}/f.toml"})
 
 
+def test_toml_table_leaves_defaults_out():
+    source = FeedSource(name="q", url="https://q.example/", max_items=200, enabled=True, title="")
+    assert toml_feed_table(source) == '[[feed]]\nname = "q"\nurl = "https://q.example/"\n'
+
+
 def test_discovery_prefers_feeds_over_comments_and_resolves_urls():
     page = b"""<html><head><base href="https://site.example/blog/">
     <link rel="alternate" type="application/rss+xml" title="Comments" href="comments/feed/">

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass, fields
 from pathlib import Path
 
 import pytest
+from conftest import REPO
 
-from generator.config import load_site_config
+from generator.config import FEED_KEYS, SITE_KEYS, load_site_config, settings_schema, settings_table
 from generator.errors import ConfigError
+from generator.models import SiteConfig, setting
 
 
 def test_missing_site_toml_gives_defaults_and_one_warning(tmp_path: Path, caplog):
@@ -63,3 +66,43 @@ def test_config_errors(tmp_path: Path, toml: str, message: str):
     with pytest.raises(ConfigError) as info:
         load_site_config(tmp_path)
     assert str(info.value).startswith(message)
+
+
+# ---------------------------------------------------------------- the schema
+
+
+def test_keys_come_from_the_setting_fields_with_their_toml_type_default_and_doc():
+    @dataclass(frozen=True)
+    class Record:
+        name: str = setting("who")
+        sizes: tuple[str, ...] = setting("how big", ())
+        limit: int | None = setting("how many", None, minimum=2)
+        on: bool = setting("whether", True)
+        where: str = ""  # a plain field: not a key
+
+    keys = settings_schema(Record)
+    assert list(keys) == ["name", "sizes", "limit", "on"]
+    assert [k.kind for k in keys.values()] == [str, list, int, bool]
+    assert [k.required for k in keys.values()] == [True, False, False, False]
+    assert (keys["limit"].doc, keys["limit"].minimum, keys["on"].default) == ("how many", 2, True)
+
+
+def test_every_site_config_field_but_root_is_a_documented_key():
+    assert set(SITE_KEYS) == {f.name for f in fields(SiteConfig)} - {"root"}
+    assert all(key.doc for key in SITE_KEYS.values())
+    assert {k.name for k in SITE_KEYS.values() if k.minimum} == {"per_page", "feed_items", "summary_length", "max_article_kb"}
+
+
+@pytest.mark.parametrize("key", ["per_page", "feed_items", "summary_length", "max_article_kb"])
+def test_a_minimum_from_the_schema_is_checked(tmp_path: Path, key: str):
+    (tmp_path / "site.toml").write_text(f"{key} = 0\n")
+    with pytest.raises(ConfigError, match=f"site.toml: key '{key}' must be at least 1, not 0"):
+        load_site_config(tmp_path)
+
+
+@pytest.mark.parametrize("marker, schema", [("SiteConfig", SITE_KEYS), ("FeedSource", FEED_KEYS)])
+def test_the_readme_tables_of_settings_are_the_schemas(marker, schema):
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    assert f"<!-- settings: {marker} -->\n{settings_table(schema)}" in readme, (
+        "README.md's table of settings differs from generator/models.py: run python tools/settings_tables.py"
+    )

@@ -11,7 +11,7 @@ import pytest
 import generator.fetching.feed_work as feed_work
 from generator.config import load_site_config
 from generator.content import load_articles
-from generator.fetching.feed_work import DEFAULT_MAX_ITEMS, FeedLimits, process_feed
+from generator.fetching.feed_work import FeedLimits, process_feed
 from generator.fetching.harvest import fetch_feeds
 from generator.models import FeedSource, FetchResult
 
@@ -38,9 +38,10 @@ def _titles(content: Path) -> set[str]:
 
 def test_a_feed_without_max_items_keeps_its_newest_200(tmp_path):
     source = FeedSource("b", "https://b.example/feed")
-    done = process_feed(_result(DEFAULT_MAX_ITEMS + 30, source), {}, NOW, tmp_path)
-    assert (done.new, done.capped, done.stopped, done.error) == (DEFAULT_MAX_ITEMS, 30, None, None)
-    assert _titles(tmp_path) == {f"Post {n}" for n in range(30, DEFAULT_MAX_ITEMS + 30)}
+    assert source.max_items == 200
+    done = process_feed(_result(230, source), {}, NOW, tmp_path)
+    assert (done.new, done.capped, done.stopped, done.error) == (200, 30, None, None)
+    assert _titles(tmp_path) == {f"Post {n}" for n in range(30, 230)}
 
 
 def test_max_items_overrides_the_default(tmp_path):

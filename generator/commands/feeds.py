@@ -20,7 +20,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from generator.cli import site_from_args
-from generator.config import FEED_NAME_RE, load_feed_sources
+from generator.config import FEED_KEYS, FEED_NAME_RE, load_feed_sources
 from generator.errors import ConfigError, FetchError, UsageError
 from generator.fetching.discover import discover_feeds, looks_like_html
 from generator.fetching.fetcher import Fetcher, FetchSettings
@@ -91,21 +91,21 @@ def _toml_string(value: str) -> str:
 
 
 def toml_feed_table(source: FeedSource) -> str:
-    """One ``[[feed]]`` table, keys in a fixed order, defaults left out."""
-    lines = ["[[feed]]", f"name = {_toml_string(source.name)}", f"url = {_toml_string(source.url)}"]
-    if source.title:
-        lines.append(f"title = {_toml_string(source.title)}")
-    for key in ("tags", "include", "exclude"):
-        values = getattr(source, key)
-        if values:
-            lines.append(f"{key} = [{', '.join(_toml_string(v) for v in values)}]")
-    if source.max_items is not None:
-        lines.append(f"max_items = {source.max_items}")
-    if source.platform:
-        lines.append(f"platform = {_toml_string(source.platform)}")
-    if not source.enabled:
-        lines.append("enabled = false")
+    """One ``[[feed]]`` table, keys in the schema's order, defaults left out."""
+    lines = ["[[feed]]"]
+    for key in FEED_KEYS.values():
+        value = getattr(source, key.name)
+        if key.required or value != key.default:
+            lines.append(f"{key.name} = {_toml_value(value)}")
     return "\n".join(lines) + "\n"
+
+
+def _toml_value(value: str | int | bool | tuple[str, ...]) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, tuple):
+        return f"[{', '.join(_toml_string(v) for v in value)}]"
+    return _toml_string(value) if isinstance(value, str) else str(value)
 
 
 def add_feeds(feeds_dir: Path, new: list[FeedSource]) -> Path:

@@ -23,9 +23,8 @@ from generator.content import GuidIndex, write_article
 from generator.errors import FetchError
 from generator.models import Entry, FeedSource, FetchResult
 
-__all__ = ["FeedLimits", "Processed", "process_feed", "select_entries", "DEFAULT_MAX_ITEMS"]
+__all__ = ["FeedLimits", "Processed", "process_feed", "select_entries"]
 
-DEFAULT_MAX_ITEMS = 200  # a feed's newest items read per fetch when it sets no max_items
 DEFAULT_BUDGET = 60.0  # seconds for one feed: download, parse, normalise and write
 DEFAULT_ARTICLE_BYTES = 512 * 1024  # Markdown of one article body
 
@@ -77,12 +76,10 @@ def _passes_filters(entry: Entry, source: FeedSource) -> bool:
 
 
 def select_entries(entries: Sequence[Entry], source: FeedSource) -> list[Entry]:
-    """Apply the feed's include/exclude filters, then keep its newest ``max_items``
-    (``DEFAULT_MAX_ITEMS`` when it sets none), newest first."""
+    """Apply the feed's include/exclude filters, then keep its newest ``max_items``, newest first."""
     kept = [e for e in entries if _passes_filters(e, source)]
     kept.sort(key=lambda e: (e.published, e.id), reverse=True)
-    limit = source.max_items if source.max_items is not None else DEFAULT_MAX_ITEMS
-    return kept[:limit]
+    return kept[: source.max_items]
 
 
 # ---------------------------------------------------------------- the work
