@@ -58,9 +58,9 @@ def settings_schema(record: type) -> dict[str, SettingKey]:
     ``setting`` fields: the one place a key's type, default and meaning are written."""
     hints = typing.get_type_hints(record)
     return {
-        f.name: SettingKey(f.name, _toml_kind(hints[f.name]), f.metadata["doc"], f.default, f.metadata["minimum"])
+        f.name: SettingKey(f.name, _toml_kind(hints[f.name]), f.metadata["setting"], f.default, f.metadata["minimum"])
         for f in dataclasses.fields(record)
-        if "doc" in f.metadata
+        if "setting" in f.metadata
     }
 
 

@@ -34,7 +34,17 @@ def setting(doc: str, default: Any = MISSING, *, minimum: int | None = None) -> 
     required ones (no default), the smallest number allowed and the README's table, so a
     new setting is one line here. A field made with plain ``field()`` is not a key.
     """
-    return field(default=default, metadata={"doc": doc, "minimum": minimum})
+    return field(default=default, metadata={"setting": doc, "minimum": minimum})
+
+
+def front_matter(doc: str, default: Any = MISSING, *, always: bool = False, example: str = "") -> Any:
+    """An ``Article`` field that is a front matter key, in the order keys are written.
+
+    A key without a default is required (``example`` shows a value in the error that
+    says so); ``always`` writes the key even when empty (``tags: []``), where other
+    empty keys are left out.
+    """
+    return field(default=default, metadata={"front_matter": doc, "always": always, "example": example})
 
 
 Platform = Literal["forem", "ghost", "gridsome", "generic"]
@@ -149,31 +159,33 @@ class Entry:
     date_known: bool = True  # False: the feed gave no date and ``published`` is a stand-in (parse.py)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Article:
     """One article: an authored post or a normalised feed item.
 
     It is what ``content/**/*.md`` holds: the front matter fields plus the Markdown body.
-    ``path`` is the file it was read from or will be written to, relative to content/.
+    Each ``front_matter`` field is a key, written in this order (``content/write.py``)
+    and read back by its type (``content/read.py``); ``path`` is the file it was read
+    from or will be written to, relative to content/.
     """
 
-    title: str
-    date: datetime  # aware
+    title: str = front_matter("the title (required)", example="My post")
+    date: datetime = front_matter("when it was published; aware (required)", example="2026-01-31")
+    updated: datetime | None = front_matter("when it was last changed", None)
+    author: str = front_matter("who wrote it; default: none shown", "")
+    source: str = front_matter("the feed it came from; empty for authored posts", "")
+    platform: str = front_matter("forem, ghost, gridsome, generic; empty for authored posts", "")
+    original_url: str = front_matter("the original's address (http or https only)", "")
+    guid: str = front_matter("the feed's id of the item: how a re-fetch finds the file", "")
+    tags: tuple[str, ...] = front_matter("a list, written even when empty", (), always=True)
+    summary: str = front_matter("for listings; default: the first paragraph, cut at a word", "")
+    image: str = front_matter("the share image (og:image); default: the body's first image", "")
+    slug: str = front_matter("the URL segment: /posts/<slug>/", "")
+    draft: bool = front_matter("left out unless build --drafts", False)
+    copy_of: tuple[str, ...] = front_matter("other copies of this article (content paths or URLs): see crosspost.py", ())
+    not_copy_of: tuple[str, ...] = front_matter("files never to merge with this one, whatever the evidence", ())
     body: str  # Markdown
-    slug: str = ""
-    tags: tuple[str, ...] = ()
-    summary: str = ""
-    author: str = ""
-    updated: datetime | None = None
-    draft: bool = False
-    source: str = ""  # feed name; empty for authored posts
-    original_url: str = ""
-    guid: str = ""
-    image: str = ""
-    platform: str = ""  # forem, ghost, gridsome, generic; empty for authored posts
     path: str = ""  # e.g. "posts/2026-11-22-hello.md"
-    copy_of: tuple[str, ...] = ()  # other copies of this article (content paths or URLs): see crosspost.py
-    not_copy_of: tuple[str, ...] = ()  # files never to merge with this one, whatever the evidence
     extra: tuple[tuple[str, Any], ...] = ()  # unknown front matter keys, kept in order
 
     @property

@@ -12,7 +12,7 @@ import re
 __all__ = ["UNWRITABLE", "plain_text", "writable"]
 
 TAG = re.compile(r"<[^>]*>")
-# What text in front matter cannot hold (content.py refuses it): C0 controls but tab and
+# What text in front matter cannot hold (content/frontmatter.py refuses it): C0 controls but tab and
 # newlines, DEL, the non-characters U+FFFE/U+FFFF and lone surrogates. Feed text loses them.
 UNWRITABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff\ud800-\udfff]")
 

@@ -10,6 +10,9 @@ from typing import Callable, Iterator
 import pytest
 from feedserver import FeedServer
 
+from generator.incremental.loading import read_content, scan_content
+from generator.models import Article, SiteConfig
+
 REPO = Path(__file__).resolve().parents[1]
 CHROMIUM = Path("/usr/bin/chromium")
 # As root, on a closed network: no sandbox, and no background calls home (they would be refused).
@@ -58,6 +61,13 @@ def make_site(tmp_path: Path) -> Callable[..., Path]:
         return root
 
     return make
+
+
+def read_articles(content_dir: Path, timezone: str = "UTC") -> list[Article]:
+    """Every article under ``content_dir``, read as the build reads ``content/`` (without
+    its cache); a bad file raises ContentErrors naming it from the project folder."""
+    site = SiteConfig(root=content_dir.parent, content_dir=content_dir.name, timezone=timezone)
+    return read_content(site, None, scan_content(site, None)).articles
 
 
 def post(title: str, date: str = "2024-01-02", body: str = "Hello.\n", **front: str) -> str:

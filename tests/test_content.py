@@ -1,20 +1,23 @@
-"""content.py: front matter parsing, errors with file and line, slugs, writing articles."""
+"""generator/content/: front matter parsing, errors with file and line, slugs, writing articles."""
 
 from __future__ import annotations
 
 import datetime as dt
+import re
+from dataclasses import fields
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from conftest import read_articles
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from generator.content import (
+    FRONT_MATTER_KEYS,
     GuidIndex,
     dump_article,
     filter_published,
-    load_articles,
     parse_article,
     slugify,
     write_article,
@@ -97,16 +100,17 @@ def test_an_unclosed_quote_or_bracket_is_reported_on_its_own_line(before: int, a
 
 
 def test_load_reports_every_bad_file(tmp_path: Path):
-    (tmp_path / "posts").mkdir()
-    (tmp_path / "posts" / "good.md").write_text("---\ntitle: ok\ndate: 2024-01-01\n---\n")
-    (tmp_path / "posts" / "bad1.md").write_text("---\ntitle: x\n---\n")
-    (tmp_path / "posts" / "bad2.md").write_bytes(b"---\ntitle: \xff\n---\n")
+    posts = tmp_path / "content" / "posts"
+    posts.mkdir(parents=True)
+    (posts / "good.md").write_text("---\ntitle: ok\ndate: 2024-01-01\n---\n")
+    (posts / "bad1.md").write_text("---\ntitle: x\n---\n")
+    (posts / "bad2.md").write_bytes(b"---\ntitle: \xff\n---\n")
     with pytest.raises(ContentErrors) as info:
-        load_articles(tmp_path)
+        read_articles(tmp_path / "content")
     messages = [str(e) for e in info.value.errors]
     assert len(messages) == 2
-    assert any(m.startswith("posts/bad1.md:1: missing 'date'") for m in messages)
-    assert any(m.startswith("posts/bad2.md: not UTF-8") for m in messages)
+    assert any(m.startswith("content/posts/bad1.md:1: missing 'date'") for m in messages)
+    assert any(m.startswith("content/posts/bad2.md: not UTF-8") for m in messages)
 
 
 @pytest.mark.parametrize(
@@ -139,6 +143,41 @@ def test_dump_then_parse_round_trips():
     assert text.startswith("---\ntitle: 'Title: with colon'\ndate: 2025-02-14T19:07:32Z\n")
     b = parse_article(text, "feed/x.md")
     assert b == Article(**{**a.__dict__, "path": "feed/x.md"})
+
+
+_TEXT = st.text(st.sampled_from("abcxyz ABC019-_.,:;'\"#&*!?[]{}()/\\é€"), min_size=1, max_size=20).map(str.strip).filter(bool)
+_DATES = st.datetimes(dt.datetime(1990, 1, 1), dt.datetime(2090, 1, 1)).map(lambda d: d.replace(microsecond=0, tzinfo=UTC))
+_PATHS = st.lists(st.from_regex(r"[a-z]{1,8}/[a-z0-9-]{1,12}\.md", fullmatch=True), max_size=3, unique=True).map(tuple)
+
+
+@st.composite
+def _full_articles(draw) -> Article:
+    """An article with a value in every front matter field (and keys of the author's own)."""
+    values = dict(
+        title=draw(_TEXT), date=draw(_DATES), updated=draw(_DATES), author=draw(_TEXT), source=draw(_TEXT),
+        platform=draw(_TEXT), original_url="https://example.org/" + draw(st.from_regex(r"[a-z0-9/]{0,12}", fullmatch=True)),
+        guid=draw(_TEXT), tags=tuple(draw(st.lists(_TEXT, min_size=1, max_size=4, unique=True))), summary=draw(_TEXT),
+        image="/static/" + draw(st.from_regex(r"[a-z0-9]{1,8}\.png", fullmatch=True)), slug=slugify(draw(_TEXT)),
+        draft=draw(st.booleans()), copy_of=draw(_PATHS), not_copy_of=draw(_PATHS),
+    )
+    extra = (("series", draw(_TEXT)), ("weight", draw(st.integers(0, 99))))
+    return Article(**values, body=draw(_TEXT) + "\n", path="feed/x.md", extra=extra)
+
+
+@given(_full_articles())
+@settings(max_examples=60, deadline=None)
+def test_every_front_matter_field_is_written_in_articles_order_and_read_back(article: Article):
+    text = dump_article(article)
+    written = re.findall(r"(?m)^(\w+):", text.split("\n---\n", 1)[0])
+    known = [k for k in written if k in FRONT_MATTER_KEYS]
+    expected = [f.name for f in fields(Article) if "front_matter" in f.metadata and (getattr(article, f.name) or f.name == "tags")]
+    assert known == expected and written[len(known):] == ["series", "weight"]
+    assert parse_article(text, article.path) == article
+
+
+def test_empty_front_matter_fields_are_left_out_but_tags():
+    text = dump_article(Article(title="T", date=dt.datetime(2024, 1, 1, tzinfo=UTC), body="x\n"))
+    assert text == "---\ntitle: T\ndate: 2024-01-01T00:00:00Z\ntags: []\n---\nx\n"
 
 
 def test_write_article_new_unchanged_updated(tmp_path: Path):
@@ -242,11 +281,11 @@ def test_params_must_be_a_mapping():
 
 
 def test_a_draft_with_a_misspelt_draft_key_is_never_published(tmp_path: Path):
-    (tmp_path / "posts").mkdir()
-    (tmp_path / "posts" / "secret.md").write_text("---\ntitle: Secret\ndate: 2024-01-01\ndarft: true\n---\nNot yet.\n")
+    (tmp_path / "content" / "posts").mkdir(parents=True)
+    (tmp_path / "content" / "posts" / "secret.md").write_text("---\ntitle: Secret\ndate: 2024-01-01\ndarft: true\n---\nNot yet.\n")
     with pytest.raises(ContentErrors) as info:
-        load_articles(tmp_path)
-    assert "posts/secret.md:4: unknown key 'darft' (did you mean 'draft'?" in str(info.value)
+        read_articles(tmp_path / "content")
+    assert "content/posts/secret.md:4: unknown key 'darft' (did you mean 'draft'?" in str(info.value)
 
 
 # ---------------------------------------------------------------- text YAML decodes but no page can carry

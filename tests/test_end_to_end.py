@@ -14,11 +14,11 @@ from pathlib import Path
 import feedparser
 import pytest
 from bs4 import BeautifulSoup
+from conftest import read_articles
 from feedserver import FeedServer, conditional
 
 from generator.cli import main
 from generator.config import load_site_config
-from generator.content import load_articles
 from generator.pipeline import BuildOptions, build_site
 
 SEED_FEEDS = {"forem": "000_b9ced0cdbdbf32a6.txt", "ghost": "002_685b812867f2dbb7.txt", "gridsome": "003_96f6392ab5b63f2e.txt"}
@@ -52,7 +52,7 @@ def _items(platform: str) -> int:
 
 
 def test_one_article_per_item_with_detected_platform(built_site: Path):
-    articles = load_articles(built_site / "content")
+    articles = read_articles(built_site / "content")
     for platform in SEED_FEEDS:
         mine = [a for a in articles if a.source == f"{platform}-blog"]
         assert len(mine) == _items(platform) > 0
@@ -61,7 +61,7 @@ def test_one_article_per_item_with_detected_platform(built_site: Path):
 
 
 def test_every_article_has_a_page_with_its_code_blocks(built_site: Path):
-    articles = load_articles(built_site / "content")
+    articles = read_articles(built_site / "content")
     pages = list((built_site / "public/posts").glob("*/index.html"))
     assert len(pages) == len(articles)
     fences = sum(len(re.findall(r"^(```|~~~)", a.body, re.MULTILINE)) // 2 for a in articles)

@@ -7,10 +7,10 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
+from conftest import read_articles
 
 import generator.fetching.feed_work as feed_work
 from generator.config import load_site_config
-from generator.content import load_articles
 from generator.fetching.feed_work import FeedLimits, process_feed
 from generator.fetching.harvest import fetch_feeds
 from generator.models import FeedSource, FetchResult
@@ -33,7 +33,7 @@ def _result(count: int, source: FeedSource, elapsed: float = 0.0) -> FetchResult
 
 
 def _titles(content: Path) -> set[str]:
-    return {a.title for a in load_articles(content)}
+    return {a.title for a in read_articles(content)}
 
 
 def test_a_feed_without_max_items_keeps_its_newest_200(tmp_path):

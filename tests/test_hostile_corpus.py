@@ -10,12 +10,12 @@ import re
 from pathlib import Path
 
 import pytest
+from conftest import read_articles
 from feedserver import FeedServer, respond
 
 from bench.hostile import SECRET, hostile_feeds
 from generator.cli import main
 from generator.config import load_feed_sources, load_site_config
-from generator.content import load_articles
 from generator.fetching.feed_work import FeedLimits
 from generator.fetching.harvest import fetch_feeds
 
@@ -113,6 +113,6 @@ def test_the_site_still_builds(fetched, capsys):
     root = fetched[0]
     assert main(["--root", str(root), "-q", "build"]) == 0
     assert "Traceback" not in capsys.readouterr().err
-    assert len(load_articles(root / "content")) == len(list((root / "public" / "posts").iterdir()))
+    assert len(read_articles(root / "content")) == len(list((root / "public" / "posts").iterdir()))
     pages = "".join(p.read_text() for p in (root / "public" / "posts").rglob("index.html"))
     assert "longer than this site keeps" in pages and "<script>alert" not in pages
