@@ -9,8 +9,10 @@ from pathlib import Path
 import pytest
 
 from generator.errors import FetchError
-from generator.fetching.parse import STAND_IN_BASE, detect_markdown, parse_feed, plain_text
+from generator.fetching.parse import STAND_IN_BASE, parse_feed
+from generator.fetching.sniff import detect_markdown
 from generator.models import FeedSource, FetchResult
+from generator.text import plain_text
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=timezone.utc)
 SHARED = Path(__file__).resolve().parents[1] / ".." / "shared"

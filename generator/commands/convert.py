@@ -9,7 +9,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from generator.fetching.parse import detect_markdown
+from generator.fetching.sniff import detect_markdown
 from generator.models import PLATFORMS
 from generator.normalise import convert_body
 
