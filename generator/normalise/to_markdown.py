@@ -14,7 +14,9 @@ list item or a quote holding a fenced block goes out as raw HTML with the Markdo
 inside between blank lines, which CommonMark parses.
 
 What CommonMark reads as markup (escaping, emphasis delimiters) is ``commonmark.py``'s;
-what a source code block holds is ``code.py``'s.
+what a source code block holds is ``code.py``'s; figures, tables, embeds and players, and
+footnotes are the converter's mixins in ``figures.py``, ``tables.py``, ``media.py`` and
+``footnotes.py``.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from dataclasses import dataclass, field
 
 from bs4 import BeautifulSoup, Comment, NavigableString, Tag
 
+from generator.htmlattrs import attr, attr_words
 from generator.normalise.code import code_language, code_text, fence_for, text_with_breaks
 from generator.normalise.commonmark import (
     RAW_INLINE,
@@ -36,9 +39,11 @@ from generator.normalise.commonmark import (
     separate_blocks,
 )
 from generator.normalise.figures import FigureMixin
+from generator.normalise.footnotes import FootnoteMixin
 from generator.normalise.lists import is_loose_html, list_markdown, markdown_start, repair_lists
+from generator.normalise.media import MediaMixin, quoted
 from generator.normalise.repair import push_formatting_into_blocks, task_state
-from generator.normalise.sanitise import EMBED_REFERRER, EMBED_SANDBOX, absolute_url, embed_url, strip_tracking
+from generator.normalise.sanitise import absolute_url, strip_tracking
 from generator.normalise.tables import TableMixin
 
 __all__ = ["html_to_markdown", "code_language", "code_text", "escape_text"]
@@ -51,19 +56,15 @@ BLOCK_TAGS = {
 }
 
 
-def _attr(value: str) -> str:
-    return html.escape(value, quote=True)
-
-
 # ---------------------------------------------------------------- converter
 
 
 @dataclass
-class _Converter(FigureMixin, TableMixin):
+class _Converter(FigureMixin, TableMixin, MediaMixin, FootnoteMixin):
     base_url: str
     platform: str
     footnotes: dict[str, str] = field(default_factory=dict)  # element id -> label
-    footnote_bodies: dict[str, str] = field(default_factory=dict)  # label -> Markdown
+    pending_footnotes: list[Tag] = field(default_factory=list)  # footnote items, to write at the end
 
     # --- URLs
 
@@ -144,7 +145,7 @@ class _Converter(FigureMixin, TableMixin):
         return [para] if para else []
 
     def block_hr(self, node: Tag) -> list[str]:
-        if "footnotes-sep" in (node.get("class") or []):
+        if "footnotes-sep" in attr_words(node, "class"):
             return []  # markdown-it's rule above its footnotes; the renderer draws its own
         return ["* * *"]
 
@@ -174,7 +175,7 @@ class _Converter(FigureMixin, TableMixin):
             return self.blocks(node)
         tasks = [task_state(li) for li in items]
         item_blocks = [self.blocks(li) for li in items]
-        for blocks, done in zip(item_blocks, tasks):
+        for blocks, done in zip(item_blocks, tasks, strict=True):
             if done is not None:  # GFM's task list item: "[x] " first in its paragraph
                 box = "[x]" if done else "[ ]"
                 if blocks and not blocks[0].startswith(("`", "<", "#", "-", ">")):
@@ -189,11 +190,11 @@ class _Converter(FigureMixin, TableMixin):
     def raw_list(self, node: Tag, item_blocks: list[list[str]]) -> str:
         """An ``<ol>`` Markdown cannot number (``start="-1"``, ``reversed``, letters): its
         tag and numbering attributes as raw HTML, each item's Markdown between blank lines."""
-        attrs = "".join(f' {key}="{_attr(str(node[key]))}"' for key in ("start", "type") if node.has_attr(key))
+        attrs = "".join(f' {key}="{quoted(attr(node, key))}"' for key in ("start", "type") if node.has_attr(key))
         attrs += " reversed" if node.has_attr("reversed") else ""
         items = []
-        for li, blocks in zip(node.find_all("li", recursive=False), item_blocks):
-            value = f' value="{_attr(str(li["value"]))}"' if li.has_attr("value") else ""
+        for li, blocks in zip(node.find_all("li", recursive=False), item_blocks, strict=True):
+            value = f' value="{quoted(attr(li, "value"))}"' if li.has_attr("value") else ""
             items.append(f"<li{value}>\n\n" + "\n\n".join(blocks) + "\n\n</li>\n")
         return f"<{node.name}{attrs}>\n{''.join(items)}</{node.name}>"
 
@@ -216,72 +217,25 @@ class _Converter(FigureMixin, TableMixin):
         inner = "\n\n".join(self.blocks(node))
         return [f"<details>\n{head}\n{inner}\n\n</details>" if inner else f"<details>\n{head}</details>"]
 
-    def block_iframe(self, node: Tag) -> list[str]:
-        src = embed_url(self.url(node.get("src")))
-        if not src:
-            original = self.url(node.get("src"))
-            return [f"[Embedded content]({self.md_url(original)})"] if original else []
-        attrs = [f'src="{_attr(src)}"']
-        for key in ("width", "height"):
-            if str(node.get(key, "")).isdigit():
-                attrs.append(f'{key}="{node[key]}"')
-        title = node.get("title") or "Embedded content"
-        attrs.append(f'title="{_attr(title)}"')
-        attrs += ['loading="lazy"', f'sandbox="{EMBED_SANDBOX}"', 'allow="encrypted-media; picture-in-picture; fullscreen"',
-                  f'referrerpolicy="{EMBED_REFERRER}"', "allowfullscreen"]
-        return [f"<iframe {' '.join(attrs)}></iframe>"]
-
-    def block_video(self, node: Tag) -> list[str]:
-        return self.media(node, "video")
-
-    def block_audio(self, node: Tag) -> list[str]:
-        return self.media(node, "audio")
-
-    def media(self, node: Tag, kind: str) -> list[str]:
-        attrs = ["controls", 'preload="metadata"']
-        src = self.url(node.get("src"))
-        if src:
-            attrs.append(f'src="{_attr(src)}"')
-        poster = self.url(node.get("poster")) if kind == "video" else ""
-        if poster:
-            attrs.append(f'poster="{_attr(poster)}"')
-        for key in ("width", "height"):
-            if kind == "video" and str(node.get(key, "")).isdigit():
-                attrs.append(f'{key}="{node[key]}"')
-        for flag in ("loop", "muted", "playsinline"):
-            if node.has_attr(flag):
-                attrs.append(flag)
-        sources = []
-        for source in node.find_all("source"):
-            url = self.url(source.get("src"))
-            if url:
-                type_attr = f' type="{_attr(source["type"])}"' if source.get("type") else ""
-                sources.append(f'<source src="{_attr(url)}"{type_attr}>')
-        if not src and not sources:
-            return []
-        fallback = src or self.url(node.find("source").get("src"))
-        link = f'<a href="{_attr(fallback)}">Download the {kind}</a>'
-        # The opening tag alone on its line: CommonMark then reads a raw HTML block, not
-        # a paragraph holding a video (video and audio are not among its block tags).
-        return [f"<{kind} {' '.join(attrs)}>\n{''.join(sources)}{link}\n</{kind}>"]
-
     # --- raw HTML from the sanitised tree
 
     def clean_inline_html(self, node: Tag) -> str:
         """``node``'s children as HTML with absolute, safe URLs (already sanitised by nh3);
         paragraphs and spans inside a caption are flattened."""
-        node = BeautifulSoup(f"<div>{node.decode_contents()}</div>", "html.parser").div
-        for tag in node.find_all(["p", "div", "span", "section"]):
+        wrapper = BeautifulSoup(f"<div>{node.decode_contents()}</div>", "html.parser").div
+        if wrapper is None:
+            return ""
+        for tag in wrapper.find_all(["p", "div", "span", "section"]):
             tag.unwrap()
         return "".join(self.raw_html(child) if isinstance(child, Tag) else html.escape(str(child), quote=False)
-                       for child in node.children if not isinstance(child, Comment)).strip()
+                       for child in wrapper.children if not isinstance(child, Comment)).strip()
 
     def raw_html(self, node: Tag) -> str:
         copy = BeautifulSoup(str(node), "html.parser")
         for tag in copy.find_all(True):
             for key in ("href", "src", "poster", "cite"):
                 if tag.has_attr(key):
-                    url = self.url(tag[key])
+                    url = self.url(attr(tag, key))
                     if url:
                         tag[key] = url
                     else:
@@ -321,8 +275,8 @@ class _Converter(FigureMixin, TableMixin):
         if name == "code":
             text = text_with_breaks(node)  # a <br> in inline code is a space, not nothing
             links = node.find_all("a", href=True)
-            if len(links) == 1 and self.url(links[0]["href"]) and links[0].get_text() == node.get_text():
-                return f"[{self.code_span(text)}]({self.md_url(self.url(links[0]['href']))})"
+            if len(links) == 1 and self.url(attr(links[0], "href")) and links[0].get_text() == node.get_text():
+                return f"[{self.code_span(text)}]({self.md_url(self.url(attr(links[0], 'href')))})"
             if any(isinstance(n, Tag) and n.name == "code" for n in (node.previous_sibling, node.next_sibling)):
                 # `a``b` would be one code span: touching spans go out as raw tags
                 return "<code>" + escape_text(re.sub(r"\s+", " ", text)) + "</code>"
@@ -379,18 +333,18 @@ class _Converter(FigureMixin, TableMixin):
         return f"{lead}{ticks}{pad}{core}{pad}{ticks}{trail}"
 
     def image(self, img: Tag) -> str:
-        src = self.url(img.get("src"))
+        src = self.url(attr(img, "src"))
         if not src:
             return ""
-        alt = escape_text(re.sub(r"\s+", " ", img.get("alt", "")).strip())  # "*" and "_" are alt text, not emphasis
-        title = img.get("title", "")
+        alt = escape_text(re.sub(r"\s+", " ", attr(img, "alt")).strip())  # "*" and "_" are alt text, not emphasis
+        title = attr(img, "title")
         title_part = f' "{title.replace(chr(34), "&quot;")}"' if title else ""
-        attrs = [f'{k}="{img[k]}"' for k in ("width", "height") if str(img.get(k, "")).isdigit()]
+        attrs = [f'{k}="{attr(img, k)}"' for k in ("width", "height") if attr(img, k).isdigit()]
         attr_list = "{: " + " ".join(attrs) + " }" if attrs else ""
         return f"![{alt}]({self.md_url(src)}{title_part}){attr_list}"
 
     def link(self, node: Tag) -> str:
-        href = node.get("href", "")
+        href = attr(node, "href")
         target_id = href[1:] if href.startswith("#") else ""
         if target_id and target_id in self.footnotes:
             return f"[^{self.footnotes[target_id]}]"
@@ -401,55 +355,11 @@ class _Converter(FigureMixin, TableMixin):
         if not inner.strip():
             return " " if inner else ""  # a link around a space: the space stays
         text = re.sub(r"\s*<br>\n\s*", " ", inner)
-        title = node.get("title", "")
+        title = attr(node, "title")
         title_part = f' "{title.replace(chr(34), "&quot;")}"' if title else ""
         lead = text[: len(text) - len(text.lstrip())]
         trail = text[len(text.rstrip()):]
         return f"{lead}[{text.strip()}]({self.md_url(url)}{title_part}){trail}"
-
-    # --- footnotes
-
-    def collect_footnotes(self, root: Tag) -> None:
-        """Find footnote lists (``section.footnotes``, ``div.footnotes``, ``li#fn...``) and
-        turn them into ``[^n]`` definitions; references become ``[^n]`` markers."""
-        containers = [
-            el for el in root.find_all(["section", "div", "ol", "aside"])
-            if "footnotes" in (el.get("class") or []) or el.get("id") in ("footnotes",)
-        ]
-        for container in containers:
-            if container.parent is None:
-                continue
-            items = [li for li in container.find_all("li") if li.get("id")]
-            if not items:
-                continue
-            for li in items:
-                self.footnotes[li["id"]] = str(len(self.footnotes) + 1)
-            for li in items:
-                for back in li.find_all("a", href=True):
-                    target = back["href"][1:] if back["href"].startswith("#") else ""
-                    if target and target not in self.footnotes and ("backref" in " ".join(back.get("class") or []) or "ref" in target):
-                        back.decompose()
-            self._pending = getattr(self, "_pending", []) + items
-            for li in items:
-                li.extract()
-            container.decompose()
-        # Strip the reference's <sup> wrapper: [^n] renders as its own superscript.
-        for sup in root.find_all("sup"):
-            anchors = sup.find_all("a", href=True)
-            if len(anchors) == 1 and anchors[0]["href"].startswith("#") and anchors[0]["href"][1:] in self.footnotes \
-                    and sup.get_text(strip=True) == anchors[0].get_text(strip=True):
-                sup.replace_with(anchors[0])
-
-    def footnote_definitions(self) -> list[str]:
-        out = []
-        for li in getattr(self, "_pending", []):
-            label = self.footnotes[li["id"]]
-            body = "\n\n".join(self.blocks(li)) or " "
-            first, *rest = body.split("\n")
-            lines = [f"[^{label}]: {first}"] + [f"    {line}" if line else "" for line in rest]
-            out.append("\n".join(lines))
-        return out
-
 
 def html_to_markdown(fragment: str | Tag, base_url: str = "", platform: str = "generic") -> str:
     """Markdown for a sanitised HTML fragment (a string or a parsed tree)."""
