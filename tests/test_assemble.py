@@ -185,9 +185,9 @@ def test_articles_carry_og_image_made_absolute(make_site):
     ("Plain words", "Pat", False),
 ])
 def test_a_source_named_after_its_author(title: str, name: str, named: bool):
-    from generator.site.assemble import _is_named
+    from generator.site.post_text import is_named
 
-    assert _is_named(title, name) is named
+    assert is_named(title, name) is named
 
 
 @pytest.mark.parametrize("url, host", [
@@ -198,6 +198,6 @@ def test_a_source_named_after_its_author(title: str, name: str, named: bool):
     ("", ""),
 ])
 def test_the_originals_host_as_a_reader_knows_it(url: str, host: str):
-    from generator.site.assemble import host_of
+    from generator.site.post_text import host_of
 
     assert host_of(url) == host

@@ -7,11 +7,13 @@ Nothing here reads or writes files, so the whole site map is testable in memory.
 URL scheme (site-relative; ``render`` prefixes the base URL's path):
 ``/`` and ``/page/N/``, ``/posts/<slug>/``, ``/tags/`` and ``/tags/<tag>/``,
 ``/sources/`` and ``/sources/<source>/``, ``/archive/``, ``/404.html``.
+
+What a post's HTML says (summary, reading time, share image) is ``post_text.py``'s; which
+page links a pager shows and a post's neighbours, ``navigation.py``'s.
 """
 
 from __future__ import annotations
 
-import html
 import logging
 import math
 import re
@@ -20,12 +22,13 @@ from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from itertools import groupby
 from typing import ClassVar, Iterable, Mapping, Sequence
-from urllib.parse import urlsplit
 
 from generator.content import DATE_UNKNOWN, PARAMS_KEY, slugify
 from generator.models import Article, FeedSource, FeedState, Page, Rendered, SiteConfig
 from generator.people import person_name
 from generator.site.crosspost import CrossPosts, Group, copy_label
+from generator.site.navigation import pager_window, reading_neighbours
+from generator.site.post_text import first_image, host_of, is_named, plain_summary, reading_time
 from generator.slugs import assign_slugs
 from generator.urls import http_url
 
@@ -33,7 +36,6 @@ __all__ = ["Tag", "Source", "Copy", "Post", "REDIRECT_TEMPLATE", "in_sitemap", "
 
 log = logging.getLogger(__name__)
 
-WORDS_PER_MINUTE = 220
 # Platforms a badge names. A "generic" feed has none: a "Blog" badge would tell a reader nothing.
 PLATFORM_NAMES = {"forem": "Forem (dev.to)", "ghost": "Ghost", "gridsome": "Gridsome"}
 UNNAMED_PLATFORMS = ("", "generic")
@@ -133,7 +135,7 @@ class Post:
     @property
     def author_is_source(self) -> bool:
         """The source is named after the author ("Ann Lee", "DEV Community: Ann Lee"): one name is enough."""
-        return self.source is not None and bool(self.author) and _is_named(self.source.title, self.author)
+        return self.source is not None and bool(self.author) and is_named(self.source.title, self.author)
 
     @property
     def original_host(self) -> str:
@@ -172,52 +174,6 @@ class Post:
         return own
 
 
-def _is_named(title: str, name: str) -> bool:
-    """Whether ``title`` is just ``name``, maybe with a platform's words before a colon or
-    after a dash ("DEV Community: Ann Lee", "Ann Lee – Medium"); "Ann's notes" is not."""
-    bare = re.sub(r"^[^:]*:\s+|\s+[-–—|]\s+.*$", "", title.strip())
-    return name.strip().casefold() in (title.strip().casefold(), bare.casefold())
-
-
-def host_of(url: str) -> str:
-    """``https://www.Example.org/a`` -> ``example.org`` (punycode in the reader's script)."""
-    host = (urlsplit(url).hostname or "").removeprefix("www.")
-    try:
-        return host.encode("ascii").decode("idna") if "xn--" in host else host
-    except UnicodeError:
-        return host
-
-
-def plain_summary(html_text: str, limit: int) -> str:
-    """The first paragraph's text, at most ``limit`` characters, cut at a word."""
-    match = re.search(r"<p>(.*?)</p>", html_text, re.DOTALL)
-    text = match.group(1) if match else html_text
-    text = html.unescape(re.sub(r"<[^>]+>", "", text))
-    text = re.sub(r"\s+", " ", text).strip()
-    if len(text) <= limit:
-        return text
-    cut = text[: limit + 1].rsplit(" ", 1)[0].rstrip(",;:.-–—")
-    return cut + "…"
-
-
-_IMG_SRC = re.compile(r"""<img\b[^>]*?\ssrc=(["'])(.*?)\1""", re.IGNORECASE | re.DOTALL)
-
-
-def first_image(html_text: str) -> str:
-    """The ``src`` of the first image in an article's HTML that a share card can show
-    (not a ``data:`` URI), or ""."""
-    for match in _IMG_SRC.finditer(html_text):
-        src = html.unescape(match.group(2)).strip()
-        if src and not src.lower().startswith("data:"):
-            return src
-    return ""
-
-
-def reading_time(html_text: str) -> int:
-    words = len(re.sub(r"<[^>]+>", " ", html_text).split())
-    return max(1, math.ceil(words / WORDS_PER_MINUTE))
-
-
 def _make_source(name: str, platform: str, feeds: Mapping[str, FeedSource], states: Mapping[str, FeedState]) -> Source:
     """How readers see a feed: its configured title, else the feed's own, else its name."""
     feed, state = feeds.get(name), states.get(name, FeedState())
@@ -249,7 +205,7 @@ def make_posts(
     groups = {g.primary: g for g in crossposts.groups} if crossposts else {}
     folded = set(crossposts.folded()) if crossposts else set()
     slugs, clashes = assign_slugs(articles, previous_slugs)
-    slug_of = {a.path: s for a, s in zip(articles, slugs)}
+    slug_of = {a.path: s for a, s in zip(articles, slugs, strict=True)}
     together = {m: g.primary for g in groups.values() for m in g.members}
     for clash in clashes:  # copies of one article share a title, and a page: no clash to report
         if together.get(clash.moved, clash.moved) != together.get(clash.holder, clash.holder):
@@ -267,7 +223,7 @@ def make_posts(
 
     by_path = {a.path: a for a in articles}
     posts = []
-    for article, result, minutes, summary in zip(articles, rendered, known_times, known_summaries):
+    for article, result, minutes, summary in zip(articles, rendered, known_times, known_summaries, strict=True):
         if article.path in folded:
             continue
         group = groups.get(article.path)
@@ -377,24 +333,10 @@ def _paginate(posts: list[Post], per_page: int, first_url: str) -> list[tuple[li
             "prev_url": url(n - 1) if n > 1 else None,
             "next_url": url(n + 1) if n < total else None,
             "pages": every_page,
-            "window": _window(every_page, n),
+            "window": pager_window(every_page, n),
         }
         pages.append((posts[(n - 1) * per_page : n * per_page], info))
     return pages
-
-
-def _window(every_page: list[dict], n: int, around: int = 2) -> list[dict]:
-    """The page links a pager shows: the first, the last, and ``around`` either side of
-    page ``n``, with ``{"gap": True}`` where numbers are left out (1 … 4 5 6 7 8 … 500).
-    Made here, not by looping over every page in the template: at 5,000 posts that loop
-    ran 250,000 times."""
-    shown = sorted({1, len(every_page), *range(max(1, n - around), min(len(every_page), n + around) + 1)})
-    window: list[dict] = []
-    for number in shown:
-        if window and "number" in window[-1] and number > window[-1]["number"] + 1:
-            window.append({"gap": True})
-        window.append(every_page[number - 1])
-    return window
 
 
 def _output_for(url: str) -> str:
@@ -409,24 +351,9 @@ def _listing_pages(posts: list[Post], per_page: int, first_url: str, template: s
     return result
 
 
-def reading_neighbours(groups: Sequence[str]) -> list[tuple[int | None, int | None]]:
-    """For each place of the listing (newest first, ``groups[i]`` the ``source`` of the
-    post there, "" for the site's own posts): the places of the next newer and the next
-    older post of the same group. Previous/next links stay within a blog, and authored
-    posts lead to authored posts, rather than jumping between unrelated blogs."""
-    newer: list[int | None] = [None] * len(groups)
-    older: list[int | None] = [None] * len(groups)
-    last: dict[str, int] = {}
-    for i, group in enumerate(groups):
-        if group in last:
-            newer[i], older[last[group]] = last[group], i
-        last[group] = i
-    return list(zip(newer, older))
-
-
 def _post_pages(posts: list[Post]) -> list[Page]:
     pages = []
-    for post, (newer, older) in zip(posts, reading_neighbours([p.article.source for p in posts])):
+    for post, (newer, older) in zip(posts, reading_neighbours([p.article.source for p in posts]), strict=True):
         pages.append(post_page(post, None if newer is None else posts[newer], None if older is None else posts[older]))
     for post in posts:  # a merged copy's own URL keeps working: it points to the post
         for alias in post.aliases:
