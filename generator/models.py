@@ -47,7 +47,6 @@ def front_matter(doc: str, default: Any = MISSING, *, always: bool = False, exam
     return field(default=default, metadata={"front_matter": doc, "always": always, "example": example})
 
 
-Platform = Literal["forem", "ghost", "gridsome", "generic"]
 PLATFORMS: tuple[str, ...] = ("forem", "ghost", "gridsome", "generic")
 
 

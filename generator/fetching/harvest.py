@@ -139,7 +139,6 @@ class FeedReport:
 class RunReport:
     feeds: list[FeedReport]
     elapsed: float
-    state_written: bool
 
     @property
     def failed(self) -> list[FeedReport]:
@@ -149,10 +148,6 @@ class RunReport:
     def offline(self) -> bool:
         """Every feed failed to connect: the network, not the feeds, is the problem."""
         return bool(self.feeds) and all(f.connection_failure for f in self.feeds)
-
-    @property
-    def articles_written(self) -> int:
-        return sum(f.new + f.updated for f in self.feeds)
 
 
 def _now_iso(now: datetime) -> str:
@@ -338,12 +333,12 @@ def fetch_feeds(
     claim_slugs(run.content_dir, run.new_paths, site.timezone)  # two feeds' new posts may pick one slug
     if offline:  # the network, not the feeds, failed: recording a failure per feed would mislead /status/
         order = {s.name: i for i, s in enumerate(sources)}
-        return RunReport(sorted(run.reports, key=lambda r: order[r.name]), time.monotonic() - started, False)
+        return RunReport(sorted(run.reports, key=lambda r: order[r.name]), time.monotonic() - started)
     final = run.states
     if prune_state:  # forget feeds that were removed from feeds/*.toml
         configured = {s.name for s in load_feed_sources(site.path("feeds"))}
         final = {k: v for k, v in final.items() if k in configured}
-    written = save_state(path, final)
+    save_state(path, final)
     order = {s.name: i for i, s in enumerate(sources)}
     reports = sorted(run.reports, key=lambda r: order[r.name])
-    return RunReport(reports, time.monotonic() - started, written)
+    return RunReport(reports, time.monotonic() - started)
