@@ -9,7 +9,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from conftest import read_articles
+from conftest import REPO, read_articles
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
@@ -352,3 +352,9 @@ def _one_typo(draw) -> str:
 def test_any_one_typo_of_a_known_key_is_an_error_with_a_suggestion(typo):
     with pytest.raises(ContentError, match=r"unknown key .* \(did you mean '[a-z_]+'\?"):
         parse_article(f"---\ntitle: T\ndate: 2024-01-01\n{typo}: 1\n---\n", "p.md")
+
+
+def test_the_readme_documents_every_front_matter_key():
+    section = (REPO / "README.md").read_text(encoding="utf-8").split("\n## Writing posts\n", 1)[1].split("\n## ", 1)[0]
+    missing = [k for k in FRONT_MATTER_KEYS if f"\n{k}:" not in section and f"`{k}`" not in section]
+    assert not missing, f"README.md's 'Writing posts' says nothing of {missing}"
