@@ -90,6 +90,11 @@ class Ours:
     def post_dir(self) -> Path:
         return self.posts
 
+    def kept_mb(self) -> int:
+        """What Netlify's build cache copies in and out for each deploy: .cache/build/ and public/."""
+        files = [p for name in ("public", ".cache/build") for p in (self.root / name).rglob("*") if p.is_file()]
+        return round(sum(p.stat().st_size for p in files) / 2**20)
+
     def fresh_checkout_after_fetch(self, n: int, run_number: int) -> None:
         """The site as Netlify's next build finds it: a fresh clone in the same folder (new
         inodes and file times), the build cache and public/ copied back from Netlify's
@@ -259,9 +264,13 @@ def measure(tool, n: int, repeat: int) -> dict:
         edit_one(tool.post_dir(), i)
         timed("edit_s")
         if hasattr(tool, "fresh_checkout_after_fetch"):
+            kept_mb = tool.kept_mb()
             tool.fresh_checkout_after_fetch(n, i)
             timed("deploy_s")
-    return {**{figure: statistics.median(values) for figure, values in times.items()}, "peak_mb": max(memory), "runs": repeat}
+    row = {**{figure: statistics.median(values) for figure, values in times.items()}, "peak_mb": max(memory), "runs": repeat}
+    if "deploy_s" in row:
+        row["kept_mb"] = kept_mb
+    return row
 
 
 def find_pelican(explicit: str | None) -> str | None:
@@ -304,7 +313,8 @@ def main() -> int:
             print(f"N={n:,} {name}: measuring ({repeat} run(s))...", file=sys.stderr, flush=True)
             row = {"n": n, "tool": name, **measure(tool, n, repeat)}
             results.append(row)
-            print(f"  {', '.join(f'{LABELS[k]} {row[k]:.2f} s' for k in TIMES if k in row)}, peak {row['peak_mb']} MB", file=sys.stderr, flush=True)
+            kept = f", deploy cache {row['kept_mb']} MB" if "kept_mb" in row else ""
+            print(f"  {', '.join(f'{LABELS[k]} {row[k]:.2f} s' for k in TIMES if k in row)}, peak {row['peak_mb']} MB{kept}", file=sys.stderr, flush=True)
 
     add_growth(results)
     print_table(results)
@@ -327,6 +337,9 @@ def print_table(results: list[dict]) -> None:
         print(f"{r['n']:>6,} {r['tool']:<8} {cells} {r['peak_mb']:>8}   {ratio}")
     print(f"\n(medians; cores: {os.cpu_count()}; peak = largest RSS of the command's processes;"
           " deploy: a fresh checkout, the cache restored, one new post)")
+    for r in results:
+        if "kept_mb" in r:
+            print(f"N={r['n']:,}: Netlify's build cache holds {r['kept_mb']:,} MB (.cache/build/ and public/), copied in and out each deploy")
 
 
 def add_growth(results: list[dict]) -> None:
