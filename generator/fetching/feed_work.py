@@ -21,12 +21,12 @@ from typing import Mapping, Sequence
 
 from generator.content import GuidIndex, write_article
 from generator.errors import FetchError
-from generator.models import Entry, FeedSource, FetchResult
+from generator.models import Entry, FeedSource, FetchResult, SiteConfig
 
 __all__ = ["FeedLimits", "Processed", "process_feed", "select_entries"]
 
 DEFAULT_BUDGET = 60.0  # seconds for one feed: download, parse, normalise and write
-DEFAULT_ARTICLE_BYTES = 512 * 1024  # Markdown of one article body
+DEFAULT_ARTICLE_BYTES = SiteConfig.max_article_kb * 1024  # Markdown of one article body: site.toml's default
 
 
 @dataclass(frozen=True)
