@@ -17,7 +17,7 @@ import types
 import typing
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from generator.errors import ConfigError
@@ -100,8 +100,7 @@ def _type_words(kind: type) -> str:
 
 
 def _check_keys(table: dict[str, Any], allowed: dict[str, SettingKey], label: str) -> None:
-    """Reject unknown keys (with a suggestion), values of the wrong type, numbers too small
-    and missing required keys."""
+    """Reject unknown keys (with a suggestion), values of the wrong type and missing required keys."""
     for key, value in table.items():
         if key not in allowed:
             close = difflib.get_close_matches(key, list(allowed), n=1)
@@ -119,10 +118,11 @@ def _check_type(value: Any, kind: type, where: str) -> None:
         raise ConfigError(f"{where} must be {_type_words(kind)}, not {_type_words(type(value))} ({value!r})")
 
 
-def _check_minimums(values: dict[str, Any], origin: str) -> None:
-    for key in SITE_KEYS.values():
+def _check_minimums(values: dict[str, Any], schema: dict[str, SettingKey], name_of: Callable[[str], str]) -> None:
+    """Numbers below their key's ``minimum``; ``name_of`` says how a message names a key."""
+    for key in schema.values():
         if key.minimum is not None and key.name in values and values[key.name] < key.minimum:
-            raise ConfigError(f"{_where(key.name, origin)} must be at least {key.minimum}, not {values[key.name]}")
+            raise ConfigError(f"{name_of(key.name)} must be at least {key.minimum}, not {values[key.name]}")
 
 
 def _default_words(key: SettingKey) -> str:
@@ -137,7 +137,8 @@ def settings_table(schema: dict[str, SettingKey]) -> str:
     """The Markdown table of ``schema``'s keys (README's "Configuration" section is this)."""
     rows = ["| key | default | meaning |", "| --- | --- | --- |"]
     for key in schema.values():
-        rows.append(f"| `{key.name}` | {_default_words(key)} | {key.doc} |")
+        at_least = f" (at least {key.minimum})" if key.minimum is not None else ""
+        rows.append(f"| `{key.name}` | {_default_words(key)} | {key.doc}{at_least} |")
     return "\n".join(rows) + "\n"
 
 
@@ -186,7 +187,7 @@ def _validate_site_values(values: dict[str, Any], origin: str) -> None:
             raise ConfigError(
                 f"{_where('timezone', origin)}: unknown timezone {values['timezone']!r} (use an IANA name such as 'Europe/Paris' or 'UTC')"
             ) from exc
-    _check_minimums(values, origin)
+    _check_minimums(values, SITE_KEYS, lambda key: _where(key, origin))
     base = values.get("base_url")
     if base is not None and not re.match(r"^https?://[^/\s]+", base):
         raise ConfigError(f"{_where('base_url', origin)}: {base!r} is not an absolute http(s) URL such as 'https://example.org/'")
@@ -212,6 +213,7 @@ def _feed_from_table(table: Any, label: str, file_label: str) -> FeedSource:
     if not isinstance(table, dict):
         raise ConfigError(f"{label}: expected a table")
     _check_keys(table, FEED_KEYS, label)
+    _check_minimums(table, FEED_KEYS, lambda key: f"{label}: key {key!r}")
     name, url = table["name"], table["url"]
     if not FEED_NAME_RE.match(name):
         raise ConfigError(f"{label}: name {name!r} must be lowercase letters, digits, '-' or '_' (it becomes a folder name)")

@@ -86,7 +86,7 @@ class FeedSource:
     tags: tuple[str, ...] = setting("added to every article of this feed", ())
     include: tuple[str, ...] = setting("keep only items with one of these tags, or whose title matches a regex `re:...`", ())
     exclude: tuple[str, ...] = setting("drop items with one of these tags, or whose title matches", ())
-    max_items: int = setting("the newest N items read per fetch", 200)
+    max_items: int = setting("the newest N items read per fetch", 200, minimum=1)
     platform: str | None = setting(f"one of {', '.join(PLATFORMS)}; default: detected from the feed", None)
     enabled: bool = setting("false: the feed is not fetched", True)
     defined_in: str = ""  # "feeds/python.toml", for error messages (not a key)

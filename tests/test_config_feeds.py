@@ -32,6 +32,9 @@ def test_valid_feed_with_every_key(tmp_path):
     ('name = "a"\nurl = "https://a.example/"\nplatform = "wordpress"', "platform 'wordpress' must be one of"),
     ('name = "a"\nurl = "https://a.example/"\nmax_items = "5"', "key 'max_items' must be an integer, not a string"),
     ('name = "a"\nurl = "https://a.example/"\ntags = ["x", 1]', "every item of 'tags' must be a string"),
+    # -1 would keep every item but the oldest (a slice from the end): a minimum from the schema
+    ('name = "a"\nurl = "https://a.example/"\nmax_items = -1', "[[feed]] #1: key 'max_items' must be at least 1, not -1"),
+    ('name = "a"\nurl = "https://a.example/"\nmax_items = 0', "key 'max_items' must be at least 1, not 0"),
 ])
 def test_bad_table_names_file_and_key(tmp_path, table, words):
     write(tmp_path, "python.toml", f"[[feed]]\n{table}\n")
