@@ -33,22 +33,18 @@ from __future__ import annotations
 import hashlib
 import html
 import re
-from functools import lru_cache
 from typing import Mapping
 
 import cmarkgfm
 from cmarkgfm.cmark import Options
 from markdown.extensions.toc import nest_toc_tokens, slugify, strip_tags, unique
-from pygments import highlight
 from pygments.formatters import HtmlFormatter
-from pygments.lexer import Lexer
-from pygments.lexers import get_lexer_by_name
-from pygments.util import ClassNotFound
 
 from generator.allowlist import clean_rendered
 from generator.models import Rendered
+from generator.site.highlight import highlight_code
 
-__all__ = ["MarkdownRenderer", "Rendered", "block_key", "highlight_code", "pygments_css", "RENDERER_VERSION"]
+__all__ = ["MarkdownRenderer", "Rendered", "block_key", "highlight_code", "pygments_css", "RENDERER_VERSION"]  # highlight_code: see highlight.py
 
 # Bump when the HTML this module produces changes, so build caches are invalidated.
 RENDERER_VERSION = "3"
@@ -75,17 +71,6 @@ _FOOTNOTE_REF = re.compile(r'<sup class="footnote-ref">.*?</sup>', re.DOTALL)
 _ID = re.compile(r'\sid="([^"]*)"')
 _MD_IN_HTML = re.compile(r'(<[a-zA-Z][\w-]*\b[^<>]*?)\s+markdown="(?:1|block|span)"')
 _TOC_LEVELS = (2, 4)
-_LANG_ALIASES = {"sh": "bash", "shell": "bash", "py": "python", "js": "javascript", "yml": "yaml", "ts": "typescript"}
-_FORMATTER = HtmlFormatter(nowrap=True)  # shared: building one per block costs as much as highlighting
-
-
-@lru_cache(maxsize=256)
-def _lexer(lang: str) -> Lexer | None:
-    try:
-        # stripnl/ensurenl off: the code comes out exactly as it went in.
-        return get_lexer_by_name(_LANG_ALIASES.get(lang, lang), stripnl=False, ensurenl=False)
-    except ClassNotFound:
-        return None
 
 
 def _language_of(info: str) -> str:
@@ -99,17 +84,6 @@ def _language_of(info: str) -> str:
 def block_key(code: str, lang: str) -> str:
     """What fixes a highlighted block: its language and code (and this module's version)."""
     return hashlib.sha1(f"{RENDERER_VERSION}\0{lang}\0{code}".encode("utf-8", "surrogatepass")).hexdigest()[:20]
-
-
-def highlight_code(code: str, lang: str) -> str:
-    """One code block as HTML; the text content of ``<code>`` equals ``code`` exactly."""
-    lexer = _lexer(lang) if lang else None
-    body = highlight(code, lexer, _FORMATTER) if lexer else html.escape(code, quote=False)
-    # Pygments may add a newline at the very end; keep the block byte for byte.
-    if lexer and not code.endswith("\n") and body.endswith("\n"):
-        body = body[:-1]
-    css_class = f' class="language-{html.escape(lang)}"' if lang else ""
-    return f'<pre class="highlight"><code{css_class}>{body}</code></pre>'
 
 
 def _attributes(text: str, allowed: set[str], written: set[str]) -> dict[str, str] | None:
