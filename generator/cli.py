@@ -13,7 +13,7 @@ import logging
 import pkgutil
 import sys
 from pathlib import Path
-from typing import cast
+from typing import Any, cast
 
 from generator import __version__, commands
 from generator.commands import Command
@@ -85,7 +85,7 @@ def _setup_logging(quiet: int, verbose: int) -> None:
     root.setLevel(max(logging.DEBUG, min(level, logging.ERROR)))
 
 
-def site_from_args(args: argparse.Namespace, **overrides) -> SiteConfig:
+def site_from_args(args: argparse.Namespace, **overrides: Any) -> SiteConfig:
     """Load ``site.toml`` from ``--root`` with command-line overrides (e.g. base_url)."""
     return load_site_config(args.root, overrides)
 

@@ -23,6 +23,8 @@ from __future__ import annotations
 
 import json
 import logging
+import os
+import socket
 import sys
 import threading
 import time
@@ -165,7 +167,7 @@ class _Handler(SimpleHTTPRequestHandler):
     state: _State
     poll_timeout: float
 
-    def log_message(self, format: str, *args) -> None:  # noqa: A002 (the stdlib's name)
+    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 (the stdlib's name)
         log.debug("http: " + format, *args)
 
     def end_headers(self) -> None:
@@ -219,7 +221,7 @@ class _Server(ThreadingHTTPServer):
 
     daemon_threads = True
 
-    def handle_error(self, request, client_address) -> None:
+    def handle_error(self, request: socket.socket | tuple[bytes, socket.socket], client_address: tuple[str, int]) -> None:
         error = sys.exc_info()[1]
         if isinstance(error, ConnectionError):  # BrokenPipeError, ConnectionResetError, ConnectionAbortedError
             log.debug("http: %s closed the connection (%s)", client_address[0], type(error).__name__)
@@ -303,19 +305,19 @@ class DevServer:
     # ---- watching
 
     def _watch(self) -> None:
-        from watchdog.events import FileSystemEventHandler
+        from watchdog.events import FileSystemEvent, FileSystemEventHandler
         from watchdog.observers import Observer
 
         server = self
 
         class _Events(FileSystemEventHandler):
-            def on_any_event(self, event) -> None:
+            def on_any_event(self, event: FileSystemEvent) -> None:
                 if event.event_type in ("opened", "closed_no_write"):
                     return  # reads, e.g. by our own build: not a change
                 if event.is_directory and event.event_type not in ("moved", "deleted"):
                     return
                 paths = [event.src_path, getattr(event, "dest_path", "") or ""]
-                server.notify([p for p in paths if p])
+                server.notify([os.fsdecode(p) for p in paths if p])  # watchdog may give bytes paths
 
         observer = Observer()
         site = self.site or SiteConfig(root=self.root)  # site.toml may be broken at start

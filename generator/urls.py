@@ -19,7 +19,7 @@ import this without the normaliser's dependencies.
 from __future__ import annotations
 
 import re
-from urllib.parse import quote, urljoin, urlsplit, urlunsplit
+from urllib.parse import SplitResult, quote, urljoin, urlsplit, urlunsplit
 
 __all__ = ["http_url", "page_url", "markdown_destination", "MAX_URL_LENGTH"]
 
@@ -54,7 +54,7 @@ def _host(hostname: str) -> str | None:
     return ascii_host if _HOST.match(ascii_host) else None
 
 
-def _netloc(parts) -> str | None:
+def _netloc(parts: SplitResult) -> str | None:
     try:
         hostname, port = parts.hostname, parts.port  # .port raises on a port that is not a number
     except ValueError:

@@ -17,6 +17,7 @@ import logging
 import sys
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import TYPE_CHECKING, Callable
 from urllib.parse import urlsplit
 
 from generator.cli import site_from_args
@@ -27,7 +28,12 @@ from generator.fetching.fetcher import Fetcher, FetchSettings
 from generator.fetching.opml import OpmlError, OpmlFeed, name_for, read_opml, write_opml
 from generator.fetching.state import load_state, state_path
 from generator.files import atomic_write
-from generator.models import FeedSource, FetchResult
+from generator.models import FeedSource, FeedState, FetchResult
+
+if TYPE_CHECKING:  # parsing is imported by the one action that needs it (feedparser is slow to import)
+    import httpx
+
+    from generator.fetching.parse import ParsedFeed
 
 __all__ = ["HELP", "add_arguments", "run", "toml_feed_table", "add_feeds", "find_feed"]
 
@@ -69,7 +75,7 @@ _ACTIONS = (
     ("export", "write the subscriptions as OPML 2.0", "Importing the result gives the same subscriptions."),
     ("list", "show each feed with its last status", "From feeds/*.toml and feeds/state.json; nothing is fetched."),
 )
-_ACTION_ARGUMENTS = {"add": _add_arguments, "import": _import_arguments, "export": _export_arguments, "list": lambda _: None}
+_ACTION_ARGUMENTS: dict[str, Callable[[argparse.ArgumentParser], None]] = {"add": _add_arguments, "import": _import_arguments, "export": _export_arguments, "list": lambda _: None}
 
 
 # ---------------------------------------------------------------- writing TOML
@@ -135,12 +141,14 @@ def _unique_name(wanted: str, taken: set[str]) -> str:
 # ---------------------------------------------------------------- add
 
 
-async def _get(url: str, settings: FetchSettings, transport=None) -> FetchResult:
+async def _get(url: str, settings: FetchSettings, transport: httpx.AsyncBaseTransport | None = None) -> FetchResult:
     async with Fetcher(settings, transport) as fetcher:
         return await fetcher.fetch(FeedSource(name="new", url=url))
 
 
-def find_feed(url: str, settings: FetchSettings | None = None, transport=None):
+def find_feed(
+    url: str, settings: FetchSettings | None = None, transport: httpx.AsyncBaseTransport | None = None
+) -> tuple[FetchResult, ParsedFeed]:
     """Fetch ``url``; if it is a page, follow its advertised feed. Returns (FetchResult, ParsedFeed)."""
     from generator.fetching.parse import parse_feed
 
@@ -248,7 +256,7 @@ def _export(args: argparse.Namespace, feeds_dir: Path, site_title: str) -> int:
     return 0
 
 
-def _status(state) -> str:
+def _status(state: FeedState | None) -> str:
     if state is None or (state.last_success is None and state.last_error is None):
         return "never fetched"
     if state.consecutive_failures:

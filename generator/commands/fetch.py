@@ -13,6 +13,7 @@ import dataclasses
 import logging
 import sys
 from pathlib import Path
+from typing import TextIO
 
 from generator.cli import site_from_args
 from generator.config import load_feed_sources
@@ -77,7 +78,7 @@ def _settings_from_args(args: argparse.Namespace) -> FetchSettings:
     )
 
 
-def print_failures(report: RunReport, file=None) -> None:
+def print_failures(report: RunReport, file: TextIO | None = None) -> None:
     """``-q``: warnings only, so one line per failed feed (to stderr) and nothing when all went well."""
     file = file or sys.stderr
     for feed in report.failed:
@@ -91,7 +92,7 @@ def _limits_from_args(args: argparse.Namespace, site: SiteConfig) -> FeedLimits:
     return FeedLimits(budget=budget, max_article_bytes=site.max_article_kb * 1024)
 
 
-def print_table(report: RunReport, file=None) -> None:
+def print_table(report: RunReport, file: TextIO | None = None) -> None:
     """The end-of-run table: one row per feed, failures with their reason in words."""
     from rich.console import Console, JustifyMethod
     from rich.table import Table

@@ -45,7 +45,7 @@ import zlib
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Any
+from typing import Protocol
 from urllib.parse import urljoin, urlsplit
 
 import httpx
@@ -120,6 +120,14 @@ class _Refused(Exception):
         self.retry_after = retry_after
 
 
+class _Brotli(Protocol):
+    """What the decoder uses of a ``brotli.Decompressor`` (brotli has no type information)."""
+
+    def process(self, data: bytes, output_buffer_limit: int) -> bytes: ...
+
+    def is_finished(self) -> bool: ...
+
+
 class _Decoder:
     """Decompresses a Content-Encoding incrementally, never producing more than ``limit`` bytes."""
 
@@ -128,7 +136,7 @@ class _Decoder:
         self.limit = limit
         self.size = 0
         self._zlib: "zlib._Decompress | None" = None
-        self._brotli: Any = None  # a brotli.Decompressor (brotli has no type information)
+        self._brotli: _Brotli | None = None
         if encoding == "gzip":
             self._zlib = zlib.decompressobj(16 + zlib.MAX_WBITS)
         elif encoding == "br":
@@ -173,6 +181,8 @@ class _Decoder:
     def _feed_brotli(self, data: bytes, room: int) -> bytes:
         import brotli
 
+        if self._brotli is None:
+            raise RuntimeError("internal: a br body without a br decoder")
         try:
             return self._brotli.process(data, output_buffer_limit=room + 1)
         except brotli.error as exc:
@@ -257,7 +267,7 @@ class Fetcher:
         )
         return self
 
-    async def __aexit__(self, *exc_info) -> None:
+    async def __aexit__(self, *exc_info: object) -> None:
         if self._client is not None:
             await self._client.aclose()
             self._client = None
@@ -357,7 +367,7 @@ class Fetcher:
         except httpx.InvalidURL as exc:
             raise _Refused(f"invalid URL {url!r} ({exc})") from None
 
-    async def _handle(self, source: FeedSource, url: str, state: FeedState, response: httpx.Response):
+    async def _handle(self, source: FeedSource, url: str, state: FeedState, response: httpx.Response) -> FetchResult | tuple[int, str]:
         code = response.status_code
         if code in REDIRECTS:
             location = response.headers.get("location")

@@ -22,7 +22,7 @@ import json
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable
+from typing import Any, Iterable
 
 from generator.errors import GeneratorError
 
@@ -85,7 +85,7 @@ def commit_message(plan: CommitPlan) -> str:
     return "fetch: " + "; ".join(parts)
 
 
-def state_that_matters(state_text: str | None) -> dict[str, dict]:
+def state_that_matters(state_text: str | None) -> dict[str, dict[str, Any]]:
     """Each feed's state less the churn (:data:`CHURN`), plus whether it is failing."""
     try:
         feeds = json.loads(state_text or "{}").get("feeds", {})
@@ -100,7 +100,7 @@ def state_that_matters(state_text: str | None) -> dict[str, dict]:
     return kept
 
 
-def _state_changes(before: dict[str, dict], after: dict[str, dict]) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
+def _state_changes(before: dict[str, dict[str, Any]], after: dict[str, dict[str, Any]]) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
     """(started failing, recovered, other state that matters changed), as feed names."""
     started: list[str] = []
     recovered: list[str] = []

@@ -28,7 +28,7 @@ import sys
 import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Literal, Mapping, Sequence
+from typing import Any, Callable, Literal, Mapping, Sequence, TypeVar
 
 import httpx
 
@@ -50,6 +50,8 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")  # what a job run by the workers returns
 
 PARALLEL_PARSE_MIN = 8  # below this many feeds a process pool costs more than it saves
 
@@ -74,7 +76,7 @@ class _Workers:
         self._pool: concurrent.futures.ProcessPoolExecutor | None = None
         self._pool_ready = False
         self._thread_busy = 0
-        self._warming: asyncio.Task | None = None
+        self._warming: asyncio.Task[None] | None = None
         cpus = os.cpu_count() or 1
         self._want_pool = feed_count >= PARALLEL_PARSE_MIN and cpus >= 2
         self._pool_size = min(cpus, 8)
@@ -92,7 +94,7 @@ class _Workers:
         await asyncio.gather(*(asyncio.wrap_future(f) for f in futures))
         self._pool_ready = True
 
-    async def run(self, fn, *args):
+    async def run(self, fn: Callable[..., T], *args: Any) -> T:
         if self._want_pool and self._pool is None and self._thread_busy:
             self._start_pool()  # a second feed waits for parsing: worth starting the workers
         if self._pool is not None and (self._pool_ready or self._thread_busy):
@@ -293,8 +295,10 @@ def _detail(processed: Processed) -> str:
     return "; ".join(parts + processed.warnings[:2])
 
 
-async def _fetch_and_handle(run: _Run, sources: list[FeedSource], settings: FetchSettings, transport) -> None:
-    handling: set[asyncio.Task] = set()
+async def _fetch_and_handle(
+    run: _Run, sources: list[FeedSource], settings: FetchSettings, transport: httpx.AsyncBaseTransport | None
+) -> None:
+    handling: set[asyncio.Task[None]] = set()
     async with Fetcher(settings, transport) as fetcher:
         async for result in fetch_all(fetcher, sources, run.states):
             task = asyncio.create_task(run.handle(result))

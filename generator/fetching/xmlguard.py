@@ -88,7 +88,7 @@ def _declared(subset: bytes) -> dict[bytes, bytes | None]:
 
 
 def _neutralise(body: bytes, declared: dict[bytes, bytes | None]) -> bytes:
-    def replace(match: re.Match) -> bytes:
+    def replace(match: re.Match[bytes]) -> bytes:
         name = match.group(1)
         if name in PREDEFINED or name not in declared:
             return match.group(0)

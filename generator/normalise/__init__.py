@@ -78,7 +78,7 @@ def recheck_links(markdown: str) -> str:
     """Defence in depth: any link target in the Markdown that is not http(s), mailto,
     a fragment or relative - however encoded - is replaced by ``#``. Code is skipped."""
 
-    def fix(match: re.Match) -> str:
+    def fix(match: re.Match[str]) -> str:
         prefix, target = (match.group(1), match.group(2)) if match.group(1) is not None else (match.group(3), match.group(4))
         return prefix + (target if safe_url(target) else "#")
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import re
 
-from bs4 import Comment, NavigableString, Tag
+from bs4 import Comment, Tag
+from bs4.element import NavigableString
 
 from generator.htmlattrs import attr, attr_words
 

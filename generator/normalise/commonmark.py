@@ -13,7 +13,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from bs4 import Comment, NavigableString, Tag
+from bs4 import Comment, Tag
+from bs4.element import NavigableString
 
 __all__ = ["RAW_INLINE", "EMPHASIS", "escape_text", "escape_line_start", "char_kind", "neighbour", "join_inline", "separate_blocks"]
 

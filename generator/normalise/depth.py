@@ -46,7 +46,7 @@ class _Flattener:
     limit: int
     out: list[str] = field(default_factory=list)
     stack: list[str] = field(default_factory=list)
-    open_names: Counter = field(default_factory=Counter)
+    open_names: Counter[str] = field(default_factory=Counter)
     kept: dict[str, int] = field(default_factory=dict)  # "a"/"code"/"pre" kept open in the deep part -> its depth
     pending_break: bool = False
 

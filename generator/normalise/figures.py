@@ -16,7 +16,8 @@ import html
 import re
 from typing import TYPE_CHECKING
 
-from bs4 import NavigableString, Tag
+from bs4 import Tag
+from bs4.element import NavigableString
 
 __all__ = ["FigureMixin"]
 

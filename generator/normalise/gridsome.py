@@ -20,7 +20,8 @@ def _parser() -> MarkdownIt:
 
 def markdown_to_html(text: str) -> str:
     """CommonMark (with raw HTML, tables, strikethrough and footnotes) -> HTML."""
-    return _parser().render(text)
+    html: str = _parser().render(text)  # markdown-it types render() as Any: its renderer is pluggable
+    return html
 
 
 def clean_gridsome(soup: BeautifulSoup, title: str = "") -> None:

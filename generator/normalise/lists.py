@@ -19,7 +19,8 @@ from __future__ import annotations
 import re
 from itertools import pairwise
 
-from bs4 import BeautifulSoup, Comment, NavigableString, Tag
+from bs4 import BeautifulSoup, Comment, Tag
+from bs4.element import NavigableString, PageElement
 
 __all__ = ["repair_lists", "list_start", "markdown_start", "is_loose_html", "tight_join_holds", "list_markdown"]
 
@@ -29,7 +30,7 @@ FORMATTING = {"a", "b", "strong", "i", "em", "del", "s", "strike", "ins", "u", "
 MAX_MARKDOWN_START = 999_999_999  # CommonMark: at most nine digits, never negative
 
 
-def _is_blank(node) -> bool:
+def _is_blank(node: PageElement) -> bool:
     return isinstance(node, Comment) or (isinstance(node, NavigableString) and not node.strip())
 
 

@@ -12,7 +12,8 @@ whether it is done, and takes its box out so the converter can write GFM's ``[x]
 
 from __future__ import annotations
 
-from bs4 import BeautifulSoup, NavigableString, Tag
+from bs4 import BeautifulSoup, Tag
+from bs4.element import NavigableString, PageElement
 
 __all__ = ["FORMATTING_TAGS", "push_formatting_into_blocks", "task_state"]
 
@@ -23,7 +24,7 @@ LEAF_BLOCKS = {"p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "td", "th", "figca
 OPAQUE = {"pre", "hr", "iframe", "video", "audio", "img", "br"}
 
 
-def _wrap(children: list, fmt: Tag, soup: BeautifulSoup) -> None:
+def _wrap(children: list[PageElement], fmt: Tag, soup: BeautifulSoup) -> None:
     """Wrap ``children`` (siblings in a row) in a copy of ``fmt``."""
     if not any(not isinstance(c, NavigableString) or c.strip() for c in children):
         return
@@ -34,7 +35,7 @@ def _wrap(children: list, fmt: Tag, soup: BeautifulSoup) -> None:
 
 
 def _push(fmt: Tag, container: Tag, blocks: set[str], soup: BeautifulSoup) -> None:
-    run: list = []
+    run: list[PageElement] = []
     for child in list(container.children):
         if isinstance(child, Tag) and (child.name in blocks or child.name in OPAQUE or child.name in LEAF_BLOCKS):
             _wrap(run, fmt, soup)
