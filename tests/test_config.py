@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import logging
 from dataclasses import dataclass, fields
 from pathlib import Path
@@ -106,3 +107,11 @@ def test_the_readme_tables_of_settings_are_the_schemas(marker, schema):
     assert f"<!-- settings: {marker} -->\n{settings_table(schema)}" in readme, (
         "README.md's table of settings differs from generator/models.py: run python tools/settings_tables.py"
     )
+
+
+def test_the_tool_rewrites_a_stale_table_and_leaves_the_rest():
+    spec = importlib.util.spec_from_file_location("settings_tables", REPO / "tools" / "settings_tables.py")
+    tool = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(tool)
+    stale = "# Title\n\n<!-- settings: SiteConfig -->\n| key | default | meaning |\n| `titel` | | old |\n\nAfter.\n"
+    assert tool.with_tables(stale) == f"# Title\n\n<!-- settings: SiteConfig -->\n{settings_table(SITE_KEYS)}\nAfter.\n"
