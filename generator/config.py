@@ -71,7 +71,7 @@ def _toml_kind(hint: Any) -> type:
         return list
     if args and typing.get_origin(hint) in (types.UnionType, typing.Union):
         return _toml_kind(args[0])
-    return hint
+    return typing.cast(type, hint)
 
 
 SITE_KEYS = settings_schema(SiteConfig)

@@ -73,7 +73,7 @@ class SiteConfig:
 
     def path(self, name: str) -> Path:
         """The absolute path of one of the ``*_dir`` settings."""
-        return (self.root / getattr(self, f"{name}_dir")).resolve()
+        return (self.root / str(getattr(self, f"{name}_dir"))).resolve()
 
 
 @dataclass(frozen=True)
@@ -201,7 +201,7 @@ class Rendered:
     """
 
     html: str
-    toc: list[dict] = field(default_factory=list, hash=False, compare=False)
+    toc: list[dict[str, Any]] = field(default_factory=list, hash=False, compare=False)
     # Where each highlighted code block sits in ``html``: (key of its language and code,
     # start, length). A later render of the same code can reuse it without Pygments.
     blocks: tuple[tuple[str, int, int], ...] = field(default=(), hash=False, compare=False)

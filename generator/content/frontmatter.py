@@ -35,7 +35,7 @@ __all__ = [
     "UNWRITABLE",
 ]
 
-FRONT_MATTER_FIELDS: tuple[dataclasses.Field, ...] = tuple(f for f in dataclasses.fields(Article) if "front_matter" in f.metadata)
+FRONT_MATTER_FIELDS: tuple[dataclasses.Field[Any], ...] = tuple(f for f in dataclasses.fields(Article) if "front_matter" in f.metadata)
 FRONT_MATTER_KEYS: tuple[str, ...] = tuple(f.name for f in FRONT_MATTER_FIELDS)
 # An author's own keys, never checked for typos; with every other unknown key they are
 # offered to templates as ``post.params`` (as Hugo's are).
@@ -142,7 +142,7 @@ def _misspelt(key: Any) -> str | None:
     return nearest if OSA.distance(folded, nearest) <= allowed else None
 
 
-def check_unknown_keys(meta: dict, path: str, front: str) -> None:
+def check_unknown_keys(meta: dict[Any, Any], path: str, front: str) -> None:
     """A misspelt known key is an error: ``darft: true`` would otherwise publish a draft."""
     for key in meta:
         if key in FRONT_MATTER_KEYS:

@@ -146,7 +146,7 @@ def parse_article(text: str, path: str, tz: dt.tzinfo = dt.timezone.utc) -> Arti
     )
 
 
-def _front_matter_values(meta: dict, path: str, front: str, tz: dt.tzinfo) -> dict[str, Any]:
+def _front_matter_values(meta: dict[Any, Any], path: str, front: str, tz: dt.tzinfo) -> dict[str, Any]:
     """Every front matter field's value: read from ``meta``, else its default."""
     readers = _readers(tz)
     values: dict[str, Any] = {}

@@ -54,7 +54,7 @@ def _front_matter_pairs(article: Article) -> list[tuple[str, Any]]:
     return own + [(k, v) for k, v in article.extra if v not in (None, "", [])]
 
 
-def _written(f: dataclasses.Field, value: Any) -> bool:
+def _written(f: dataclasses.Field[Any], value: Any) -> bool:
     return bool(f.metadata["always"]) or value not in (None, "", (), False)
 
 

@@ -26,6 +26,7 @@ import re
 from dataclasses import dataclass, field
 
 from bs4 import BeautifulSoup, Comment, NavigableString, Tag
+from bs4.element import PageElement
 
 from generator.htmlattrs import attr, attr_words
 from generator.normalise.code import code_language, code_text, fence_for, text_with_breaks
@@ -122,7 +123,8 @@ class _Converter(FigureMixin, TableMixin, MediaMixin, FootnoteMixin):
         name = node.name
         handler = getattr(self, f"block_{name}", None)
         if handler is not None:
-            return handler(node)
+            blocks: list[str] = handler(node)
+            return blocks
         if name in ("h1", "h2", "h3", "h4", "h5", "h6"):
             return self.heading(node)
         if name in ("div", "section", "article", "aside", "header", "footer", "main", "picture", "span", "a", "b", "strong", "em", "i", "center", "font", "figcaption", "caption", "summary", "dd", "dt", "tbody", "thead", "tr", "td", "th"):
@@ -256,13 +258,15 @@ class _Converter(FigureMixin, TableMixin, MediaMixin, FootnoteMixin):
     def inline_children(self, node: Tag) -> str:
         return join_inline([self.inline(child) for child in node.children])
 
-    def inline(self, node) -> str:
+    def inline(self, node: PageElement) -> str:
         if isinstance(node, Comment):
             return ""
         if isinstance(node, NavigableString):
             # No-break spaces are kept (as &nbsp;, visible in the Markdown): they carry meaning
             # and indentation; Python's \s would take them for spaces.
             return escape_text(re.sub(r"[ \t\n\r\f\v]+", " ", str(node))).replace("\xa0", "&nbsp;")
+        if not isinstance(node, Tag):  # a page element is text or a tag: nothing else comes here
+            return ""
         name = node.name
         if name == "input":
             return ""  # a checkbox that is not first in a list item has no Markdown

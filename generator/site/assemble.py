@@ -21,7 +21,8 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from itertools import groupby
-from typing import ClassVar, Iterable, Mapping, Sequence
+from datetime import datetime
+from typing import Any, Callable, ClassVar, Iterable, Mapping, Sequence
 
 from generator.content import DATE_UNKNOWN, PARAMS_KEY, slugify
 from generator.models import Article, FeedSource, FeedState, Page, Rendered, SiteConfig
@@ -103,7 +104,7 @@ class Post:
     # (original_host and canonical_here are read from the article.)
     DEEP: ClassVar[frozenset[str]] = frozenset({"article", "rendered", "html", "toc", "image", "original_host", "canonical_here"})
 
-    def listing_fields(self) -> tuple:
+    def listing_fields(self) -> tuple[Any, ...]:
         """Everything but DEEP that a template can read of a post (``url`` comes from the slug)."""
         return (self.slug, self.summary, self.reading_time, self.tags, self.source, self.title, self.date, self.author, self.draft, self.article.extra, self.copies, self.aliases, self.file_slugs)
 
@@ -112,7 +113,7 @@ class Post:
         return self.rendered.html
 
     @property
-    def toc(self) -> list:
+    def toc(self) -> list[dict[str, Any]]:
         return self.rendered.toc
 
     @property
@@ -124,7 +125,7 @@ class Post:
         return self.article.title
 
     @property
-    def date(self):
+    def date(self) -> datetime:
         return self.article.date
 
     @property
@@ -165,7 +166,7 @@ class Post:
         return dict(self.article.extra).get(DATE_UNKNOWN) is True
 
     @property
-    def params(self) -> dict:
+    def params(self) -> dict[str, Any]:
         """The author's own front matter keys, for templates (``post.params.series``): every
         key the site does not know, and those under ``params:`` (which win)."""
         own = {str(k): v for k, v in self.article.extra if k != PARAMS_KEY}
@@ -244,7 +245,7 @@ def _group_slug(earliest: list[str], every: list[str]) -> str:
     return min(plain, key=lambda s: (len(s), s)) if plain else first
 
 
-def _merged_post(post: Post, others: list[Article], slug_of: Mapping[str, str], group: Group, source_of, names: Mapping[str, str]) -> Post:
+def _merged_post(post: Post, others: list[Article], slug_of: Mapping[str, str], group: Group, source_of: Callable[[Article], Source | None], names: Mapping[str, str]) -> Post:
     """The primary's post, crediting (and tagged as) every other copy, at its group's URL
     (``_group_slug``); the other copies' own URLs become its aliases (redirects)."""
     slug = _group_slug([slug_of[m] for m in group.earliest], [slug_of[m] for m in group.members])
@@ -298,7 +299,7 @@ def tag_names(tag_lists: Iterable[Sequence[str]]) -> dict[str, str]:
     """How the site spells each tag (by slug): the spelling most posts use; on a tie,
     an all-lowercase one, then the first in code-point order. It depends on the set of
     posts only, not their order, so a build that remakes a few posts can make it too."""
-    counts: dict[str, Counter] = defaultdict(Counter)
+    counts: dict[str, Counter[str]] = defaultdict(Counter)
     for tags in tag_lists:
         for name in dict.fromkeys(tags):
             counts[tag_slug(name)][name] += 1
@@ -316,7 +317,7 @@ def _post_tags(tags: Sequence[str], names: Mapping[str, str]) -> tuple[Tag, ...]
 # ---------------------------------------------------------------- pages
 
 
-def _paginate(posts: list[Post], per_page: int, first_url: str) -> list[tuple[list[Post], dict]]:
+def _paginate(posts: list[Post], per_page: int, first_url: str) -> list[tuple[list[Post], dict[str, Any]]]:
     """Split ``posts`` into pages; page 1 is ``first_url``, page N is ``first_url + page/N/``."""
     total = max(1, math.ceil(len(posts) / per_page))
 
@@ -343,7 +344,7 @@ def _output_for(url: str) -> str:
     return url.strip("/") + "/index.html" if url != "/" else "index.html"
 
 
-def _listing_pages(posts: list[Post], per_page: int, first_url: str, template: str, **context) -> list[Page]:
+def _listing_pages(posts: list[Post], per_page: int, first_url: str, template: str, **context: Any) -> list[Page]:
     result = []
     for chunk, pagination in _paginate(posts, per_page, first_url):
         ctx = {"posts": chunk, "pagination": pagination, **context}
@@ -395,7 +396,7 @@ def group_by_source(posts: list[Post]) -> dict[Source, list[Post]]:
     return {first[name]: groups[name] for name in sorted(groups)}
 
 
-def _archive_years(posts: list[Post]) -> list[dict]:
+def _archive_years(posts: list[Post]) -> list[dict[str, Any]]:
     return [{"year": year, "posts": list(group)} for year, group in groupby(posts, key=lambda p: "Undated" if p.date_unknown else p.date.year)]
 
 

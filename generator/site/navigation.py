@@ -4,18 +4,18 @@ neighbours. Pure arithmetic on places in a listing; ``assemble.py`` puts the URL
 
 from __future__ import annotations
 
-from typing import Sequence
+from typing import Any, Sequence
 
 __all__ = ["pager_window", "reading_neighbours"]
 
 
-def pager_window(every_page: list[dict], n: int, around: int = 2) -> list[dict]:
+def pager_window(every_page: list[dict[str, Any]], n: int, around: int = 2) -> list[dict[str, Any]]:
     """The page links a pager shows: the first, the last, and ``around`` either side of
     page ``n``, with ``{"gap": True}`` where numbers are left out (1 … 4 5 6 7 8 … 500).
     Made here, not by looping over every page in the template: at 5,000 posts that loop
     ran 250,000 times."""
     shown = sorted({1, len(every_page), *range(max(1, n - around), min(len(every_page), n + around) + 1)})
-    window: list[dict] = []
+    window: list[dict[str, Any]] = []
     for number in shown:
         if window and "number" in window[-1] and number > window[-1]["number"] + 1:
             window.append({"gap": True})
