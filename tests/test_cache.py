@@ -11,7 +11,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from conftest import install_theme, post, write_files
+from conftest import install_theme, post, read_tree, write_files
 
 from generator.config import load_site_config
 from generator.incremental.cache import BuildCache, article_from_json, article_to_json
@@ -26,10 +26,6 @@ SITE = {
     "content/posts/b.md": post("Beta", "2024-02-01T10:00:00+05:30", body="Beta body.\n"),
     "content/posts/c.md": post("Gamma", "2024-03-01", draft="true"),
 }
-
-
-def files(root: Path) -> dict[str, bytes]:
-    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
 
 
 def build(root: Path, **kw):
@@ -49,7 +45,7 @@ def clean(root: Path) -> dict[str, bytes]:
     out = root.parent / "clean"
     shutil.rmtree(out, ignore_errors=True)
     build(root, out_dir=out, cache=False)
-    return files(out)
+    return read_tree(out)
 
 
 def test_cache_files_are_json_under_dot_cache(site):
@@ -68,14 +64,14 @@ def test_only_a_never_rendered_entry_keeps_its_markdown_and_a_published_draft_re
     with_drafts = build(site, drafts=True)  # the draft is rendered now, from the cache's parse
     page = (site / "public" / "posts" / "gamma" / "index.html").read_text()
     assert with_drafts.rendered > 0 and "Gamma" in page
-    assert files(site / "public") == clean_with_drafts(site)
+    assert read_tree(site / "public") == clean_with_drafts(site)
 
 
 def clean_with_drafts(root: Path) -> dict[str, bytes]:
     out = root.parent / "clean-drafts"
     shutil.rmtree(out, ignore_errors=True)
     build(root, out_dir=out, cache=False, drafts=True)
-    return files(out)
+    return read_tree(out)
 
 
 @pytest.mark.parametrize("damage", ["garbage", "truncated", "wrong-types", "empty"])
@@ -95,7 +91,7 @@ def test_corrupt_index_is_rebuilt_with_a_warning(site, damage, caplog):
         report = build(site)
     assert "build cache" in caplog.text and "rebuilding" in caplog.text
     assert report.rendered == 2  # a and b rendered again; nothing taken from the bad cache
-    assert files(site / "public") == clean(site)
+    assert read_tree(site / "public") == clean(site)
     assert json.loads(index.read_text())["articles"]  # and a good cache written back
 
 
@@ -110,7 +106,7 @@ def test_damaged_pack_is_detected_by_crc(site, caplog):
         report = build(site)
     assert "a cached text is damaged; rendering the article again" in caplog.text
     assert b"Evil" not in (site / "public/posts/beta/index.html").read_bytes()
-    assert files(site / "public") == clean(site)
+    assert read_tree(site / "public") == clean(site)
     assert (site / ".cache/build/damaged").exists() and report.rendered == 0
 
     caplog.clear()
@@ -119,7 +115,7 @@ def test_damaged_pack_is_detected_by_crc(site, caplog):
         report = build(site)  # the mark makes this build check every entry first
     assert "1 damaged entries dropped" in caplog.text and report.rendered == 2
     assert not (site / ".cache/build/damaged").exists()
-    assert files(site / "public") == clean(site)
+    assert read_tree(site / "public") == clean(site)
 
 
 def test_short_pack_discards_the_index(site, caplog):
@@ -129,7 +125,7 @@ def test_short_pack_discards_the_index(site, caplog):
     with caplog.at_level(logging.WARNING):
         report = build(site)
     assert "shorter than its index" in caplog.text and report.rendered == 2
-    assert files(site / "public") == clean(site)
+    assert read_tree(site / "public") == clean(site)
 
 
 def test_corrupt_output_manifest_is_rebuilt(site, caplog):
@@ -139,7 +135,7 @@ def test_corrupt_output_manifest_is_rebuilt(site, caplog):
         report = build(site)
     assert "not in the expected shape" in caplog.text
     assert not report.noop and report.published.written == 0  # compared byte by byte instead
-    assert files(site / "public") == clean(site)
+    assert read_tree(site / "public") == clean(site)
 
 
 def test_same_size_edit_with_restored_mtime_is_noticed(site):
@@ -156,7 +152,7 @@ def test_output_edited_by_hand_is_repaired(site):
     page.write_text("defaced")
     report = build(site)
     assert not report.noop
-    assert files(site / "public") == clean(site)
+    assert read_tree(site / "public") == clean(site)
 
 
 def _touch_every_output(site: Path) -> None:
@@ -181,13 +177,13 @@ def test_output_edited_keeping_its_size_but_not_its_mtime_is_repaired(site):
     page.write_bytes(page.read_bytes().replace(b"Alpha body", b"Alpxa body"))
     report = build(site)
     assert not report.noop
-    assert files(site / "public") == clean(site)
+    assert read_tree(site / "public") == clean(site)
 
 
 def test_output_deleted_by_hand_is_restored(site):
     (site / "public/feed.xml").unlink()
     build(site)
-    assert files(site / "public") == clean(site)
+    assert read_tree(site / "public") == clean(site)
 
 
 def test_cache_from_another_renderer_version_is_not_used(site):
@@ -252,7 +248,7 @@ def test_search_text_comes_from_the_cache_and_a_damaged_one_is_made_again(site, 
     with caplog.at_level(logging.WARNING):
         build(site)
     assert "damaged" in caplog.text and len(made) == 2
-    assert files(site / "public") == clean(site)
+    assert read_tree(site / "public") == clean(site)
 
 
 def test_feeds_are_kept_when_no_post_they_show_changed(site, monkeypatch):
@@ -272,4 +268,4 @@ def test_feeds_are_kept_when_no_post_they_show_changed(site, monkeypatch):
     assert made == [1]
     assert b"Alpha body, new." in (site / "public/feed.xml").read_bytes()
     assert b"Alpha body, new." in (site / "public/tags/python/feed.xml").read_bytes()
-    assert files(site / "public") == clean(site)
+    assert read_tree(site / "public") == clean(site)

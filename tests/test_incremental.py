@@ -17,7 +17,7 @@ from pathlib import Path
 from unittest import mock
 
 import pytest
-from conftest import install_theme, post, write_files
+from conftest import install_theme, post, read_tree, write_files
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -135,10 +135,6 @@ def write_copy(root: Path, name: str, present: bool) -> None:
     _write_post(copy, fields)
 
 
-def files(root: Path) -> dict[str, bytes]:
-    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
-
-
 def incremental(root: Path, base_url: str | None = None, **kw):
     return build_site(load_site_config(root, {"base_url": base_url} if base_url else {}), BuildOptions(now=NOW, **kw))
 
@@ -148,7 +144,7 @@ def clean_tree(root: Path, out: Path, base_url: str | None = None, **kw) -> dict
     the URLs posts had (slugs.py), as every build of this project does."""
     shutil.rmtree(out, ignore_errors=True)
     build_site(load_site_config(root, {"base_url": base_url} if base_url else {}), BuildOptions(now=NOW, out_dir=out, clean=True, **kw))
-    return files(out)
+    return read_tree(out)
 
 
 def new_site(folder: Path) -> Path:
@@ -184,8 +180,8 @@ def test_drafts_leave_with_the_drafts_option(tmp_path):
     incremental(root)
     public = root / "public"
     assert not (public / "posts/delta").exists()
-    assert all(b"Delta" not in data for data in files(public).values()), "the draft's words stayed in some file"
-    assert files(public) == clean_tree(root, tmp_path / "clean")
+    assert all(b"Delta" not in data for data in read_tree(public).values()), "the draft's words stayed in some file"
+    assert read_tree(public) == clean_tree(root, tmp_path / "clean")
 
 
 def check_edits_against_clean_builds(make_site, edits, options: list[dict] | None = None) -> None:
@@ -199,7 +195,7 @@ def check_edits_against_clean_builds(make_site, edits, options: list[dict] | Non
             if edit is not None:
                 apply_edit(root, edit)
             incremental(root, **opts)
-            assert files(root / "public") == clean_tree(root, Path(tmp) / "clean", **opts), f"after {edit} with {opts}"
+            assert read_tree(root / "public") == clean_tree(root, Path(tmp) / "clean", **opts), f"after {edit} with {opts}"
 
 
 def test_a_body_edit_remakes_only_its_search_shard(tmp_path, monkeypatch):
@@ -215,7 +211,7 @@ def test_a_body_edit_remakes_only_its_search_shard(tmp_path, monkeypatch):
     apply_edit(root, ("body", "b", "A new word: zanzibar.\n"))
     incremental(root)
     assert made == [next(shard for shard in first if "beta" in shard)]
-    assert files(root / "public") == clean_tree(root, tmp_path / "clean")
+    assert read_tree(root / "public") == clean_tree(root, tmp_path / "clean")
 
 
 def test_second_build_writes_nothing_and_says_so(tmp_path):
@@ -278,7 +274,7 @@ def test_when_no_listing_moved_only_pages_reading_the_post_in_full_are_digested(
     apply_edit(root, ("tags", "c", "[web]"))  # a listing field: every page is checked
     incremental(root)
     assert len(set(digested)) >= every_page - 1  # the tag page that went is not digested
-    assert files(root / "public") == clean_tree(root, tmp_path / "clean")
+    assert read_tree(root / "public") == clean_tree(root, tmp_path / "clean")
 
 
 def test_listing_changes_render_the_listings_again(tmp_path, rendered_pages):
@@ -292,7 +288,7 @@ def test_listing_changes_render_the_listings_again(tmp_path, rendered_pages):
     apply_edit(root, ("body", "b", "A new first paragraph.\n"))  # b's summary is its first paragraph
     incremental(root)
     assert "posts/beta/index.html" in rendered_pages and "tags/python/index.html" in rendered_pages
-    assert files(root / "public") == clean_tree(root, tmp_path / "clean")
+    assert read_tree(root / "public") == clean_tree(root, tmp_path / "clean")
 
 
 def test_every_post_attribute_is_either_read_in_full_or_a_listing_field():
@@ -340,7 +336,7 @@ def test_stylesheet_change_rerenders_pages_naming_it(tmp_path):
     apply_edit(root, ("static", "style.css", 1))
     report = incremental(root)
     assert report.rendered == 0 and report.page_cache.rendered > 5  # every page links the new fingerprint
-    assert files(root / "public") == clean_tree(root, tmp_path / "clean")
+    assert read_tree(root / "public") == clean_tree(root, tmp_path / "clean")
 
 
 def test_pages_rendered_by_forked_workers_are_the_same(tmp_path, monkeypatch):
@@ -360,7 +356,7 @@ def test_pages_rendered_by_forked_workers_are_the_same(tmp_path, monkeypatch):
     assert clean_tree(root, tmp_path / "forked") == serial
     assert forked.count("fork") >= 2  # Markdown and pages
     incremental(root, clean=True)
-    assert files(root / "public") == serial
+    assert read_tree(root / "public") == serial
     manifest = json.loads(next((root / ".cache" / "build").glob("out-*.json")).read_text())["pages"]
     # The workers made each page's digest: the same as this process makes them.
     monkeypatch.setattr(parallel, "PAGE_POOL_THRESHOLD", 10**6)
@@ -433,7 +429,7 @@ def test_a_body_edit_takes_the_quick_path_and_touches_only_its_page_and_shard(tm
     apply_edit(root, ("body", "c", "Same first.\n\nAn added sentence.\n"))  # c: own summary, in no feed
     report = incremental(root)
     assert report.quick and report.rendered == 1
-    assert files(root / "public") == clean_tree(root, tmp_path / "clean")
+    assert read_tree(root / "public") == clean_tree(root, tmp_path / "clean")
     after = mtimes(root / "public")
     touched = {p for p in after if before.get(p) != after[p]}
     assert "posts/post-c/index.html" in touched and "search-index.json" in touched
@@ -456,7 +452,7 @@ def test_what_takes_the_quick_path(tmp_path, edit, quick):
     incremental(root)
     apply_edit(root, edit)
     assert incremental(root).quick is quick
-    assert files(root / "public") == clean_tree(root, tmp_path / "clean")
+    assert read_tree(root / "public") == clean_tree(root, tmp_path / "clean")
 
 
 def test_the_quick_path_links_an_edited_post_to_its_neighbours_from_the_same_source(tmp_path):
@@ -470,7 +466,7 @@ def test_the_quick_path_links_an_edited_post_to_its_neighbours_from_the_same_sou
     assert incremental(root).quick
     page = (root / "public/posts/post-d/index.html").read_text()
     assert 'rel="prev" href="/blog/posts/post-c/"' in page and 'rel="next" href="/blog/posts/post-g/"' in page
-    assert files(root / "public") == clean_tree(root, tmp_path / "clean")
+    assert read_tree(root / "public") == clean_tree(root, tmp_path / "clean")
 
 
 def test_the_quick_path_leaves_a_cache_the_normal_build_trusts(tmp_path):
@@ -483,7 +479,7 @@ def test_the_quick_path_leaves_a_cache_the_normal_build_trusts(tmp_path):
     assert not incremental(root).quick
     apply_edit(root, ("body", "b", "Same first.\n\nThree.\n"))
     assert incremental(root).quick
-    assert files(root / "public") == clean_tree(root, tmp_path / "clean")
+    assert read_tree(root / "public") == clean_tree(root, tmp_path / "clean")
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -504,7 +500,7 @@ def test_an_edit_that_leaves_the_code_alone_highlights_nothing_again(tmp_path, m
     assert not incremental(root).quick and highlighted == []
     apply_edit(root, ("body", "e", "Same first.\n\n```python\nx = 'new'\n```\n"))  # the quick path, new code
     assert incremental(root).quick and highlighted == ["python"]
-    assert files(root / "public") == clean_tree(root, tmp_path / "clean")
+    assert read_tree(root / "public") == clean_tree(root, tmp_path / "clean")
 
 
 def test_the_reason_the_quick_path_was_not_taken_is_logged(tmp_path, caplog):
@@ -531,7 +527,7 @@ def test_an_authors_own_key_reaches_templates_and_its_edit_remakes_the_listing(t
     _write_post(root / "content/posts/c.md", {**fields, "params": "{series: Walks}"})
     incremental(root)
     assert "<p class=series>Walks</p>" in (root / "public/index.html").read_text()
-    assert files(root / "public") == clean_tree(root, tmp_path / "clean")
+    assert read_tree(root / "public") == clean_tree(root, tmp_path / "clean")
 
 
 def test_a_copy_arriving_and_going_keeps_incremental_and_clean_builds_equal(tmp_path):
@@ -541,11 +537,11 @@ def test_a_copy_arriving_and_going_keeps_incremental_and_clean_builds_equal(tmp_
     for name in ("a", "e"):
         apply_edit(root, ("copy", name, True))
         incremental(root)
-        assert files(root / "public") == clean_tree(root, tmp_path / "clean")
+        assert read_tree(root / "public") == clean_tree(root, tmp_path / "clean")
     assert "Also published on" in (root / "public/posts/alpha/index.html").read_text()
     assert "Also published on" in (root / "public/posts/epsilon/index.html").read_text()
     assert "This article is now at" in (root / "public/posts/alpha-2/index.html").read_text()
     apply_edit(root, ("copy", "a", False))
     incremental(root)
     assert "Also published on" not in (root / "public/posts/alpha/index.html").read_text()
-    assert files(root / "public") == clean_tree(root, tmp_path / "clean")
+    assert read_tree(root / "public") == clean_tree(root, tmp_path / "clean")
