@@ -130,6 +130,9 @@ class FetchResult:
     elapsed: float = 0.0
 
 
+ContentKind = Literal["html", "markdown", "text"]  # what an item's body is written in
+
+
 @dataclass(frozen=True)
 class Entry:
     """One feed item, parsed but not yet cleaned.
@@ -145,7 +148,7 @@ class Entry:
     link: str
     published: datetime  # aware UTC, never None (first-seen time when the feed gives none)
     content: str
-    content_type: Literal["html", "markdown", "text"] = "html"
+    content_type: ContentKind = "html"
     platform: str = "generic"
     base_url: str = ""  # what relative URLs in content resolve against (xml:base, else link)
     author: str = ""

@@ -166,7 +166,7 @@ def _entry_from_raw(raw: RawItem, entry_id: str, date: datetime, source: FeedSou
         link=raw.link,
         published=date,
         content=raw.content,
-        content_type=kind,  # type: ignore[arg-type]
+        content_type=kind,
         platform=platform,
         base_url=raw.base or raw.link,
         author=person_name(plain_text(raw.author)),

@@ -33,7 +33,7 @@ import feedparser
 from generator.errors import FetchError
 from generator.fetching.sniff import detect_markdown, looks_like_html
 from generator.fetching.xmlguard import guard_xml
-from generator.models import FeedSource, FetchResult
+from generator.models import ContentKind, FeedSource, FetchResult
 from generator.text import plain_text, writable
 from generator.urls import http_url
 
@@ -82,7 +82,7 @@ class RawItem:
     published: datetime | None
     updated: datetime | None
     content: str
-    content_type: str
+    content_type: ContentKind
     has_full_content: bool
     summary_html: str
     base: str
@@ -100,7 +100,7 @@ def _struct_to_dt(value: Any) -> datetime | None:
         return None
 
 
-def _content_kind(mime: str, value: str) -> str:
+def _content_kind(mime: str, value: str) -> ContentKind:
     mime = (mime or "").lower()
     if "markdown" in mime:
         return "markdown"
@@ -189,6 +189,7 @@ def _raw_from_json(item: Mapping[str, Any], feed_url: str) -> RawItem:
     content_html = item.get("content_html") or ""
     content_text = item.get("content_text") or ""
     summary = _json_text(item, "summary")
+    kind: ContentKind
     if isinstance(content_html, str) and content_html.strip():
         body, kind, full = content_html, "markdown" if detect_markdown(content_html) else "html", True
     elif isinstance(content_text, str) and content_text.strip():
