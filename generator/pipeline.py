@@ -486,6 +486,8 @@ def _render_missing(articles: list[Article], sources: Sources, cache, options: B
 
 def _store(cache: cachelib.BuildCache, sources: Sources, article: Article, known: Known | None):
     """``cache.put``, with the front matter's JSON the pool made for it, if it did."""
+    if article.path in sources.stored:  # put there as the pool returned it (loading.parse_in_pool)
+        return known.rendered if known else None
     made = {"meta": sources.meta.pop(article.path)} if article.path in sources.meta else {}
     return cache.put(sources.shas[article.path], article, known.rendered if known else None, known.reading_time if known else 0, **made)
 

@@ -13,7 +13,7 @@ import os
 import threading
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, Mapping
+from typing import TYPE_CHECKING, Callable, Iterator, Mapping
 
 from generator.errors import ContentError
 from generator.models import Article, Page
@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from generator.models import Rendered
     from generator.site.render import Renderer
 
-__all__ = ["render_articles", "map_chunks", "worker_count", "parse_render_chunk", "render_many"]
+__all__ = ["render_articles", "map_chunks", "iter_chunks", "worker_count", "parse_render_chunk", "render_many"]
 
 POOL_THRESHOLD = 64  # fewer posts to render than this: one process is faster than starting a pool
 
@@ -41,25 +41,29 @@ def render_articles(
 
 def map_chunks(fn: Callable[[list], list], items: list, workers: int | None, progress: Callable[[int], None] | None) -> list:
     """``fn`` over chunks of ``items``, in order: in this process, or a pool when there are many."""
+    return list(iter_chunks(fn, items, workers, progress))
+
+
+def iter_chunks(fn: Callable[[list], list], items: list, workers: int | None, progress: Callable[[int], None] | None) -> Iterator:
+    """``map_chunks`` one result at a time, as each chunk comes back: the caller can store
+    and drop each (a clean build's HTML, 20 KB a post) instead of holding them all."""
     jobs = worker_count(len(items), workers)
     chunk = max(8, min(64, len(items) // (jobs * 8))) if jobs > 1 else max(1, len(items))
     chunks = [items[i : i + chunk] for i in range(0, len(items), chunk)]
-    results: list = []
     if jobs <= 1:
         for part in chunks:
-            results += fn(part)
+            yield from fn(part)
             if progress:
                 progress(len(part))
-        return results
+        return
     # Forking a process that runs other threads (serve: watcher, HTTP) can copy a lock
     # some thread holds and deadlock the child; start workers from a clean server then.
     context = _mp().get_context("forkserver" if threading.active_count() > 1 else None)
     with _pool_class()(jobs, mp_context=context) as pool:
-        for part, done in zip(chunks, pool.map(fn, chunks)):
-            results += done
+        for part, done in zip(chunks, pool.map(fn, chunks), strict=True):
+            yield from done
             if progress:
                 progress(len(part))
-    return results
 
 
 def _mp():

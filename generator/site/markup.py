@@ -35,13 +35,13 @@ import html
 import re
 from typing import Mapping
 
-import cmarkgfm
 from cmarkgfm.cmark import Options
 from markdown.extensions.toc import nest_toc_tokens, slugify, strip_tags, unique
 from pygments.formatters import HtmlFormatter
 
 from generator.allowlist import clean_rendered
 from generator.models import Rendered
+from generator.site.cmark import markdown_to_html
 from generator.site.highlight import highlight_code
 
 __all__ = ["MarkdownRenderer", "Rendered", "block_key", "highlight_code", "pygments_css", "RENDERER_VERSION"]  # highlight_code: see highlight.py
@@ -183,7 +183,7 @@ class MarkdownRenderer:
     def render(self, text: str, untrusted: bool = False) -> Rendered:
         """``text`` as HTML; ``untrusted`` (an imported article's Markdown) cleans the HTML
         with the import allowlist before the renderer's own additions."""
-        body = cmarkgfm.markdown_to_html_with_extensions(text, options=_OPTIONS, extensions=_EXTENSIONS).rstrip("\n")
+        body = markdown_to_html(text, _OPTIONS, _EXTENSIONS).rstrip("\n")
         if 'markdown="' in body:
             body = _MD_IN_HTML.sub(r"\1", body)
         written = {a or b for a, b in _SOURCE_ATTR_LISTS.findall(text)} if "{" in text else set()
