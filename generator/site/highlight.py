@@ -75,7 +75,7 @@ def css_class_of(ttype: _TokenType) -> str:
     """The ``<span class="...">`` opening a token type's text ('' for plain text)."""
     opener = _FORMATTER.span_element_openers.get(ttype)
     if opener is None:
-        css = _FORMATTER._get_css_classes(ttype)
+        css = _FORMATTER._get_css_classes(ttype)  # type: ignore[attr-defined]  # Pygments' own naming of a type's classes
         opener = _FORMATTER.span_element_openers[ttype] = f'<span class="{css}">' if css else ""
     return opener
 
@@ -165,7 +165,7 @@ def _segments_of(rules: list[Rule]) -> list[_Segment]:
         if names & own:
             segments += _join(run)
             run, names = [], set()
-        run.append((source, rule[0].__self__, rule))
+        run.append((source, rule[0].__self__, rule))  # type: ignore[attr-defined]  # _scoped checked it is a Pattern's match
         names |= own
     return segments + _join(run)
 
@@ -208,7 +208,7 @@ def _joined_tokens(lexer: RegexLexer, joined: dict[str, list[_Segment]], text: s
     """``RegexLexer.get_tokens_unprocessed`` (Pygments 2.21) with each state's rules tried
     by segment: the same tokens, the same state changes, in the same order."""
     pos = 0
-    tokendefs = lexer._tokens
+    tokendefs = lexer._tokens  # type: ignore[attr-defined]  # the processed rules RegexLexerMeta makes
     statestack = list(stack)
     segments = joined.get(statestack[-1]) or joined.setdefault(statestack[-1], _segments_of(tokendefs[statestack[-1]]))
     while 1:
@@ -217,7 +217,7 @@ def _joined_tokens(lexer: RegexLexer, joined: dict[str, list[_Segment]], text: s
             if m is None:
                 continue
             if segment.single is None:
-                rexmatch, action, new_state = segment.rules[m.lastindex]  # type: ignore[index]
+                rexmatch, action, new_state = segment.rules[m.lastindex]
                 if type(action) is _TokenType:
                     yield pos, action, m.group()
                     pos = m.end()
