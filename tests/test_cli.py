@@ -9,6 +9,7 @@ from pathlib import Path
 from conftest import REPO, post
 
 from generator.cli import main
+from generator.content import parse_article
 
 
 def run_cli(root: Path, *args: str) -> subprocess.CompletedProcess:
@@ -127,7 +128,8 @@ def test_new_creates_post_and_never_overwrites(make_site):
     path = root / first.stdout.strip()
     assert path.parent == root / "content/posts" and path.name.endswith("-hello-world.md")
     text = path.read_text()
-    assert 'title: "Hello: World!"' in text and "draft: true" in text
+    scaffold = parse_article(text, "posts/x.md")  # written as every article file is: it reads back
+    assert (scaffold.title, scaffold.slug, scaffold.draft) == ("Hello: World!", "hello-world", True) and "draft: true" in text
     path.write_text(text + "\nMy words.\n")
     assert "slug: hello-world\n" in text  # its URL, written into the file
     second = run_cli(root, "new", "Hello: World!")  # the same title: a slug no other post uses

@@ -8,24 +8,17 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from generator.cli import site_from_args
-from generator.content import slugify
+from generator.content import dump_article, slugify
 from generator.errors import GeneratorError, UsageError
+from generator.models import Article
 from generator.slugs import free_slug, slugs_in_use
 
 HELP = 'create content/posts/<yyyy-mm-dd>-<slug>.md for a new post titled "Title" (its slug, free, written in it)'
 
 log = logging.getLogger(__name__)
 
-TEMPLATE = """---
-title: {title}
-date: {date}
-slug: {slug}
-tags: []
-summary: ""
-draft: true
----
-Write your post here, in Markdown. Set `draft: false` (or delete the line) to publish it.
-"""
+# The body of a new post; its front matter is written as every article file's is.
+SCAFFOLD_BODY = "Write your post here, in Markdown. Set `draft: false` (or delete the line) to publish it.\n"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -44,8 +37,8 @@ def run(args: argparse.Namespace) -> int:
     if path.exists():
         raise GeneratorError(f"{path.relative_to(site.root)}: already exists; choose another title or edit that file")
     path.parent.mkdir(parents=True, exist_ok=True)
-    quoted = '"' + title.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    text = dump_article(Article(title=title, date=now, slug=slug, draft=True, body=SCAFFOLD_BODY))
     with path.open("x", encoding="utf-8") as fh:  # "x": fail rather than overwrite, even in a race
-        fh.write(TEMPLATE.format(title=quoted, date=now.isoformat(), slug=slug))
+        fh.write(text)
     print(path.relative_to(site.root))
     return 0
