@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 from conftest import REPO
+from hypothesis import assume, given
+from hypothesis import strategies as st
 
 from generator.config import FEED_KEYS, SITE_KEYS, load_site_config, settings_schema, settings_table
 from generator.errors import ConfigError
@@ -115,3 +117,15 @@ def test_the_tool_rewrites_a_stale_table_and_leaves_the_rest():
     spec.loader.exec_module(tool)
     stale = "# Title\n\n<!-- settings: SiteConfig -->\n| key | default | meaning |\n| `titel` | | old |\n\nAfter.\n"
     assert tool.with_tables(stale) == f"# Title\n\n<!-- settings: SiteConfig -->\n{settings_table(SITE_KEYS)}\nAfter.\n"
+
+
+_TOML_VALUES = {str: '"text"', int: "7", bool: "true", list: '["a"]', float: "1.5"}
+
+
+@given(key=st.sampled_from(sorted(SITE_KEYS)), kind=st.sampled_from(sorted(_TOML_VALUES, key=str)))
+def test_any_key_given_a_value_of_another_type_is_refused_naming_the_key(tmp_path_factory, key: str, kind: type):
+    assume(kind is not SITE_KEYS[key].kind)
+    root = tmp_path_factory.mktemp("site")
+    (root / "site.toml").write_text(f"{key} = {_TOML_VALUES[kind]}\n")
+    with pytest.raises(ConfigError, match=f"^site.toml: key '{key}' must be "):
+        load_site_config(root)
