@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from bs4 import BeautifulSoup
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from generator.site.decorate import decorate_article, language_label, toc_size
 from generator.site.markup import MarkdownRenderer
@@ -113,3 +115,31 @@ def test_footnotes_heading_id_does_not_clash_with_one_the_article_uses():
 
 def test_article_without_footnotes_gets_no_footnotes_heading():
     assert "Footnotes" not in decorate_article(MarkdownRenderer().render("No notes here.\n").html)
+
+
+def _wrap_code_blocks_by_regex(body: str) -> str:
+    """The regular expression decorate.py used before str.find: the reference."""
+    import html as htmllib
+    import re
+
+    from generator.site.decorate import language_label
+
+    def wrap(match):
+        lang = match.group("lang") or ""
+        label = f' data-lang="{htmllib.escape(language_label(lang))}"' if lang else ""
+        return f'<div class="code-block"{label}><pre class="highlight" tabindex="0">{match.group(1)}{match.group("body")}</code></pre></div>'
+
+    pattern = r'<pre class="highlight">(<code(?: class="language-(?P<lang>[^"]*)")?>)(?P<body>.*?)</code></pre>'
+    return re.sub(pattern, wrap, body, flags=re.DOTALL)
+
+
+_CODE_PIECES = ['<pre class="highlight">', '<code class="language-python">', '<code class="language-">', "<code>", '<code class="x">', "</code></pre>",
+                "</code>", "</pre>", "x = 1\n", "<span>", "&lt;", "\n", "<p>text</p>", '<pre class="highlight"><code>']
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(_CODE_PIECES), max_size=16).map("".join))
+def test_code_block_wrapping_is_what_the_regular_expression_did(body):
+    from generator.site.decorate import _wrap_code_blocks
+
+    assert _wrap_code_blocks(body) == _wrap_code_blocks_by_regex(body)

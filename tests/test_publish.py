@@ -126,3 +126,18 @@ def test_replace_files_touches_only_what_changed(tmp_path):
     assert (report.written, report.removed, report.total) == (2, 1, 4)  # with the marker
     assert (out / "index.html").stat().st_mtime_ns == 1  # same bytes: not rewritten
     assert report.manifest["posts/a/index.html"][1] == len(b"a, edited") and "search/shards/old.json" not in report.manifest
+
+
+def test_write_staged_makes_missing_folders_and_reuses_existing_ones(tmp_path):
+    import hashlib
+
+    staging = tmp_path / "staging"
+    staging.mkdir()
+    files = {"top.html": b"t", "tags/x/page/2/index.html": b"deep", "tags/x/index.html": b"x", "tags/x/page/2/other.html": b"o", "posts/a/index.html": b"a"}
+    for rel, data in files.items():
+        staged = write_staged(staging, rel, data)
+        assert staged.path == rel and staged.sha == hashlib.sha1(data).hexdigest()
+    assert {p.relative_to(staging).as_posix(): p.read_bytes() for p in staging.rglob("*") if p.is_file()} == files
+    with pytest.raises(BuildError, match="not a safe relative path"):
+        write_staged(staging, "../outside.html", b"no")
+    assert not (tmp_path / "outside.html").exists()

@@ -73,3 +73,52 @@ def test_an_unknown_attribute_falls_back_to_an_item_then_to_undefined(renderer, 
     (tmp_path / "lookup.html").write_text("{{ d.key }}")
     fresh = Renderer(SiteConfig(root=tmp_path), tmp_path, {})  # templates are read once per renderer
     assert fresh.render(Page(url="/", template="lookup.html", context={"d": {"key": "value"}}, output="index.html")).data == b"value"
+
+
+# Calls and dict keys take shortcuts past Jinja's own Context.call and Environment.getattr:
+# each case must come out as plain Jinja (same options, default context) renders it.
+SHORTCUT_TEMPLATES = {
+    "calls.html": "{% macro m(x) %}[{{ x }}]{% endmacro %}{% macro c(x) %}[{{ x }}{{ caller() }}]{% endmacro %}"
+    "{{ url('/a/') }} {{ absolute('b') }} {{ m(1) }} {% call c(2) %}in{% endcall %} {{ ctx_name() }} {{ plain('z') }}",
+    "dicts.html": "{{ d.key }} {{ d.items is defined }} {{ d.gap is defined }} {% for p in pages %}{{ p.n if p.n is defined }}{{ '-' if p.gap is defined }}{% endfor %}",
+    "missing.html": "{{ d.nothing }}",
+}
+
+
+def _plain_jinja(folder: Path, site: SiteConfig, renderer: Renderer):
+    import jinja2
+
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(folder)), autoescape=True, undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
+    env.globals.update(site=site, url=renderer.url, absolute=renderer.absolute, asset=renderer.asset, **EXTRA)
+    return env
+
+
+@__import__("jinja2").pass_context
+def _ctx_name(context):
+    return context.get("who", "nobody")
+
+
+EXTRA = {"ctx_name": _ctx_name, "plain": str.upper}
+
+
+@pytest.mark.parametrize("template", ["calls.html", "dicts.html"])
+def test_shortcuts_render_what_plain_jinja_renders(tmp_path, template):
+    for name, text in SHORTCUT_TEMPLATES.items():
+        (tmp_path / name).write_text(text)
+    site = SiteConfig(root=tmp_path, base_url="https://example.org/blog/")
+    renderer = Renderer(site, tmp_path, {}, extra_globals=EXTRA)
+    context = {"who": "me", "d": {"key": "<k>", "items": 1}, "pages": [{"n": 1}, {"gap": True}, {"n": 3}]}
+    ours = renderer.render(Page(url="/", template=template, context=context, output="x")).data.decode()
+    expected = _plain_jinja(tmp_path, site, renderer).get_template(template).render(page=None, **context)
+    assert ours == expected
+    assert "me" in ours or template != "calls.html"  # a pass_context global still gets the context
+
+
+def test_a_missing_dict_key_is_still_an_error_naming_the_template(tmp_path):
+    from generator.errors import BuildError
+
+    for name, text in SHORTCUT_TEMPLATES.items():
+        (tmp_path / name).write_text(text)
+    renderer = Renderer(SiteConfig(root=tmp_path), tmp_path, {})
+    with pytest.raises(BuildError, match="missing.html.*nothing"):
+        renderer.render(Page(url="/", template="missing.html", context={"d": {}}, output="x"))

@@ -10,9 +10,12 @@ from types import SimpleNamespace
 
 import pytest
 from conftest import post
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from generator.config import load_site_config
 from generator.pipeline import BuildOptions, build_site
+from generator.site import search
 from generator.site.render import Renderer
 from generator.site.search import MAX_SHARDS, MAX_TEXT, POSTS_PER_SHARD, manifest_file, plain_text, shard_count
 
@@ -161,3 +164,31 @@ def test_manifest_takes_anything_with_a_path_and_honours_the_base_path(make_site
 
 def test_plain_text_strips_markup_and_unescapes():
     assert plain_text("<h2>Title</h2><p>a &amp; b<br>c</p><script>x()</script><pre><code>y = 1</code></pre>") == "Title a & b c y = 1"
+
+
+def _reference_text_fields(body: str, tags: list[str]) -> tuple[str, str]:
+    """search.text_fields as first written (re.sub for whitespace, words lowercased one by one)."""
+    import html as htmllib
+    import re
+
+    text = search._HIGHLIGHT_SPAN.sub("", body)
+    text = search._FOOTNOTE_MARKS.sub("", search._DROP.sub(" ", text))
+    text = search._BLOCK_END.sub(" ", text)
+    text = re.sub(r"\s+", " ", htmllib.unescape(search._TAG.sub("", text))).strip()
+    head, rest = text[: search.MAX_TEXT], text[search.MAX_TEXT :]
+    if rest:
+        head, _, tail = head.rpartition(" ")
+        rest = tail + rest
+    known = {w.lower() for w in re.findall(r"\w+", head)}
+    extra = {w.lower() for w in re.findall(r"\w+", rest + " " + " ".join(tags))} - known
+    return head, " ".join(sorted(extra))
+
+
+_TEXT_PIECES = ["word ", "Word", "İstanbul", "STRASSE", "ß", "ǅ", "\u00a0", "\u2003", "\x1c", "\t", "\n\n", "  ", "<p>", "</p>", "<br>", "&amp;",
+                "&nbsp;", '<span class="k">', "</span>", "<pre>", "</pre>", "x" * 40, "é", "naïve", "_under_", "42"]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.sampled_from(_TEXT_PIECES), max_size=400).map("".join), st.lists(st.sampled_from(["Python", "İ", "web", "ß"]), max_size=3))
+def test_text_fields_are_what_the_first_implementation_made(body, tags):
+    assert search.text_fields(body, tags) == _reference_text_fields(body, tags)

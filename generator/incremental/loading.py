@@ -136,6 +136,11 @@ def parse_in_pool(site, cache, misses, slots, sources: Sources, errors: list, wo
     """Parse and render in a pool; with a cache, each result is stored in its pack as it
     comes back and only a handle kept (``Sources.stored``): held until the end, a clean
     build's HTML and search text (25 KB a post) made most of its peak memory."""
+    # What the workers run, imported before the pool forks them (the build needs it later
+    # anyway): otherwise each worker imports it again, 0.1 s of CPU apiece.
+    import generator.site.markup  # noqa: F401
+    import generator.site.search  # noqa: F401
+
     jobs = [(rel, data if data is not None else Path(file).read_bytes(), site.timezone) for _, rel, file, data in misses]
     for (index, rel, _, _), result in zip(misses, parallel.iter_chunks(parallel.parse_render_chunk, jobs, workers, progress), strict=True):
         if result[0] == "error":

@@ -94,11 +94,16 @@ def _make_own_folder(folder: Path) -> None:
 def write_staged(staging: Path, rel: str, data: bytes) -> StagedFile:
     """Write one output into the staging folder (private to this build: no need for atomicity)."""
     target = _safe_target(staging, rel)
+    # The folder first: nearly every page has a folder of its own, new in a fresh staging
+    # folder, so trying the file first failed (and raised) once a page.
     try:
-        target.write_bytes(data)
+        os.mkdir(target.parent)
+    except FileExistsError:
+        pass
     except FileNotFoundError:
         target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(data)
+    with open(target, "wb") as fh:
+        fh.write(data)
     return StagedFile(rel, hashlib.sha1(data).hexdigest())
 
 

@@ -35,6 +35,26 @@ from generator.site.decorate import decorate_article, toc_size
 __all__ = ["Renderer"]
 
 
+class _PlainCallContext(jinja2.runtime.Context):
+    """``Context.call`` without its checks for callables that never take the context.
+
+    A page calls ``url()``, ``asset()`` and macros about 40 times; Jinja asks each call
+    whether the callable wants the context, eval context or environment passed (three
+    attribute probes). Macros and the renderer's own helpers never do: they are called
+    as Jinja would call them after those checks. Anything else takes Jinja's way.
+    """
+
+    def call(__self, __obj: Any, *args: Any, **kwargs: Any) -> Any:
+        if type(__obj) is jinja2.runtime.Macro or id(__obj) in __self.environment.plain_calls:  # type: ignore[attr-defined]
+            kwargs.pop("_block_vars", None)
+            kwargs.pop("_loop_vars", None)
+            try:
+                return __obj(*args, **kwargs)
+            except StopIteration:
+                return __self.environment.undefined("value was undefined because a callable raised a StopIteration exception")
+        return super().call(__obj, *args, **kwargs)
+
+
 class _ReadNotingEnvironment(jinja2.Environment):
     """Notes the ids of watched objects whose watched attributes a template reads.
 
@@ -45,12 +65,20 @@ class _ReadNotingEnvironment(jinja2.Environment):
     watched_type: type | None = None
     watched_names: frozenset[str] = frozenset()
     reads: set[int]
+    context_class = _PlainCallContext
+    plain_calls: frozenset[int] = frozenset()  # ids of the globals _PlainCallContext calls directly
 
     def getattr(self, obj: Any, attribute: str) -> Any:
         # Every attribute a template reads comes through here (100 a page): the common
         # case is answered without Jinja's own method.
         if type(obj) is self.watched_type and attribute in self.watched_names:
             self.reads.add(id(obj))
+        if type(obj) is dict and not hasattr(dict, attribute):
+            # a dict's key (toc entries, pager links): what Jinja finds after two AttributeErrors
+            try:
+                return obj[attribute]
+            except KeyError:
+                return self.undefined(obj=obj, name=attribute)
         try:
             return getattr(obj, attribute)
         except AttributeError:
@@ -93,7 +121,9 @@ class Renderer:
         self.env.reads = set()
         if watch:
             self.env.watched_type, self.env.watched_names = watch
-        self.env.globals.update(site=site, url=self.url, absolute=self.absolute, asset=self.asset, **(extra_globals or {}))
+        helpers = {"url": self.url, "absolute": self.absolute, "asset": self.asset}  # bound once: their ids stay
+        self.env.globals.update(site=site, **helpers, **(extra_globals or {}))
+        self.env.plain_calls = frozenset(map(id, helpers.values()))
         self.env.filters.update(isodate=self.isodate, human_date=self.human_date, article_html=decorate_article, toc_size=toc_size)
 
     def url(self, path: str) -> str:

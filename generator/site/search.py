@@ -77,12 +77,20 @@ def plain_text(body: str) -> str:
     text = _FOOTNOTE_MARKS.sub("", _DROP.sub(" ", text))
     text = _BLOCK_END.sub(" ", text)
     text = html.unescape(_TAG.sub("", text))
-    return re.sub(r"\s+", " ", text).strip()
+    return " ".join(text.split())  # runs of whitespace as one space: str.split's whitespace is re's \s
+
+
+def _lower_words(text: str) -> set[str]:
+    """The distinct words of ``text``, lowercased one by one. Lowercasing ASCII text first
+    gives the same words, in one call; other text may not (``"İ".lower()`` is two
+    characters, the second not a word character), so it is done word by word."""
+    if text.isascii():
+        return set(_WORD.findall(text.lower()))
+    return {w.lower() for w in _WORD.findall(text)}
 
 
 def _rest_words(head: str, rest: str, tags: list[str]) -> str:
-    known = {w.lower() for w in _WORD.findall(head)}
-    extra = {w.lower() for w in _WORD.findall(rest + " " + " ".join(tags))} - known
+    extra = _lower_words(rest + " " + " ".join(tags)) - _lower_words(head)
     return " ".join(sorted(extra))
 
 
