@@ -51,6 +51,7 @@ def test_staged_pages_land_in_the_output_and_the_staging_folder_goes(tmp_path):
 @pytest.mark.parametrize("in_place_limit", [0, 500], ids=["staged-swap", "in-place"])
 def test_restaged_unchanged_pages_keep_their_mtime(tmp_path, monkeypatch, in_place_limit):
     monkeypatch.setattr(publishing, "IN_PLACE_LIMIT", in_place_limit)
+    monkeypatch.setattr(publishing, "IN_PLACE_SHARE", 0)
     out = tmp_path / "public"
     pages = {f"posts/p{i}/index.html": f"<p>{i}</p>".encode() for i in range(5)}
     with Staging(out) as staging:
@@ -141,3 +142,34 @@ def test_write_staged_makes_missing_folders_and_reuses_existing_ones(tmp_path):
     with pytest.raises(BuildError, match="not a safe relative path"):
         write_staged(staging, "../outside.html", b"no")
     assert not (tmp_path / "outside.html").exists()
+
+
+def test_a_change_to_a_small_share_of_a_big_site_is_written_in_place(tmp_path, monkeypatch):
+    """Past IN_PLACE_LIMIT files, a change to under half the site is still written in place:
+    no staging folder, no .old folder, every unchanged file the very same inode."""
+    monkeypatch.setattr(publishing, "IN_PLACE_LIMIT", 2)
+    out = tmp_path / "public"
+    pages = {f"page/{i}/index.html": f"<p>{i}</p>".encode() for i in range(10)}
+    first = publish([OutputFile(p, d) for p, d in pages.items()], out, {})
+    inodes = {p: os.stat(out / p).st_ino for p in pages}
+    edited = dict(pages, **{f"page/{i}/index.html": f"<p>{i}, shifted</p>".encode() for i in range(4)})
+
+    swaps = []
+    monkeypatch.setattr(publishing, "_stage_and_swap", lambda *a, **k: swaps.append(a))
+    report = publish([OutputFile(p, d) for p, d in edited.items()], out, first.manifest)
+    assert swaps == [] and report.written == 4
+    assert tree(out) == edited
+    assert {p for p in pages if os.stat(out / p).st_ino != inodes[p]} == {f"page/{i}/index.html" for i in range(4)}
+    assert leftovers(out) == []
+
+
+def test_a_change_to_most_of_a_big_site_is_staged_and_swapped(tmp_path, monkeypatch):
+    monkeypatch.setattr(publishing, "IN_PLACE_LIMIT", 2)
+    out = tmp_path / "public"
+    pages = {f"page/{i}/index.html": f"<p>{i}</p>".encode() for i in range(10)}
+    first = publish([OutputFile(p, d) for p, d in pages.items()], out, {})
+    edited = {p: d + b" again" for p, d in pages.items()}
+    real_swap, swaps = publishing._stage_and_swap, []
+    monkeypatch.setattr(publishing, "_stage_and_swap", lambda *a, **k: (swaps.append(1), real_swap(*a, **k)))
+    publish([OutputFile(p, d) for p, d in edited.items()], out, first.manifest)
+    assert swaps == [1] and tree(out) == edited and leftovers(out) == []
