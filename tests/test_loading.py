@@ -46,3 +46,28 @@ def test_a_clean_build_puts_each_article_once(make_site, monkeypatch):
     assert len(puts) == POSTS and set(puts.values()) == {1}
     again = build_site(site, BuildOptions())  # and the next build finds them all
     assert again.noop
+
+
+def test_what_each_body_declares_as_its_original_is_made_by_the_pool(make_site, tmp_path):
+    from generator.content import read_body
+    from generator.incremental.loading import crosspost_version
+    from generator.site.crosspost import declared_urls
+
+    files = {"site.toml": 'title = "T"\nbase_url = "https://example.org/"\n'}
+    for i in range(POSTS):
+        note = f"Text.\n\nThis was originally published on [my blog](https://blog.example/p{i}/).\n" if i % 3 else "Plain text.\n"
+        text = post(f"Post {i}", date=f"2024-01-{i % 28 + 1:02d}", body=note)
+        files[f"content/posts/p{i:03d}.md"] = text.replace("\n", "\r\n") if i % 2 else text  # CRLF files too
+    root = make_site({k: v for k, v in files.items()})
+    for rel, text in files.items():  # write_text would translate; keep the CRLFs as bytes
+        (root / rel).write_bytes(text.encode())
+    site = load_site_config(root)
+    cache = cachelib.BuildCache.open(tmp_path / "cache", clean=True)
+    sources = read_content(site, cache, scan_content(site, cache), workers=2)
+    found = 0
+    for article in sources.articles:
+        expected = list(declared_urls(read_body(site.path("content") / article.path), article.original_url))
+        kept = cache.declared(sources.shas[article.path], crosspost_version(), lambda: ["computed again"])
+        assert kept == expected, article.path
+        found += bool(kept)
+    assert found == POSTS - (POSTS + 2) // 3

@@ -35,7 +35,7 @@ from generator.errors import ContentError
 from generator.models import Article
 from generator.urls import http_url, page_url
 
-__all__ = ["parse_article", "parse_article_bytes", "read_body", "filter_published", "as_references"]
+__all__ = ["parse_article", "parse_article_bytes", "read_body", "body_of_bytes", "filter_published", "as_references"]
 
 Reader = Callable[[Any], Any]
 
@@ -186,8 +186,17 @@ def read_body(file: Path) -> str:
     """The Markdown body of an article file, its front matter left out ("" if unreadable:
     the build reports a bad file when it parses it)."""
     try:
-        return split_front_matter(file.read_text(encoding="utf-8"))[1]
-    except (ValueError, OSError):  # UnicodeDecodeError is a ValueError
+        return body_of_bytes(file.read_bytes())
+    except OSError:
+        return ""
+
+
+def body_of_bytes(data: bytes) -> str:
+    """``read_body`` of a file holding ``data``: decoded as ``read_text`` does (UTF-8,
+    every line ending as ``\n``), its front matter left out; "" if it cannot be read."""
+    try:
+        return split_front_matter(data.decode("utf-8").replace("\r\n", "\n").replace("\r", "\n"))[1]
+    except ValueError:  # UnicodeDecodeError is a ValueError
         return ""
 
 

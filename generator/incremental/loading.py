@@ -138,6 +138,7 @@ def parse_in_pool(site, cache, misses, slots, sources: Sources, errors: list, wo
     build's HTML and search text (25 KB a post) made most of its peak memory."""
     # What the workers run, imported before the pool forks them (the build needs it later
     # anyway): otherwise each worker imports it again, 0.1 s of CPU apiece.
+    import generator.site.crosspost  # noqa: F401
     import generator.site.markup  # noqa: F401
     import generator.site.search  # noqa: F401
 
@@ -146,7 +147,7 @@ def parse_in_pool(site, cache, misses, slots, sources: Sources, errors: list, wo
         if result[0] == "error":
             errors.append(ContentError(rel, result[1], result[2]))
             continue
-        _, article, rendered, minutes, words, meta = result
+        _, article, rendered, minutes, words, meta, declared = result
         slots[index] = article
         if cache is None:
             sources.fresh[rel] = Known(rendered, minutes)
@@ -156,6 +157,7 @@ def parse_in_pool(site, cache, misses, slots, sources: Sources, errors: list, wo
         sha = sources.shas[rel]
         sources.fresh[rel] = Known(cache.put(sha, article, rendered, minutes, meta=meta) or rendered, minutes)
         cache.search_fields(sha, search_version(), lambda words=words: words)
+        cache.declared(sha, crosspost_version(), lambda declared=declared: declared)
         sources.stored.add(rel)
     if cache is not None:
         cache.flush()  # the handles read the pack

@@ -103,9 +103,10 @@ def parse_render_chunk(files: list[tuple[str, bytes, str]]) -> list[tuple]:
     from dataclasses import replace
     from zoneinfo import ZoneInfo
 
-    from generator.content import parse_article_bytes
+    from generator.content.read import body_of_bytes, parse_article_bytes
     from generator.incremental.cache import article_to_json
     from generator.site.assemble import reading_time
+    from generator.site.crosspost import declared_urls
     from generator.site.markup import MarkdownRenderer
     from generator.site.search import encoded_text_fields
 
@@ -122,7 +123,10 @@ def parse_render_chunk(files: list[tuple[str, bytes, str]]) -> list[tuple]:
         # The cache's JSON of the front matter is made here too; the Markdown itself stays
         # here (rendered, it is not needed again): 30 MB less through the pipes at 5,000 posts.
         meta = article_to_json(article)
-        out.append(("ok", replace(article, body=""), result, reading_time(result.html), words, meta))
+        # what crosspost.py reads of every body, made here, where the body is: the main
+        # process would read each file again for it (loading.detect_crossposts)
+        declared = declared_urls(body_of_bytes(data), article.original_url)
+        out.append(("ok", replace(article, body=""), result, reading_time(result.html), words, meta, declared))
     return out
 
 
