@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 from datetime import datetime, timezone
 from pathlib import Path
@@ -192,3 +193,19 @@ def test_arbitrary_text_in_front_matter_and_body_builds_or_is_a_content_error(ma
         minidom.parse(str(out / name))  # well-formed XML: no control character got through
     for page in out.rglob("*.html"):
         page.read_bytes().decode("utf-8")
+
+
+def test_search_shards_go_to_disk_as_they_are_made_not_held(make_site, monkeypatch):
+    import generator.pipeline as pipeline
+    from generator.models import OutputFile
+    from generator.site.publish import StagedFile
+
+    seen = []
+    real = pipeline.publish
+    monkeypatch.setattr(pipeline, "publish", lambda files, *a, **k: seen.extend(files) or real(files, *a, **k))
+    out = build(make_site(SITE), clean=True)
+    shards = [f for f in seen if f.path.startswith("search/shards/")]
+    assert shards and all(isinstance(f, StagedFile) and not isinstance(f, OutputFile) for f in shards)
+    for f in shards:  # on disk, whole, under the name its bytes give it
+        data = (out / f.path).read_bytes()
+        assert json.loads(data) and f.sha == hashlib.sha1(data).hexdigest() and hashlib.sha256(data).hexdigest()[:16] in f.path
