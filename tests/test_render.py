@@ -122,3 +122,17 @@ def test_a_missing_dict_key_is_still_an_error_naming_the_template(tmp_path):
     renderer = Renderer(SiteConfig(root=tmp_path), tmp_path, {})
     with pytest.raises(BuildError, match="missing.html.*nothing"):
         renderer.render(Page(url="/", template="missing.html", context={"d": {}}, output="x"))
+
+
+def test_preload_compiles_every_template_and_leaves_errors_to_the_page(tmp_path):
+    from generator.errors import BuildError
+
+    (tmp_path / "good.html").write_text("{{ x }}")
+    (tmp_path / "bad.html").write_text("{% if %}")
+    (tmp_path / "notes.bin").write_bytes(b"\xff\xfe not text")
+    renderer = Renderer(SiteConfig(root=tmp_path), tmp_path, {})
+    renderer.preload()
+    assert "good.html" in {t.name for t in renderer.env.cache.values()}  # compiled once, here
+    assert renderer.render(Page(url="/", template="good.html", context={"x": 1}, output="x")).data == b"1"
+    with pytest.raises(BuildError, match="bad.html"):
+        renderer.render(Page(url="/b/", template="bad.html", context={}, output="b"))

@@ -170,6 +170,7 @@ def render_many(
     step = max(50, len(pages) // (jobs * 8))
     starts = range(0, len(pages), step)
     _FORKED = (renderer, pages, staging, digest)
+    renderer.preload()
     give_back_free_memory()
     # Frozen objects are left alone by the workers' garbage collector, which would
     # otherwise walk (and so copy, page by page) the whole heap they share with us.

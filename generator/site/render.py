@@ -145,6 +145,16 @@ class Renderer:
         local = value.astimezone(self.tz)
         return f"{local.day} {local.strftime('%B %Y')}"
 
+    def preload(self) -> None:
+        """Compile every template now, before page workers fork: they inherit the compiled
+        theme instead of each compiling it (0.1 s apiece). A template that does not
+        compile is left alone here: rendering a page that needs it reports it."""
+        for name in self.env.list_templates():
+            try:
+                self.env.get_template(name)
+            except (jinja2.TemplateError, UnicodeDecodeError):
+                pass
+
     @property
     def reads(self) -> frozenset[int]:
         """Ids of the watched objects the last page rendered read watched attributes of."""
