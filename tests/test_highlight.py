@@ -17,7 +17,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pygments import highlight
 from pygments.formatters import HtmlFormatter
-from pygments.lexer import RegexLexer, bygroups, default, include, using, this, words
+from pygments.lexer import RegexLexer, bygroups, default, include, this, using, words
 from pygments.lexers import get_lexer_by_name
 from pygments.token import Keyword, Name, Number, Punctuation, String, Text
 
