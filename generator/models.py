@@ -13,7 +13,10 @@ from __future__ import annotations
 from dataclasses import MISSING, dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
+
+if TYPE_CHECKING:
+    from generator.site.publish import PublishReport
 
 __all__ = [
     "SiteConfig",
@@ -25,6 +28,9 @@ __all__ = [
     "Rendered",
     "Page",
     "OutputFile",
+    "BuildOptions",
+    "BuildReport",
+    "is_published",
 ]
 
 def setting(doc: str, default: Any = MISSING, *, minimum: int | None = None) -> Any:
@@ -226,3 +232,45 @@ class OutputFile:
 
     path: str
     data: bytes
+
+
+# ---------------------------------------------------------------- the build's options and report
+
+
+@dataclass(frozen=True)
+class BuildOptions:
+    """How ``pipeline.build_site`` builds (``build`` and ``serve`` set these from their options)."""
+
+    out_dir: Path | None = None  # default: the site's output_dir
+    drafts: bool = False
+    future: bool = False
+    now: datetime | None = None  # the clock, injectable for tests
+    clean: bool = False  # ignore what .cache/build/ holds (and rebuild it)
+    cache: bool = True  # use .cache/build/ at all
+    workers: int | None = None  # processes for Markdown; None: all cores when it pays
+    progress: bool = False  # a progress bar on the terminal for long stages
+    noindex: bool = False  # previews: ask search engines to stay away (_headers + robots.txt)
+
+
+@dataclass
+class BuildReport:
+    """What a build did: counts, how it went (no-op, quick path) and each stage's time."""
+
+    pages: int = 0
+    articles: int = 0
+    rendered: int = 0  # articles whose Markdown was rendered (not taken from the cache)
+    pages_rendered: int = 0  # pages rendered again (the others were kept as the last build left them)
+    noop: bool = False  # every input was as the last build left it: nothing was done
+    quick: bool = False  # only a few bodies changed: made by the quick path (incremental/quick.py)
+    published: PublishReport | None = None
+    timings: dict[str, float] = field(default_factory=dict)  # stage -> seconds (each stage's own time)
+
+    def summary(self) -> str:
+        changed = self.published.written + self.published.removed if self.published else 0
+        total = sum(self.timings.values())
+        return f"built {self.pages:,} pages ({changed:,} changed) in {total:.2f} s"
+
+
+def is_published(draft: bool, date: datetime, now: datetime, drafts: bool, future: bool) -> bool:
+    """The publish rule: a draft only with ``drafts``, a post dated after ``now`` only with ``future``."""
+    return (drafts or not draft) and (future or date <= now)

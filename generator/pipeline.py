@@ -1,47 +1,48 @@
 """The one orchestrator of the offline build: content/ in, public/ out, each stage timed.
 
-    load -> markdown -> assemble -> render -> publish
+    scan -> (nothing changed? done) -> (a few body edits? the quick path) ->
+    load -> markdown -> assemble -> render (+ syndicate, meanwhile) -> publish -> save
+
+``build_site`` reads as that list. A :class:`~generator.incremental.run.BuildRun` carries
+what the stages share; each stage's own time lands in ``BuildReport.timings``.
 
 Pages are rendered into a staging folder beside the output (``publish.Staging``) and
 published only when every page is made, so a bad article or template stops the build
 with the previous ``public/`` exactly as it was.
 
-The rooms it calls on: ``loading.py`` reads content/ through the cache, ``parallel.py``
-runs Markdown and page rendering on all cores, ``signature.py`` hashes every input for
-the no-op check, ``cache.py`` stores what a build learnt.
+Builds are incremental through the cache in ``.cache/build/`` (``incremental/``; see
+``docs/BUILD-CACHE.md``):
 
-Builds are incremental through the cache in ``.cache/build/`` (see ``cache.py``):
-
-- an unchanged content file is neither parsed nor rendered again (its front matter,
-  HTML and reading time come from the cache);
-- a page whose template inputs did not change is not rendered again, when its file is
-  still on disk as the last build left it; a post the page showed only as a listing
-  entry counts by its listing fields, so a body edit leaves the listings alone;
 - when every input is the same as last time (code, config, options, templates, static,
-  feeds, content, and which posts are published *now*), nothing is done at all.
+  feeds, content, and which posts are published *now*), nothing is done at all;
+- when only the bodies of a few posts changed, the quick path (``incremental/quick.py``)
+  makes just their pages and search shards;
+- otherwise an unchanged content file is neither parsed nor rendered again (its front
+  matter, HTML and reading time come from the cache), and a page whose template inputs
+  did not change is not rendered again when its file is still on disk as the last build
+  left it (``incremental/reuse.py``).
 
 ``BuildOptions(clean=True)`` (``build --clean``) ignores the cache and rebuilds it.
-
-Work that is big enough runs on all cores: many new files are parsed and rendered by
-a process pool (so in a clean build the "load" stage includes Markdown), and many
-pages are rendered by forked workers.
+Work that is big enough runs on all cores (``incremental/parallel.py``): many new files
+are parsed and rendered by a process pool (so in a clean build the "load" stage includes
+Markdown), and many pages are rendered by forked workers.
 """
 
 from __future__ import annotations
 
-import logging
 import sys
-import time
 from contextlib import contextmanager
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import datetime, timezone
+from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Iterator, Sequence
+from typing import TYPE_CHECKING, Iterator
 
 from generator.config import load_feed_sources
 from generator.fetching.state import load_state, state_path
-from generator.incremental import cache as cachelib
-from generator.incremental.digests import digest_parts, shard_digest
+from generator.incremental.cache import BuildCache
+from generator.incremental.digests import digest_parts
+from generator.incremental.entries import cached_summary
 from generator.incremental.loading import (
     Known,
     Sources,
@@ -52,296 +53,123 @@ from generator.incremental.loading import (
     scan_content,
     store_search_fields,
 )
-from generator.incremental.manifest import OutputManifest
 from generator.incremental.pagememo import PageMemo
-from generator.incremental.parallel import render_articles, render_many
+from generator.incremental.parallel import render_articles
 from generator.incremental.quick import quick_build
-from generator.incremental.signature import build_signature, inputs_key, site_digests
-from generator.models import Article, OutputFile, Page, SiteConfig
+from generator.incremental.renderer import make_renderer
+from generator.incremental.reuse import (
+    Made,
+    PageReuse,
+    SearchFields,
+    feed_articles,
+    remember_group,
+    render_pages,
+    reused_feeds,
+    reused_file,
+    search_files,
+)
+from generator.incremental.run import BuildRun, Progress, ProgressBars, cache_dir, remember_build
+from generator.incremental.signature import build_signature, cache_key, site_digests
+from generator.models import (
+    Article,
+    BuildOptions,
+    BuildReport,
+    FeedSource,
+    FeedState,
+    OutputFile,
+    Page,
+    Rendered,
+    SiteConfig,
+)
 from generator.site.outdir import check_output_dir
-from generator.site.publish import KeptFile, PublishReport, StagedFile, Staging, collect_assets, publish, write_staged
+from generator.site.publish import PublishReport, StagedFile, Staging, publish, write_staged
 from generator.slugs import UrlMemory
 
 if TYPE_CHECKING:
     from generator.site.assemble import Post
+    from generator.site.crosspost import CrossPosts
     from generator.site.render import Renderer
 
 # The stages' own modules (Markdown, Pygments, Jinja2, YAML: 0.2 s of imports) are
-# imported where they are first needed, so that a build with nothing to do never pays
-# for them: see _build().
+# imported where they are first needed, so that a build with nothing to do never pays for them.
 
 __all__ = ["BuildOptions", "BuildReport", "build_site", "render_articles"]
 
-log = logging.getLogger(__name__)
-
 PROGRESS_THRESHOLD = 200  # show a progress bar for stages with at least this many items
 KNOWN_BLOCKS_LIMIT = 32  # edited posts whose earlier code blocks are looked up (a few edits, not a new site)
+DEFAULT_OPTIONS = BuildOptions()
 
 
-@dataclass(frozen=True)
-class BuildOptions:
-    out_dir: Path | None = None  # default: the site's output_dir
-    drafts: bool = False
-    future: bool = False
-    now: datetime | None = None  # the clock, injectable for tests
-    clean: bool = False  # ignore what .cache/build/ holds (and rebuild it)
-    cache: bool = True  # use .cache/build/ at all
-    workers: int | None = None  # processes for Markdown; None: all cores when it pays
-    progress: bool = False  # a progress bar on the terminal for long stages
-    noindex: bool = False  # previews: ask search engines to stay away (_headers + robots.txt)
+def build_site(site: SiteConfig, options: BuildOptions = DEFAULT_OPTIONS) -> BuildReport:
+    """Build the whole site; raise a GeneratorError (and write nothing) when anything is wrong."""
+    run = _start(site, options)
+    with _progress_bars(run.options.progress) as bars:
+        run.bars = bars
+        with run.stage("load"):
+            _scan(run)
+            if _nothing_changed(run):
+                return run.report
+        if run.manifest is not None and run.manifest.listings:
+            with run.stage("quick"):
+                if quick_build(run):
+                    return run.report
+        _full_build(run)
+    return run.report
 
 
-@dataclass
-class BuildReport:
-    pages: int = 0
-    articles: int = 0
-    rendered: int = 0  # articles whose Markdown was rendered (not taken from the cache)
-    noop: bool = False  # every input was as the last build left it: nothing was done
-    quick: bool = False  # only a few bodies changed: made by delta.py
-    page_cache: Any = field(default=None, repr=False)  # what the render stage learnt, for the cache
-    published: PublishReport | None = None
-    timings: dict[str, float] = field(default_factory=dict)
-
-    def summary(self) -> str:
-        changed = self.published.written + self.published.removed if self.published else 0
-        total = sum(self.timings.values())
-        return f"built {self.pages:,} pages ({changed:,} changed) in {total:.2f} s"
-
-
-@contextmanager
-def _stage(report: BuildReport, name: str) -> Iterator[None]:
-    start = time.perf_counter()
-    yield
-    report.timings[name] = report.timings.get(name, 0.0) + time.perf_counter() - start
-    log.debug("%-9s %6.3f s", name, report.timings[name])  # -v: a plain build prints one summary line
-
-
-# ---------------------------------------------------------------- render
-
-
-def _outputs(
-    site: SiteConfig,
-    posts: list[Post],
-    options: BuildOptions,
-    extra_pages: list[Page],
-    memo: "_PageCache | None" = None,
-    search_known: Callable[[Post], Sequence[str]] | None = None,
-    staging: Path | None = None,
-) -> list[OutputFile]:
-    from generator.site.assemble import Post, assemble_pages, in_sitemap
-    from generator.site.markup import pygments_css
-    from generator.site.render import Renderer
-    from generator.site.syndication import moved_redirects, preview_headers, robots, site_feeds, sitemap
-
-    # Code colours with AA contrast in both schemes.
-    asset_files, asset_urls = collect_assets(site.path("static"), {"highlight.css": pygments_css("xcode", "github-dark").encode()})
-    renderer = Renderer(site, site.path("templates"), asset_urls, bytecode_dir=_cache_dir(site) if memo else None, watch=(Post, Post.DEEP))
-    pages = assemble_pages(site, posts) + extra_pages
-    site_wide: list[OutputFile] = []
-
-    def stage(file: OutputFile) -> OutputFile | StagedFile:
-        """Onto disk at once, bytes dropped: the search shards are 4 KB a post (80 MB at 20,000)."""
-        return write_staged(staging, file.path, file.data) if staging is not None else file
-
-    def site_wide_files() -> None:  # made while the page workers render
-        if memo is not None:
-            memo.in_feeds = _in_feeds(site, posts)
-        site_wide.extend(_reused_feeds(memo, site, posts) or _remember(memo, "site_feeds", site_feeds(site, posts, renderer.absolute)))
-        site_wide.extend(_search_files(memo, posts, renderer, search_known, stage))
-        modified = {p.url: None if p.date_unknown else p.article.updated or p.date for p in posts}  # no stand-in lastmod
-        # a page whose canonical URL is another site's (an imported article) is not ours to list
-        elsewhere = {p.url for p in posts if not p.canonical_here}
-        entries = [(pg.url, modified.get(pg.url)) for pg in pages if in_sitemap(pg) and pg.url not in elsewhere]
-        site_wide.append(_reused(memo, "sitemap.xml", entries) or sitemap(entries, renderer.absolute))
-
-    files = _render_pages(renderer, pages, memo, staging, assembled=len(pages) - len(extra_pages), meanwhile=site_wide_files)
-    files += site_wide
-    files.append(robots(renderer.absolute, noindex=options.noindex))
-    moves = [(f"/posts/{alias}/", post.url) for post in posts for alias in post.aliases]  # cross-posts' copies
-    if moves:
-        files.append(moved_redirects(moves, renderer.url))
-    if options.noindex:
-        files.append(preview_headers())
-    return files + asset_files
+def _full_build(run: BuildRun) -> None:
+    """The stages proper, for a build that has something to do."""
+    with run.stage("load"):
+        loaded = _load(run)
+    with run.stage("markdown"):
+        known = _markdown(run, loaded)
+    with run.stage("assemble"):
+        site_map = _assemble(run, loaded, known)
+    with Staging(run.out_dir) as staging:  # pages rendered by workers go straight to disk
+        with run.stage("render"):  # the "syndicate" stage runs inside, while workers render
+            files, reuse = _render(run, loaded, site_map, staging.path)
+        with run.stage("publish"):
+            _publish(run, files, staging.path, site_map)
+    if run.cache is not None and run.manifest is not None:
+        with run.stage("save"):  # with this build's entries
+            remember_build(run, reuse.record if reuse else None)
 
 
 @dataclass
-class _PageCache:
-    """What ``_render_pages`` needs to skip unchanged pages, and what it learns for next time."""
+class _Loaded:
+    """content/ and feeds/ as the load stage read them."""
 
-    memo: PageMemo | None
-    manifest: OutputManifest | None
-    out_dir: Path
-    digests: dict[str, str] = field(default_factory=dict)  # output path -> digest (this build)
-    group_digests: dict[str, str] = field(default_factory=dict)  # e.g. "site_feeds" -> digest of what they show
-    read_in_full: dict[str, list[str]] = field(default_factory=dict)  # page -> article paths it read in full (this build)
-    listings: list[list[str]] = field(default_factory=list)  # [article path, listing key, full key, slug] per post, in order
-    in_feeds: list[str] = field(default_factory=list)  # articles some feed shows in full
-    folded: list[str] = field(default_factory=list)  # published articles shown as a copy on another's page
-    crossposts: list[str] = field(default_factory=list)  # articles whose body can change what is merged
-    globals_key: str = ""
-    progress: Callable[[int], None] | None = None
-    rendered: int = 0
+    sources: Sources  # every content file, published or not
+    articles: list[Article]  # those this build publishes
+    feeds: dict[str, FeedSource]
+    states: dict[str, FeedState]
+    health: Page  # the feeds' status page
 
 
-def _render_pages(
-    renderer: Renderer, pages: Sequence[Page], cache: _PageCache | None, staging: Path | None = None, assembled: int = 0, meanwhile: Callable[[], None] | None = None
-) -> list:
-    """Render every page, except those the cache vouches for (kept on disk as they are).
+@dataclass
+class _SiteMap:
+    """What the assemble stage made: the posts and every page to render."""
 
-    The first ``assembled`` pages come from ``assemble_pages``: when no post's listing
-    key moved (see ``_same_listings``), only those that read a changed post in full
-    need their digest checked. ``meanwhile`` runs while the pages render (``render_many``).
-    """
-    if cache is None:
-        return [file for file, _, _ in render_many(renderer, list(pages), None, staging, meanwhile=meanwhile)]
-    files: list[OutputFile | KeptFile | None] = []
-    todo: list[int] = []
-    memo, manifest = cache.memo, cache.manifest
-    if memo:  # the static files as pages see them: their fingerprinted URLs
-        memo.globals_key = digest_parts([memo.globals_key, repr(sorted(renderer.assets.items()))])
-    suspects = _same_listings(memo, manifest)
-    for number, page in enumerate(pages):
-        known = manifest.pages.get(page.output) if manifest else None
-        read = manifest.read_in_full.get(page.output, []) if known else None
-        if known is None:  # a new page (every page of a clean build): nothing to compare with
-            digest = None
-        elif suspects is not None and number < assembled and page.output not in suspects:
-            digest = known  # same context as last time, up to posts it does not read in full
-        else:
-            digest = memo.digest(page, memo.read_in_full(read)) if memo else None
-        if digest and digest == known and manifest.intact(cache.out_dir, page.output):
-            _note(cache, page.output, digest, read)
-            files.append(KeptFile(page.output, manifest.files[page.output][0]))
-        else:
-            todo.append(len(files))
-            files.append(None)
-    made = render_many(renderer, [pages[i] for i in todo], cache.progress, staging, digest=memo.digest if memo else None, meanwhile=meanwhile)
-    for i, (rendered, reads, digest) in zip(todo, made):  # digests made beside each page, on all cores
-        files[i] = rendered
-        if digest:
-            _note(cache, rendered.path, digest, memo.paths_of(reads))
-    cache.rendered = len(todo)
-    if memo:
-        cache.listings, cache.globals_key = memo.listings(), memo.globals_key
-    return files
+    posts: list[Post]
+    pages: list[Page]  # assemble_pages, then the status page
+    assembled: int  # how many of ``pages`` come from assemble_pages
+    crossposts: CrossPosts
+    urls: UrlMemory  # the URLs published before, to be updated
+    slugs_before: dict[str, str]
 
 
-def _same_listings(memo: PageMemo | None, manifest: OutputManifest | None) -> set[str] | None:
-    """When every post shows in listings as it did last build (same posts, same order,
-    same listing keys, same templates and config), every assembled page's context is
-    as it was, except for the posts it reads in full: return the pages that read a
-    post whose full key changed. None when anything else moved (check every page).
-    """
-    if memo is None or manifest is None or manifest.globals_key != memo.globals_key:
-        return None
-    now, before = memo.listings(), manifest.listings
-    if len(now) != len(before) or any(a[:2] != b[:2] or not a[1] for a, b in zip(now, before)):
-        return None
-    changed = {a[0] for a, b in zip(now, before) if a[2] != b[2]}
-    return {page for page, paths in manifest.read_in_full.items() if changed.intersection(paths)}
+# ---------------------------------------------------------------- starting: scan, no-op
 
 
-def _note(cache: _PageCache, output: str, digest: str, read_in_full: list[str]) -> None:
-    """Remember a page's digest and the posts it read in full, for the next build."""
-    cache.digests[output] = digest
-    if read_in_full:
-        cache.read_in_full[output] = read_in_full
-
-
-def _reused(cache: "_PageCache | None", output: str, inputs: Any) -> KeptFile | None:
-    """A non-page output (e.g. the sitemap) kept as it is when its inputs did not change."""
-    if cache is None or cache.memo is None:
-        return None
-    digest = digest_parts([cache.memo.globals_key, output, repr(inputs)])
-    cache.digests[output] = digest
-    manifest = cache.manifest
-    if manifest and manifest.pages.get(output) == digest and manifest.intact(cache.out_dir, output):
-        return KeptFile(output, manifest.files[output][0])
-    return None
-
-
-def _feeds_digest(cache: "_PageCache", site: SiteConfig, posts: list[Post]) -> str:
-    """What ``syndication.site_feeds`` reads: config (in globals_key), the newest posts,
-    and each tag's newest posts (``group_by_tag`` names a tag after its newest post)."""
-    from generator.site.assemble import group_by_tag
-
-    keys = cache.memo.post_keys
-    parts = [cache.memo.globals_key, "site_feeds", *(keys(posts[: site.feed_items]))]
-    for tag, tagged in group_by_tag(posts).items():
-        parts += [f"{tag.name}\0{tag.slug}", *keys(tagged[: site.feed_items])]
-    return digest_parts(parts)
-
-
-def _in_feeds(site: SiteConfig, posts: list[Post]) -> list[str]:
-    """The articles some feed of the site (or of a tag) shows, with their whole HTML."""
-    from generator.site.assemble import group_by_tag
-
-    shown = {p.article.path for p in posts[: site.feed_items]}
-    for tagged in group_by_tag(posts).values():
-        shown.update(p.article.path for p in tagged[: site.feed_items])
-    return sorted(shown)
-
-
-def _reused_feeds(cache: "_PageCache | None", site: SiteConfig, posts: list[Post]) -> list[KeptFile] | None:
-    """The site's and tags' feeds kept as they are when no post they show changed
-    (the files are those the last build made from the same inputs)."""
-    if cache is None or cache.memo is None:
-        return None
-    try:
-        digest = cache.group_digests["site_feeds"] = _feeds_digest(cache, site, posts)
-    except KeyError:  # a post the memo has no digest for: make the feeds
-        return None
-    return _kept_group(cache, digest)
-
-
-def _kept_group(cache: "_PageCache", digest: str) -> list[KeptFile] | None:
-    """The files the last build made from inputs with this digest, if still intact."""
-    manifest = cache.manifest
-    outputs = sorted(p for p, d in manifest.pages.items() if d == digest) if manifest else []
-    if not outputs or not all(manifest.intact(cache.out_dir, p) for p in outputs):
-        return None
-    cache.digests.update(dict.fromkeys(outputs, digest))
-    return [KeptFile(p, manifest.files[p][0]) for p in outputs]
-
-
-def _search_files(cache: "_PageCache | None", posts: list[Post], renderer: Renderer, known, stage=lambda file: file) -> list:
-    """The search page, index and shards; a shard none of whose posts changed is kept as
-    it is (its name is a hash of its bytes, so the last build's file is found by digest).
-    ``stage`` takes each new shard as it is made (see ``_outputs``)."""
-    from generator.site import search
-
-    if cache is None or cache.memo is None:
-        return search.search_files(posts, renderer, known)
-    shards = []
-    for number, shard in enumerate(search.assign_shards(posts)):
-        if not shard:
-            continue
-        try:
-            digest = shard_digest(cache.memo.globals_key, number, len(posts), cache.memo.post_keys(shard))
-        except KeyError:  # a post the memo has no digest for
-            shards.append(stage(search.shard_file(shard, renderer, known)))
-            continue
-        kept = _kept_group(cache, digest)
-        if kept is None:
-            kept = [stage(search.shard_file(shard, renderer, known))]
-            cache.digests[kept[0].path] = digest
-        shards += kept
-    return [*shards, search.manifest_file(shards, len(posts), renderer), renderer.render(search.SEARCH_PAGE)]
-
-
-def _remember(cache: "_PageCache | None", group: str, files: list[OutputFile]) -> list[OutputFile]:
-    """Record the digest of a group of outputs made together (see ``_reused_feeds``)."""
-    if cache is not None and group in cache.group_digests:
-        cache.digests.update(dict.fromkeys((f.path for f in files), cache.group_digests[group]))
-    return files
-
-
-# ---------------------------------------------------------------- the build
-
-
-def _cache_dir(site: SiteConfig) -> Path:
-    return site.root.resolve() / ".cache" / "build"
+def _start(site: SiteConfig, options: BuildOptions) -> BuildRun:
+    options = replace(options, now=options.now or datetime.now(timezone.utc))  # one clock reading per build
+    out_dir = (options.out_dir or site.path("output")).resolve()
+    check_output_dir(site, out_dir)  # before anything is read or written
+    run = BuildRun(site, options, out_dir)
+    if options.cache:
+        run.cache = BuildCache.open(cache_dir(site), clean=options.clean)
+        run.manifest = run.cache.manifest(_out_key(out_dir), clean=options.clean)
+    return run
 
 
 def _out_key(out_dir: Path) -> str:
@@ -350,129 +178,66 @@ def _out_key(out_dir: Path) -> str:
     return digest_parts([str(out_dir.resolve())])[:16]
 
 
-def _cache_key(site: SiteConfig) -> str:
-    """What cached front matter and HTML depend on besides the file itself."""
-    from generator.incremental.signature import library_versions
-    from generator.site.markup import RENDERER_VERSION
-
-    return digest_parts([str(cachelib.CACHE_FORMAT), RENDERER_VERSION, library_versions(), site.timezone])
+def _scan(run: BuildRun) -> None:
+    run.rows = scan_content(run.site, run.cache)
+    run.site_digest, run.page_digest = site_digests(run.site)
 
 
-@contextmanager
-def _progress_bar(enabled: bool) -> Iterator[Callable[[str, int], Callable[[int], None]] | None]:
-    """A rich progress bar on a terminal; None elsewhere (CI logs, tests)."""
-    if not enabled or not sys.stderr.isatty():
-        yield None
-        return
-    from rich.console import Console
-    from rich.progress import Progress
-
-    with Progress(console=Console(stderr=True), transient=True) as bar:
-
-        def task(name: str, total: int) -> Callable[[int], None]:
-            if total < PROGRESS_THRESHOLD:
-                return lambda n: None
-            task_id = bar.add_task(name, total=total)
-            return lambda n: bar.advance(task_id, n)
-
-        yield task
+def _nothing_changed(run: BuildRun) -> bool:
+    """Every input is as the last build left it, and so is every output: report a no-op."""
+    cache, manifest = run.cache, run.manifest
+    if cache is None or manifest is None:
+        return False
+    signature = build_signature(run.site_digest, run.rows, run.options, cache)
+    if not signature or manifest.signature != signature or not manifest.all_intact(run.out_dir):
+        return False
+    report = run.report
+    report.noop, report.pages = True, len(manifest.files)
+    report.published = PublishReport(0, 0, len(manifest.files), manifest.files)
+    cache.keep(row.sha for row in run.rows)
+    cache.save()  # only if stamps changed: the next build reads fewer files
+    if manifest.refreshed:  # output files' new mtimes (a copied or restored folder)
+        manifest.save()
+    return True
 
 
-def build_site(site: SiteConfig, options: BuildOptions = BuildOptions()) -> BuildReport:
-    """Build the whole site; raise a GeneratorError (and write nothing) when anything is wrong."""
-    report = BuildReport()
-    options = replace(options, now=options.now or datetime.now(timezone.utc))  # one clock reading per build
-    out_dir = (options.out_dir or site.path("output")).resolve()
-    check_output_dir(site, out_dir)  # before anything is read or written
-    cache = manifest = None
-    if options.cache:
-        cache = cachelib.BuildCache.open(_cache_dir(site), clean=options.clean)
-        manifest = cache.manifest(_out_key(out_dir), clean=options.clean)
-    with _progress_bar(options.progress) as bar:
-        with _stage(report, "load"):
-            rows = scan_content(site, cache)
-            site_digest, page_digest = site_digests(site)
-            signature = build_signature(site_digest, rows, options, cache) if cache is not None else None
-            if signature and manifest and manifest.signature == signature and manifest.all_intact(out_dir):
-                report.noop, report.pages = True, len(manifest.files)
-                report.published = PublishReport(0, 0, len(manifest.files), manifest.files)
-                cache.keep(sha for _, _, sha, _ in rows)
-                cache.save()  # only if stamps changed: the next build reads fewer files
-                if manifest.refreshed:  # output files' new mtimes (a copied or restored folder)
-                    manifest.save()
-                return report
-        if manifest is not None and manifest.listings:
-            with _stage(report, "quick"):
-                quick = quick_build(site, options, out_dir, cache, manifest, rows, site_digest, page_digest, _cache_key(site))
-            if quick is not None:
-                report.quick, report.published, report.pages = True, quick.published, quick.pages
-                report.articles, report.rendered = quick.articles, quick.rendered
-                return report
-        _build(site, options, report, out_dir, cache, manifest, rows, page_digest, bar)
-    if cache is not None and manifest is not None:
-        with _stage(report, "save"):  # with this build's entries
-            _save(cache, manifest, report, build_signature(site_digest, rows, options, cache), inputs_key(site_digest, options))
-    return report
+# ---------------------------------------------------------------- load, markdown, assemble
 
 
-def _build(site, options, report, out_dir, cache, manifest, rows, page_digest, bar) -> None:
-    """The stages proper, for a build that has something to do."""
-    from generator.site.assemble import Post, make_posts
+def _load(run: BuildRun) -> _Loaded:
     from generator.site.status import feed_health, status_page
 
-    with _stage(report, "load"):
-        if cache is not None:
-            cache.require_key(_cache_key(site))
-        sources = read_content(site, cache, rows, options.workers, bar("markdown", len(rows)) if bar else None)
-        rows[:] = [(rel, file, sha, None) for rel, file, sha, _ in rows]  # parsed now: the files' bytes (25 MB) can go
-        articles = published(sources, options)
-        feed_sources = load_feed_sources(site.path("feeds"))
-        feeds = {f.name: f for f in feed_sources}
-        states = load_state(state_path(site.path("feeds")))
-        health = status_page(feed_health(feed_sources, states, sources.articles))
-    with _stage(report, "markdown"):
-        known = _render_missing(articles, sources, cache, options, bar)
-        report.rendered = sum(1 for a in articles if a.path not in sources.cached)
-    with _stage(report, "assemble"):
-        crossposts = detect_crossposts(site, cache, sources, articles)
-        rendered, minutes = [k.rendered for k in known], [k.reading_time for k in known]
-        urls = UrlMemory(_cache_dir(site) if cache is not None else None)
-        before = urls.load()
-        posts = make_posts(site, articles, rendered, feeds, states, reading_times=minutes, summaries=_summaries(site, known), previous_slugs=before, crossposts=crossposts)
-        if cache is not None:
-            _remember_summaries(site, cache, posts, sources, {a.path: k for a, k in zip(articles, known)})
-    with Staging(out_dir) as staging:  # pages rendered by workers go straight to disk
-        with _stage(report, "render"):
-            report.page_cache = None
-            if manifest is not None:
-                memo = PageMemo(page_digest, posts, sources.shas, Post)
-                report.page_cache = _PageCache(memo, manifest, out_dir, progress=bar("render", len(posts)) if bar else None)
-                report.page_cache.folded, report.page_cache.crossposts = crossposts.folded(), sorted(crossposts.candidates)
-            files = _outputs(site, posts, options, [health], report.page_cache, cached_search_fields(cache, sources), staging.path)
-        with _stage(report, "publish"):
-            report.published = publish(files, out_dir, manifest.files if manifest and manifest.files else None, staging.path)
-    urls.save(before, (pair for p in posts for pair in (p.file_slugs or ((p.article.path, p.slug),))), sources.shas)  # the URLs now published
-    report.articles = len(articles)
-    report.pages = len(report.published.manifest)  # as a no-op or quick build counts them
+    site, cache = run.site, run.cache
+    if cache is not None:
+        cache.require_key(cache_key(site))
+    sources = read_content(site, cache, run.rows, run.options.workers, run.progress("markdown", len(run.rows)))
+    run.rows = [row._replace(data=None) for row in run.rows]  # parsed now: the files' bytes (25 MB) can go
+    feed_sources = load_feed_sources(site.path("feeds"))
+    states = load_state(state_path(site.path("feeds")))
+    health = status_page(feed_health(feed_sources, states, sources.articles))
+    return _Loaded(sources, published(sources, run.options), {f.name: f for f in feed_sources}, states, health)
 
 
-def _render_missing(articles: list[Article], sources: Sources, cache, options: BuildOptions, bar) -> list[Known]:
-    """HTML, toc and reading time for every article: from the cache, or rendered now (and
-    cached; what the cache stored is then read back from disk when needed, not held)."""
+def _markdown(run: BuildRun, loaded: _Loaded) -> list[Known]:
+    """HTML, toc and reading time for every published article: from the cache, or rendered
+    now (and cached; what the cache stored is then read back from disk when needed, not held)."""
     from generator.site.assemble import reading_time
 
+    cache, sources, articles = run.cache, loaded.sources, loaded.articles
     missing = [a for a in articles if a.path not in sources.cached and a.path not in sources.fresh]
-    progress = bar("markdown", len(missing)) if bar and missing else None
-    known = _earlier_blocks(cache, missing, sources) if cache is not None and len(missing) <= KNOWN_BLOCKS_LIMIT else None
-    fresh = {a.path: Known(r, reading_time(r.html)) for a, r in zip(missing, render_articles(missing, options.workers, progress, known))}
+    progress = run.progress("markdown", len(missing)) if missing else None
+    blocks = _earlier_blocks(cache, missing, sources) if cache is not None and len(missing) <= KNOWN_BLOCKS_LIMIT else None
+    rendered = render_articles(missing, run.options.workers, progress, blocks)
+    fresh = {a.path: Known(r, reading_time(r.html)) for a, r in zip(missing, rendered, strict=True)}
     fresh.update(sources.fresh)
     sources.fresh.clear()
-
-    shown = {a.path for a in articles}
-    for article in sources.articles:  # drafts and future posts too, so a later no-op check knows them
-        if cache is None or article.path in sources.cached or article.path in shown:
-            continue
-        _store(cache, sources, article, fresh.get(article.path))
+    run.report.articles = len(articles)
+    run.report.rendered = sum(1 for a in articles if a.path not in sources.cached)
+    if cache is not None:
+        shown = {a.path for a in articles}
+        for article in sources.articles:  # drafts and future posts too, so a later no-op check knows them
+            if article.path not in sources.cached and article.path not in shown:
+                _store(cache, sources, article, fresh.get(article.path))
     result = []
     for article in articles:
         known = fresh.pop(article.path, None)
@@ -489,15 +254,16 @@ def _render_missing(articles: list[Article], sources: Sources, cache, options: B
     return result
 
 
-def _store(cache: cachelib.BuildCache, sources: Sources, article: Article, known: Known | None):
+def _store(cache: BuildCache, sources: Sources, article: Article, known: Known | None) -> Rendered | None:
     """``cache.put``, with the front matter's JSON the pool made for it, if it did."""
     if article.path in sources.stored:  # put there as the pool returned it (loading.parse_in_pool)
         return known.rendered if known else None
-    made = {"meta": sources.meta.pop(article.path)} if article.path in sources.meta else {}
-    return cache.put(sources.shas[article.path], article, known.rendered if known else None, known.reading_time if known else 0, **made)
+    made = article.path in sources.meta
+    meta = sources.meta.pop(article.path, None)
+    return cache.put(sources.shas[article.path], article, known.rendered if known else None, known.reading_time if known else 0, meta, made)
 
 
-def _earlier_blocks(cache: cachelib.BuildCache, articles: list[Article], sources: Sources) -> dict[str, str]:
+def _earlier_blocks(cache: BuildCache, articles: list[Article], sources: Sources) -> dict[str, str]:
     """The highlighted code of the last version of each edited file: code an edit did not
     touch is not highlighted again (Pygments' lexers cost 0.1 s to load)."""
     previous, known = cache.previous_shas(), {}
@@ -508,32 +274,120 @@ def _earlier_blocks(cache: cachelib.BuildCache, articles: list[Article], sources
     return known
 
 
-def _summaries(site: SiteConfig, known: list[Known]) -> list[str | None]:
-    """Automatic summaries the cache made at this site's length (None: make it)."""
-    return [k.summary[1] if k.summary and k.summary[0] == site.summary_length else None for k in known]
+def _assemble(run: BuildRun, loaded: _Loaded, known: list[Known]) -> _SiteMap:
+    from generator.site.assemble import assemble_pages, make_posts
+
+    site, cache, sources, articles = run.site, run.cache, loaded.sources, loaded.articles
+    crossposts = detect_crossposts(site, cache, sources, articles)
+    urls = UrlMemory(cache_dir(site) if cache is not None else None)
+    before = urls.load()
+    posts = make_posts(
+        site, articles, [k.rendered for k in known], loaded.feeds, loaded.states, reading_times=[k.reading_time for k in known],
+        summaries=[cached_summary(k.summary, site.summary_length) for k in known], previous_slugs=before, crossposts=crossposts,
+    )
+    if cache is not None:  # the automatic summaries made now, so the next build reads no HTML for them
+        by_path = {a.path: k for a, k in zip(articles, known, strict=True)}
+        for post in posts:
+            summary = by_path[post.article.path].summary
+            if not post.article.summary and summary != (site.summary_length, post.summary):
+                cache.remember_summary(sources.shas[post.article.path], site.summary_length, post.summary)
+    pages = assemble_pages(site, posts)
+    return _SiteMap(posts, [*pages, loaded.health], len(pages), crossposts, urls, before)
 
 
-def _remember_summaries(site: SiteConfig, cache, posts: list[Post], sources: Sources, known: dict[str, Known]) -> None:
-    """Cache the automatic summaries this build made, so the next one reads no HTML for them."""
-    for post in posts:
-        k = known[post.article.path]
-        if not post.article.summary and (k.summary is None or k.summary != (site.summary_length, post.summary)):
-            cache.remember_summary(sources.shas[post.article.path], site.summary_length, post.summary)
+# ---------------------------------------------------------------- render, syndicate, publish
 
 
-def _save(cache: cachelib.BuildCache, manifest: OutputManifest, report: BuildReport, signature: str | None, inputs: str) -> None:
-    """Remember this build: the article cache, and what was written where."""
-    pages = report.page_cache
-    cache.save()
-    manifest.files = dict(report.published.manifest) if report.published else {}
-    manifest.pages = {p: d for p, d in (pages.digests.items() if pages else ()) if p in manifest.files}
-    manifest.read_in_full = {p: r for p, r in (pages.read_in_full.items() if pages else ()) if p in manifest.pages}
-    manifest.listings = pages.listings if pages else []
-    manifest.globals_key = pages.globals_key if pages else ""
-    manifest.in_feeds = pages.in_feeds if pages else []
-    manifest.folded = pages.folded if pages else []
-    manifest.crossposts = pages.crossposts if pages else []
-    manifest.inputs = inputs
-    manifest.signature = signature or ""
-    manifest.save()
+def _render(run: BuildRun, loaded: _Loaded, site_map: _SiteMap, staging: Path) -> tuple[list[Made], PageReuse | None]:
+    """Every page (or the last build's file, where it did not change), then the site-wide
+    files (feeds, search, sitemap: the "syndicate" stage, made while workers render pages)."""
+    from generator.site.assemble import Post
 
+    made_with = make_renderer(run.site, run.page_digest, cache_dir(run.site) if run.manifest is not None else None)
+    reuse = None
+    if run.manifest is not None:
+        memo = PageMemo(made_with.globals_key, site_map.posts, loaded.sources.shas, Post)
+        reuse = PageReuse(memo, run.manifest, run.out_dir, progress=run.progress("render", len(site_map.posts)))
+        reuse.record.folded, reuse.record.crossposts = site_map.crossposts.folded(), sorted(site_map.crossposts.candidates)
+    fields = cached_search_fields(run.cache, loaded.sources.shas, loaded.sources.search)
+    site_wide: list[Made] = []
+
+    def syndicate() -> None:
+        with run.stage("syndicate"):
+            site_wide.extend(_site_wide(run.site, site_map, made_with.renderer, reuse, fields, staging))
+
+    files = render_pages(made_with.renderer, site_map.pages, reuse, staging, site_map.assembled, meanwhile=syndicate)
+    run.report.pages_rendered = reuse.rendered if reuse else len(site_map.pages)
+    with run.stage("syndicate"):
+        extras = _extras(run.options, site_map.posts, made_with.renderer)
+    return [*files, *site_wide, *extras, *made_with.assets], reuse
+
+
+def _staged(staging: Path, file: OutputFile) -> OutputFile | StagedFile:
+    """Onto disk at once, bytes dropped: the search shards are 4 KB a post (80 MB at 20,000)."""
+    return write_staged(staging, file.path, file.data)
+
+
+def _site_wide(site: SiteConfig, site_map: _SiteMap, renderer: Renderer, reuse: PageReuse | None, fields: SearchFields, staging: Path) -> list[Made]:
+    """The site's and tags' feeds, the search index and the sitemap."""
+    from generator.site import syndication
+    from generator.site.assemble import in_sitemap
+
+    posts = site_map.posts
+    if reuse is not None:
+        reuse.record.in_feeds = feed_articles(site, posts)
+    files: list[Made] = []
+    files += reused_feeds(reuse, site, posts) or remember_group(reuse, "site_feeds", syndication.site_feeds(site, posts, renderer.absolute))
+    files += search_files(reuse, posts, renderer, fields, partial(_staged, staging))
+    modified = {p.url: None if p.date_unknown else p.article.updated or p.date for p in posts}  # no stand-in lastmod
+    elsewhere = {p.url for p in posts if not p.canonical_here}  # a page whose canonical URL is another site's is not ours to list
+    entries = [(pg.url, modified.get(pg.url)) for pg in site_map.pages if in_sitemap(pg) and pg.url not in elsewhere]
+    files.append(reused_file(reuse, "sitemap.xml", entries) or syndication.sitemap(entries, renderer.absolute))
+    return files
+
+
+def _extras(options: BuildOptions, posts: list[Post], renderer: Renderer) -> list[OutputFile]:
+    """robots.txt, the redirects of cross-posts' copies, and a preview's headers."""
+    from generator.site.assemble import post_url
+    from generator.site.syndication import moved_redirects, preview_headers, robots
+
+    files = [robots(renderer.absolute, noindex=options.noindex)]
+    moves = [(post_url(alias), post.url) for post in posts for alias in post.aliases]
+    if moves:
+        files.append(moved_redirects(moves, renderer.url))
+    if options.noindex:
+        files.append(preview_headers())
+    return files
+
+
+def _publish(run: BuildRun, files: list[Made], staging: Path, site_map: _SiteMap) -> None:
+    manifest = run.manifest
+    report = run.report
+    report.published = publish(files, run.out_dir, manifest.files if manifest and manifest.files else None, staging)
+    slugs = (pair for p in site_map.posts for pair in (p.file_slugs or ((p.article.path, p.slug),)))
+    site_map.urls.save(site_map.slugs_before, slugs, {row.rel: row.sha for row in run.rows})  # the URLs now published
+    report.pages = len(report.published.manifest)  # as a no-op or quick build counts them
+
+
+@contextmanager
+def _progress_bars(enabled: bool) -> Iterator[ProgressBars | None]:
+    """rich progress bars on a terminal; None elsewhere (CI logs, tests)."""
+    if not enabled or not sys.stderr.isatty():
+        yield None
+        return
+    from rich.console import Console
+    from rich.progress import Progress as Bars
+
+    with Bars(console=Console(stderr=True), transient=True) as bar:
+
+        def task(name: str, total: int) -> Progress:
+            if total < PROGRESS_THRESHOLD:
+                return _no_progress
+            task_id = bar.add_task(name, total=total)
+            return lambda n: bar.advance(task_id, n)
+
+        yield task
+
+
+def _no_progress(n: int) -> None:
+    """A stage too short for a bar."""

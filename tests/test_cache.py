@@ -14,7 +14,8 @@ import pytest
 from conftest import install_theme, post, read_tree, write_files
 
 from generator.config import load_site_config
-from generator.incremental.cache import BuildCache, article_from_json, article_to_json
+from generator.incremental.cache import BuildCache
+from generator.incremental.frontmatter import article_from_json, article_to_json
 from generator.incremental.manifest import MANIFEST_FORMAT, OutputManifest
 from generator.models import Article
 from generator.pipeline import BuildOptions, build_site

@@ -141,7 +141,7 @@ def test_the_deploy_after_a_fetch_reuses_the_restored_cache_and_equals_a_clean_b
     # Pages: the new article's, its neighbour's, and the listings that show it (index, tag,
     # archive, source pages). Every other page was kept as restored, not rendered again.
     changed = {p for p, data in deploys.clean.items() if kept.get(p) != data}
-    assert report.page_cache.rendered <= len(changed) < report.pages / 2
+    assert report.pages_rendered <= len(changed) < report.pages / 2
     assert report.published.written == len(changed)
 
 

@@ -326,7 +326,7 @@ def test_image_change_copies_the_image_alone(tmp_path):
     incremental(root)
     (root / "static/pic.png").write_bytes(b"two")
     report = incremental(root)
-    assert report.page_cache.rendered == 0 and report.published.written == 1
+    assert report.pages_rendered == 0 and report.published.written == 1
     assert (root / "public/static/pic.png").read_bytes() == b"two"
 
 
@@ -335,7 +335,7 @@ def test_stylesheet_change_rerenders_pages_naming_it(tmp_path):
     incremental(root)
     apply_edit(root, ("static", "style.css", 1))
     report = incremental(root)
-    assert report.rendered == 0 and report.page_cache.rendered > 5  # every page links the new fingerprint
+    assert report.rendered == 0 and report.pages_rendered > 5  # every page links the new fingerprint
     assert read_tree(root / "public") == clean_tree(root, tmp_path / "clean")
 
 
@@ -383,7 +383,7 @@ def test_errors_found_by_pool_workers_name_file_and_line(tmp_path, monkeypatch):
     assert not (root / "public").exists()
 
 
-# ---------------------------------------------------------------- the quick path (delta.py)
+# ---------------------------------------------------------------- the quick path (incremental/quick.py)
 
 QUICK_POSTS = "abcdefgh"
 QUICK_IMPORTED = "bef"  # from one feed, between the site's own posts: previous/next stay within each

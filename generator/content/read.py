@@ -32,7 +32,7 @@ from generator.content.frontmatter import (
 )
 from generator.content.names import slugify
 from generator.errors import ContentError
-from generator.models import Article
+from generator.models import Article, is_published
 from generator.urls import http_url, page_url
 
 __all__ = ["parse_article", "parse_article_bytes", "read_body", "body_of_bytes", "filter_published", "as_references"]
@@ -202,4 +202,4 @@ def body_of_bytes(data: bytes) -> str:
 
 def filter_published(articles: Iterable[Article], now: dt.datetime, drafts: bool, future: bool) -> list[Article]:
     """Leave out drafts (unless ``drafts``) and posts dated after ``now`` (unless ``future``)."""
-    return [a for a in articles if (drafts or not a.draft) and (future or a.date <= now)]
+    return [a for a in articles if is_published(a.draft, a.date, now, drafts, future)]

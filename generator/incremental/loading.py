@@ -15,27 +15,37 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from functools import lru_cache, partial
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, Sequence
+from typing import TYPE_CHECKING, Callable, Mapping, NamedTuple, Sequence
 
 from generator.errors import ContentError, ContentErrors
 from generator.files import article_files
 from generator.incremental import cache as cachelib
 from generator.incremental import parallel
 from generator.incremental.digests import sha1
-from generator.models import Article, Rendered, SiteConfig
+from generator.incremental.frontmatter import Meta
+from generator.incremental.parallel import Progress
+from generator.models import Article, BuildOptions, Rendered, SiteConfig
 
 if TYPE_CHECKING:
-    from generator.pipeline import BuildOptions
     from generator.site.assemble import Post
     from generator.site.crosspost import CrossPosts
 
 __all__ = [
-    "Known", "Sources", "published", "scan_content", "read_content", "search_version", "store_search_fields", "cached_search_fields",
+    "ContentRow", "Known", "Sources", "published", "scan_content", "read_content", "search_version", "store_search_fields", "cached_search_fields",
     "detect_crossposts",
 ]
 
 log = logging.getLogger(__name__)
 
+
+
+class ContentRow(NamedTuple):
+    """One file of content/ as the scan found it."""
+
+    rel: str  # relative to content/
+    file: str  # its absolute path
+    sha: str  # sha1 of its bytes
+    data: bytes | None  # its bytes, when they had to be read (None: its stamp vouched for it)
 
 
 @dataclass(frozen=True)
@@ -57,7 +67,7 @@ class Sources:
     cached: dict[str, Known] = field(default_factory=dict)  # rel path -> rendering from the cache
     fresh: dict[str, Known] = field(default_factory=dict)  # rel path -> rendering made while loading
     search: dict[str, tuple[str, str]] = field(default_factory=dict)  # rel path -> search.encoded_text_fields, made while loading
-    meta: dict[str, dict | None] = field(default_factory=dict)  # rel path -> cache.article_to_json, made while loading
+    meta: dict[str, Meta | None] = field(default_factory=dict)  # rel path -> cache.article_to_json, made while loading
     stored: set[str] = field(default_factory=set)  # rel paths of ``fresh`` the loader put in the cache already
 
 
@@ -68,8 +78,8 @@ def published(sources: Sources, options: BuildOptions) -> list[Article]:
     return filter_published(sources.articles, now, options.drafts, options.future)
 
 
-def scan_content(site: SiteConfig, cache: cachelib.BuildCache | None) -> list[tuple[str, str, str, bytes | None]]:
-    """(rel, path, sha1, bytes-if-read) for every content file; unchanged files are not read."""
+def scan_content(site: SiteConfig, cache: cachelib.BuildCache | None) -> list[ContentRow]:
+    """Every content file, with its sha1; unchanged files are not read."""
     content_dir = site.path("content")
     rows = []
     for rel in article_files(content_dir):
@@ -80,30 +90,37 @@ def scan_content(site: SiteConfig, cache: cachelib.BuildCache | None) -> list[tu
             with open(file, "rb") as fh:
                 data = fh.read()
             sha = sha1(data)
-        rows.append((rel, file, sha, data))
+        rows.append(ContentRow(rel, file, sha, data))
     return rows
 
 
-def read_content(site: SiteConfig, cache: cachelib.BuildCache | None, rows: list, workers: int | None = 1, progress=None) -> Sources:
+class _Miss(NamedTuple):
+    """A content file the cache could not give: to be parsed, into ``slot`` of the articles."""
+
+    slot: int
+    row: ContentRow
+
+
+def read_content(site: SiteConfig, cache: cachelib.BuildCache | None, rows: list[ContentRow], workers: int | None = 1, progress: Progress | None = None) -> Sources:
     """Parse every content file (or take it from the cache); report every bad file at once.
 
     Many new files (a clean build) are parsed and rendered together by a process pool,
     so that YAML, Markdown and Pygments all run on every core.
     """
-    sources, errors = Sources(), []
+    sources, errors = Sources(), list[ContentError]()
     slots: list[Article | None] = []
-    misses: list[tuple[int, str, str, bytes | None]] = []
-    for rel, file, sha, data in rows:
-        sources.shas[rel] = sha
-        hit = cache.article(sha, rel, partial(remake, file, rel, site.timezone)) if cache is not None else None
-        if hit is not None:
+    misses: list[_Miss] = []
+    for row in rows:
+        sources.shas[row.rel] = row.sha
+        hit = cache.article(row.sha, row.rel, partial(remake, row.file, row.rel, site.timezone)) if cache is not None else None
+        if cache is not None and hit is not None:
             slots.append(hit.article)
             if hit.rendered is not None:
-                sources.cached[rel] = Known(hit.rendered, hit.reading_time, hit.summary)
+                sources.cached[row.rel] = Known(hit.rendered, hit.reading_time, hit.summary)
             else:
-                cache.put(sha, hit.article, None, 0)  # still in use: keep it
+                cache.put(row.sha, hit.article, None, 0)  # still in use: keep it
         else:
-            misses.append((len(slots), rel, file, data))
+            misses.append(_Miss(len(slots), row))
             slots.append(None)
     if parallel.worker_count(len(misses), workers) > 1:
         parse_in_pool(site, cache, misses, slots, sources, errors, workers, progress)
@@ -115,24 +132,29 @@ def read_content(site: SiteConfig, cache: cachelib.BuildCache | None, rows: list
     return sources
 
 
-def parse_here(site, cache, misses, slots, sources: Sources, errors: list) -> None:
+def _bytes(row: ContentRow) -> bytes:
+    return row.data if row.data is not None else Path(row.file).read_bytes()
+
+
+def parse_here(site: SiteConfig, cache: cachelib.BuildCache | None, misses: list[_Miss], slots: list[Article | None], sources: Sources, errors: list[ContentError]) -> None:
     from zoneinfo import ZoneInfo
 
     from generator.content import parse_article_bytes
 
     tz = ZoneInfo(site.timezone)
-    for index, rel, file, data in misses:
+    for slot, row in misses:
         try:
-            slots[index] = parse_article_bytes(data if data is not None else Path(file).read_bytes(), rel, tz)
+            slots[slot] = parse_article_bytes(_bytes(row), row.rel, tz)
         except ContentError as exc:
             errors.append(exc)
             continue
-        known = cache.rendered(sources.shas[rel], partial(remake, file, rel, site.timezone)) if cache is not None else None
+        known = cache.rendered(row.sha, partial(remake, row.file, row.rel, site.timezone)) if cache is not None else None
         if known is not None:
-            sources.cached[rel] = Known(*known)
+            sources.cached[row.rel] = Known(*known)
 
 
-def parse_in_pool(site, cache, misses, slots, sources: Sources, errors: list, workers, progress) -> None:
+def parse_in_pool(site: SiteConfig, cache: cachelib.BuildCache | None, misses: list[_Miss], slots: list[Article | None], sources: Sources,
+                  errors: list[ContentError], workers: int | None, progress: Progress | None) -> None:
     """Parse and render in a pool; with a cache, each result is stored in its pack as it
     comes back and only a handle kept (``Sources.stored``): held until the end, a clean
     build's HTML and search text (25 KB a post) made most of its peak memory."""
@@ -142,23 +164,22 @@ def parse_in_pool(site, cache, misses, slots, sources: Sources, errors: list, wo
     import generator.site.markup  # noqa: F401
     import generator.site.search  # noqa: F401
 
-    jobs = [(rel, data if data is not None else Path(file).read_bytes(), site.timezone) for _, rel, file, data in misses]
-    for (index, rel, _, _), result in zip(misses, parallel.iter_chunks(parallel.parse_render_chunk, jobs, workers, progress), strict=True):
+    jobs = [(miss.row.rel, _bytes(miss.row), site.timezone) for miss in misses]
+    for (slot, row), result in zip(misses, parallel.iter_chunks(parallel.parse_render_chunk, jobs, workers, progress), strict=True):
         if result[0] == "error":
-            errors.append(ContentError(rel, result[1], result[2]))
+            errors.append(ContentError(row.rel, result[1], result[2]))
             continue
         _, article, rendered, minutes, words, meta, declared = result
-        slots[index] = article
+        slots[slot] = article
         if cache is None:
-            sources.fresh[rel] = Known(rendered, minutes)
-            sources.search[rel] = words
-            sources.meta[rel] = meta
+            sources.fresh[row.rel] = Known(rendered, minutes)
+            sources.search[row.rel] = words
+            sources.meta[row.rel] = meta
             continue
-        sha = sources.shas[rel]
-        sources.fresh[rel] = Known(cache.put(sha, article, rendered, minutes, meta=meta) or rendered, minutes)
-        cache.search_fields(sha, search_version(), lambda words=words: words)
-        cache.declared(sha, crosspost_version(), lambda declared=declared: declared)
-        sources.stored.add(rel)
+        sources.fresh[row.rel] = Known(cache.put(row.sha, article, rendered, minutes, meta, made=True) or rendered, minutes)
+        cache.search_fields(row.sha, search_version(), partial(tuple, words))
+        cache.declared(row.sha, crosspost_version(), partial(list, declared))
+        sources.stored.add(row.rel)
     if cache is not None:
         cache.flush()  # the handles read the pack
 
@@ -190,18 +211,19 @@ def store_search_fields(cache: cachelib.BuildCache, sources: Sources, path: str)
         cache.search_fields(sources.shas[path], search_version(), lambda: words)
 
 
-def cached_search_fields(cache: cachelib.BuildCache | None, sources: Sources) -> Callable[[Post], Sequence[str]]:
-    """Each post's search-index text: from the cache, from the pool that rendered it,
-    or made now (and cached): only an edited post's HTML is turned into words again."""
+def cached_search_fields(cache: cachelib.BuildCache | None, shas: Mapping[str, str], made: Mapping[str, Sequence[str]] | None = None) -> Callable[[Post], Sequence[str]]:
+    """Each post's search-index text (``search.post_text_fields``), for every build, quick
+    or not: from the cache (by the sha1 of its file), from ``made`` (by a pool, while
+    loading), or made now and cached: only an edited post's HTML is turned into words again."""
     from generator.site import search
 
     def compute(post: Post) -> Sequence[str]:
-        return sources.search.get(post.article.path) or search.post_text_fields(post)
+        return (made or {}).get(post.article.path) or search.post_text_fields(post)
 
     if cache is None:
         return compute
     version = search_version()
-    return lambda post: cache.search_fields(sources.shas.get(post.article.path), version, lambda: compute(post))
+    return lambda post: cache.search_fields(shas.get(post.article.path), version, lambda: compute(post))
 
 
 @lru_cache(maxsize=1)
@@ -225,7 +247,9 @@ def detect_crossposts(site: SiteConfig, cache: cachelib.BuildCache | None, sourc
         return article.body or read_body(content / article.path)
 
     def declared(article: Article) -> list[str]:
-        compute = lambda: declared_urls(body(article), article.original_url)  # noqa: E731
+        def compute() -> list[str]:
+            return list(declared_urls(body(article), article.original_url))
+
         if cache is None:
             return list(compute())
         return cache.declared(sources.shas.get(article.path), crosspost_version(), compute)

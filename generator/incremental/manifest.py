@@ -5,7 +5,7 @@ One JSON file per output folder and set of options, ``.cache/build/out-<hash>.js
 build), ``pages`` (output path -> digest of what its template saw), ``read_in_full``
 (page -> the articles it read in full), ``listings`` (every post shown, in order, with
 its keys and slug), ``globals_key``, ``inputs``, ``in_feeds``, ``folded`` and
-``crossposts`` (what the quick path of ``delta.py`` checks), and ``files`` (output path -> sha1, size, mtime).
+``crossposts`` (what the quick path, ``quick.py``, checks), and ``files`` (output path -> sha1, size, mtime).
 
 A file that does not load, or is not in the expected shape, is one warning and an empty
 manifest: a bad manifest costs time, never correctness.
@@ -19,17 +19,39 @@ import logging
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import orjson
 
 from generator.files import atomic_write
 
-__all__ = ["MANIFEST_FORMAT", "OutputManifest"]
+__all__ = ["MANIFEST_FORMAT", "ListingRow", "PageRecord", "OutputManifest"]
 
 log = logging.getLogger(__name__)
 
 MANIFEST_FORMAT = 3
+
+
+class ListingRow(NamedTuple):
+    """One post as the listings showed it (``PageMemo.listings``); a JSON list in the manifest."""
+
+    path: str  # its article, relative to content/
+    listing_key: str  # digest of what a listing shows of it ("" when unknown)
+    full_key: str  # digest of everything a page reading it in full sees ("" when unknown)
+    slug: str
+
+
+@dataclass
+class PageRecord:
+    """What a build learnt about the pages it made or kept, for the next build to check."""
+
+    digests: dict[str, str] = dataclasses.field(default_factory=dict)  # output path -> digest of what made it
+    read_in_full: dict[str, list[str]] = dataclasses.field(default_factory=dict)  # page -> article paths it read in full
+    listings: list[ListingRow] = dataclasses.field(default_factory=list)  # every post shown, in order
+    globals_key: str = ""  # what every page depended on besides its context
+    in_feeds: list[str] = dataclasses.field(default_factory=list)  # articles some feed shows in full
+    folded: list[str] = dataclasses.field(default_factory=list)  # published articles shown as a copy on another's page
+    crossposts: list[str] = dataclasses.field(default_factory=list)  # articles whose body can change what is merged
 
 
 @dataclass
@@ -39,11 +61,11 @@ class OutputManifest:
     path: Path
     signature: str = ""
     pages: dict[str, str] = dataclasses.field(default_factory=dict)
-    files: dict[str, list] = dataclasses.field(default_factory=dict)  # path -> [sha1, size, mtime_ns]
-    read_in_full: dict[str, list] = dataclasses.field(default_factory=dict)  # page -> article paths it read in full
-    listings: list[list[str]] = dataclasses.field(default_factory=list)  # [path, listing key, full key, slug] per post, in order
+    files: dict[str, list[Any]] = dataclasses.field(default_factory=dict)  # path -> [sha1, size, mtime_ns]
+    read_in_full: dict[str, list[str]] = dataclasses.field(default_factory=dict)  # page -> article paths it read in full
+    listings: list[ListingRow] = dataclasses.field(default_factory=list)  # every post shown, in order
     globals_key: str = ""  # what every page depended on besides its context (PageMemo.globals_key)
-    inputs: str = ""  # a hash of config, code, theme, feeds and options (not content): see delta.py
+    inputs: str = ""  # a hash of config, code, theme, feeds and options (not content): see quick.py
     in_feeds: list[str] = dataclasses.field(default_factory=list)  # articles some feed shows in full
     folded: list[str] = dataclasses.field(default_factory=list)  # published articles shown on another's page (crosspost.py)
     crossposts: list[str] = dataclasses.field(default_factory=list)  # articles whose body can change what is merged
@@ -78,6 +100,23 @@ class OutputManifest:
     def all_intact(self, out_dir: Path) -> bool:
         return bool(self.files) and all(self.intact(out_dir, rel) for rel in self.files)
 
+    def pages_as_recorded(self) -> PageRecord:
+        """What the last build learnt about its pages (a copy: the quick path updates it)."""
+        return PageRecord(dict(self.pages), dict(self.read_in_full), list(self.listings), self.globals_key, self.in_feeds, self.folded, self.crossposts)
+
+    def record(self, files: dict[str, list[Any]], pages: PageRecord | None, signature: str | None, inputs: str) -> None:
+        """Remember this build (every build, quick or not, ends here): what it wrote,
+        from what, and its signature; then save."""
+        pages = pages or PageRecord()
+        self.files = dict(files)
+        self.pages = {p: d for p, d in pages.digests.items() if p in self.files}
+        self.read_in_full = {p: r for p, r in pages.read_in_full.items() if p in self.pages and r}
+        self.listings, self.globals_key = pages.listings, pages.globals_key
+        self.in_feeds, self.folded, self.crossposts = pages.in_feeds, pages.folded, pages.crossposts
+        self.inputs = inputs
+        self.signature = signature or ""
+        self.save()
+
     def save(self) -> None:
         data = {
             "format": MANIFEST_FORMAT,
@@ -85,7 +124,7 @@ class OutputManifest:
             "pages": self.pages,
             "files": self.files,
             "read_in_full": self.read_in_full,
-            "listings": self.listings,
+            "listings": [list(row) for row in self.listings],
             "globals_key": self.globals_key,
             "inputs": self.inputs,
             "in_feeds": self.in_feeds,
@@ -127,7 +166,7 @@ class OutputManifest:
             log.warning("build cache %s is not in the expected shape; rebuilding it", path.name)
             return empty
         return cls(
-            path, data["signature"], data["pages"], data["files"], data["read_in_full"], data["listings"], data["globals_key"], data["inputs"], data["in_feeds"],
+            path, data["signature"], data["pages"], data["files"], data["read_in_full"], [ListingRow(*row) for row in data["listings"]], data["globals_key"], data["inputs"], data["in_feeds"],
             data["folded"], data["crossposts"],
         )
 

@@ -12,8 +12,9 @@ import json
 from datetime import datetime
 from typing import Any, Iterable
 
-from generator.incremental.cache import date_to_json
 from generator.incremental.digests import digest_parts
+from generator.incremental.frontmatter import date_to_json
+from generator.incremental.manifest import ListingRow
 
 __all__ = ["PageMemo"]
 
@@ -45,9 +46,9 @@ class PageMemo:
         self._posts: dict[int, str] = {}
         self._light: dict[int, str] = {}
         self._ids: dict[str, int] = {}  # article path -> id of its post
-        self._listings: list[list[str]] = []
+        self._listings: list[ListingRow] = []
         self._paths: dict[int, str] = {}
-        self._shared: dict[tuple[int, frozenset | None], str] = {}
+        self._shared: dict[tuple[int, frozenset[int] | None], str] = {}
         self._keys: dict[Any, str] = {}
         self._deep: frozenset[int] | None = None  # posts the page being digested read in full (None: all)
         self._encoder = json.JSONEncoder(default=self._default, ensure_ascii=False, check_circular=False, separators=(",", ":"))
@@ -64,10 +65,10 @@ class PageMemo:
                 self._light[id(post)] = digest_parts([post.article.path, repr(post.listing_fields())])
                 self._ids[post.article.path] = id(post)
                 self._paths[id(post)] = post.article.path
-            self._listings.append([post.article.path, self._light.get(id(post), ""), self._posts.get(id(post), ""), post.slug])
+            self._listings.append(ListingRow(post.article.path, self._light.get(id(post), ""), self._posts.get(id(post), ""), post.slug))
 
-    def listings(self) -> list[list[str]]:
-        """[article path, listing key, full key, slug] of every post, in order ("" where unknown)."""
+    def listings(self) -> list[ListingRow]:
+        """Every post as listings show it, in order ("" for a key unknown)."""
         return self._listings
 
     def post_keys(self, posts: Iterable[Any]) -> list[str]:

@@ -14,38 +14,44 @@ import os
 import threading
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, Iterator, Mapping
+from types import ModuleType
+from typing import TYPE_CHECKING, Any, Callable, Iterator, Mapping, NamedTuple, TypeVar
 
 from generator.errors import ContentError
-from generator.models import Article, Page
+from generator.models import Article, OutputFile, Page, Rendered
 
 if TYPE_CHECKING:
-    from generator.models import Rendered
+    from generator.site.publish import StagedFile
     from generator.site.render import Renderer
 
-__all__ = ["render_articles", "map_chunks", "iter_chunks", "worker_count", "parse_render_chunk", "render_many"]
+__all__ = ["Progress", "RenderedPage", "render_articles", "map_chunks", "iter_chunks", "worker_count", "parse_render_chunk", "render_many"]
 
+Progress = Callable[[int], None]  # advance a progress bar by n items
 POOL_THRESHOLD = 64  # fewer posts to render than this: one process is faster than starting a pool
 
 
 def render_articles(
-    articles: list[Article], workers: int | None = 1, progress: Callable[[int], None] | None = None, known: Mapping[str, str] | None = None
+    articles: list[Article], workers: int | None = 1, progress: Progress | None = None, known: Mapping[str, str] | None = None
 ) -> list[Rendered]:
     """Markdown -> HTML for every article: one shared renderer, or a pool of processes for
     many. ``known``: highlighted code blocks from earlier renders (see ``markup``)."""
-    from generator.models import Rendered
-
     texts = [(a.body, a.imported) for a in articles]
     results = map_chunks(partial(render_chunk, known=known or {}), texts, workers, progress)
     return [Rendered(html, toc, blocks) for html, toc, blocks in results]
 
 
-def map_chunks(fn: Callable[[list], list], items: list, workers: int | None, progress: Callable[[int], None] | None) -> list:
+Item = TypeVar("Item")
+Result = TypeVar("Result")
+Rendering = tuple[str, list[dict[str, Any]], tuple[tuple[str, int, int], ...]]  # html, toc, blocks: Rendered through a pipe
+Parsed = tuple[Any, ...]  # ("ok", article, rendered, minutes, search text, front matter JSON) or ("error", message, line)
+
+
+def map_chunks(fn: Callable[[list[Item]], list[Result]], items: list[Item], workers: int | None, progress: Progress | None) -> list[Result]:
     """``fn`` over chunks of ``items``, in order: in this process, or a pool when there are many."""
     return list(iter_chunks(fn, items, workers, progress))
 
 
-def iter_chunks(fn: Callable[[list], list], items: list, workers: int | None, progress: Callable[[int], None] | None) -> Iterator:
+def iter_chunks(fn: Callable[[list[Item]], list[Result]], items: list[Item], workers: int | None, progress: Progress | None) -> Iterator[Result]:
     """``map_chunks`` one result at a time, as each chunk comes back: the caller can store
     and drop each (a clean build's HTML, 20 KB a post) instead of holding them all."""
     jobs = worker_count(len(items), workers)
@@ -67,7 +73,7 @@ def iter_chunks(fn: Callable[[list], list], items: list, workers: int | None, pr
                 progress(len(part))
 
 
-def _mp():
+def _mp() -> ModuleType:
     """multiprocessing, imported when a pool is first needed (a no-op or quick build never is)."""
     import multiprocessing
 
@@ -87,7 +93,7 @@ def worker_count(items: int, workers: int | None) -> int:
     return cores if items >= POOL_THRESHOLD else 1
 
 
-def render_chunk(texts: list[tuple[str, bool]], known: Mapping[str, str]) -> list[tuple[str, list, tuple]]:
+def render_chunk(texts: list[tuple[str, bool]], known: Mapping[str, str]) -> list[Rendering]:
     """In a worker process: one renderer for the whole chunk (building it costs as much as a post).
     ``texts``: each post's Markdown, and whether it is an imported (untrusted) article."""
     from generator.site.markup import MarkdownRenderer
@@ -96,7 +102,7 @@ def render_chunk(texts: list[tuple[str, bool]], known: Mapping[str, str]) -> lis
     return [(r.html, r.toc, r.blocks) for r in (renderer.render(body, untrusted=imported) for body, imported in texts)]
 
 
-def parse_render_chunk(files: list[tuple[str, bytes, str]]) -> list[tuple]:
+def parse_render_chunk(files: list[tuple[str, bytes, str]]) -> list[Parsed]:
     """In a worker process: parse new files and render them (drafts too: the cache keeps them).
 
     Errors come back as plain tuples, because a ContentError does not survive pickling.
@@ -105,14 +111,14 @@ def parse_render_chunk(files: list[tuple[str, bytes, str]]) -> list[tuple]:
     from zoneinfo import ZoneInfo
 
     from generator.content.read import body_of_bytes, parse_article_bytes
-    from generator.incremental.cache import article_to_json
+    from generator.incremental.frontmatter import article_to_json
     from generator.site.assemble import reading_time
     from generator.site.crosspost import declared_urls
     from generator.site.markup import MarkdownRenderer
-    from generator.site.search import encoded_text_fields
+    from generator.site.search import article_text_fields
 
     renderer = MarkdownRenderer()
-    out = []
+    out: list[Parsed] = []
     for rel, data, zone in files:
         try:
             article = parse_article_bytes(data, rel, ZoneInfo(zone))
@@ -120,7 +126,7 @@ def parse_render_chunk(files: list[tuple[str, bytes, str]]) -> list[tuple]:
             out.append(("error", exc.message, exc.line))
             continue
         result = renderer.render(article.body, untrusted=article.imported)
-        words = encoded_text_fields(result.html, list(article.tags))  # the search index's costly part, on all cores too
+        words = article_text_fields(result.html, article)  # the search index's costly part, on all cores too
         # The cache's JSON of the front matter is made here too; the Markdown itself stays
         # here (rendered, it is not needed again): 30 MB less through the pipes at 5,000 posts.
         meta = article_to_json(article)
@@ -132,19 +138,26 @@ def parse_render_chunk(files: list[tuple[str, bytes, str]]) -> list[tuple]:
 
 
 PAGE_POOL_THRESHOLD = 600  # fewer pages than this: forking workers costs more than it saves
-_FORKED: tuple | None = None  # (renderer, pages, staging, digest) handed to forked page workers; set only during a pool
+_FORKED: tuple[Renderer, list[Page], Path | None, Callable[[Page, frozenset[int]], str | None] | None] | None = None  # handed to forked page workers; set only during a pool
 
-Rendered = tuple  # (OutputFile | StagedFile, reads: frozenset[int], digest: str | None)
+
+
+class RenderedPage(NamedTuple):
+    """One page as ``render_many`` made it."""
+
+    file: OutputFile | StagedFile  # StagedFile: written to the staging folder by a worker
+    reads: frozenset[int]  # ids of the posts it read in full (``Renderer.reads``)
+    digest: str | None  # its digest (``PageMemo.digest``), when asked for
 
 
 def render_many(
     renderer: Renderer,
     pages: list[Page],
-    progress: Callable[[int], None] | None,
+    progress: Progress | None,
     staging: Path | None = None,
     digest: Callable[[Page, frozenset[int]], str | None] | None = None,
     meanwhile: Callable[[], None] | None = None,
-) -> list[Rendered]:
+) -> list[RenderedPage]:
     """Render pages in order, each with what it read (``Renderer.reads``) and, with
     ``digest``, the page's digest made from those reads; many pages on all cores, by forked
     workers that inherit the renderer and the pages (pickling 6,000 contexts would cost
@@ -158,10 +171,10 @@ def render_many(
     global _FORKED
     jobs = worker_count(len(pages), None) if len(pages) >= PAGE_POOL_THRESHOLD else 1
     if jobs <= 1 or threading.active_count() > 1 or "fork" not in _mp().get_all_start_methods():
-        result = []
+        result: list[RenderedPage] = []
         for page in pages:
             file = renderer.render(page)
-            result.append((file, renderer.reads, digest(page, renderer.reads) if digest else None))
+            result.append(RenderedPage(file, renderer.reads, digest(page, renderer.reads) if digest else None))
             if progress:
                 progress(1)
         if meanwhile:
@@ -202,15 +215,16 @@ def give_back_free_memory() -> None:
         pass
 
 
-def render_page_range(start: int, count: int) -> list[Rendered]:
+def render_page_range(start: int, count: int) -> list[RenderedPage]:
     """In a forked worker: render ``count`` pages, staged on disk when there is a staging
     folder. The ids in ``reads`` are the parent's too: a forked child shares its objects."""
     from generator.site.publish import write_staged
 
+    assert _FORKED is not None, "render_page_range runs only in a worker forked by render_many"
     renderer, pages, staging, digest = _FORKED
     out = []
     for page in pages[start : start + count]:
         file = renderer.render(page)
         reads = renderer.reads
-        out.append((write_staged(staging, file.path, file.data) if staging else file, reads, digest(page, reads) if digest else None))
+        out.append(RenderedPage(write_staged(staging, file.path, file.data) if staging else file, reads, digest(page, reads) if digest else None))
     return out

@@ -32,26 +32,30 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 from zoneinfo import ZoneInfo
 
 from generator.errors import ContentError
-from generator.incremental import cache as cachelib
-from generator.incremental.digests import digest_parts, shard_digest
-from generator.incremental.manifest import OutputManifest
+from generator.incremental.cache import BuildCache
+from generator.incremental.digests import shard_digest
+from generator.incremental.entries import cached_summary
+from generator.incremental.frontmatter import Meta, article_to_json
+from generator.incremental.loading import ContentRow, cached_search_fields
+from generator.incremental.manifest import OutputManifest, PageRecord
 from generator.incremental.pagememo import PageMemo
-from generator.incremental.signature import build_signature, inputs_key, shown_now
-from generator.models import Article, OutputFile, Rendered, SiteConfig
+from generator.incremental.renderer import make_renderer
+from generator.incremental.run import BuildRun, remember_build
+from generator.incremental.signature import cache_key, inputs_key, shown_now
+from generator.models import Article, OutputFile, Rendered
 from generator.site.crosspost import declared_urls
-from generator.site.publish import KeptFile, PublishReport, collect_assets, replace_files
+from generator.site.publish import KeptFile, PublishReport, replace_files
 
 if TYPE_CHECKING:
-    from generator.pipeline import BuildOptions
     from generator.site.assemble import Post
+    from generator.site.render import Renderer
 
-__all__ = ["MAX_CHANGED", "QuickResult", "quick_build"]
+__all__ = ["MAX_CHANGED", "quick_build"]
 
 log = logging.getLogger(__name__)
 
@@ -70,78 +74,74 @@ class _Changed:
     minutes: int
 
 
-@dataclass(frozen=True)
-class QuickResult:
-    published: PublishReport
-    pages: int
-    articles: int
-    rendered: int
-
-
-def quick_build(site: SiteConfig, options: BuildOptions, out_dir: Path, cache: cachelib.BuildCache, manifest: OutputManifest,
-                rows: list, site_digest: str, page_digest: str, cache_key: str) -> QuickResult | None:
-    """Make just what a few body edits change; None (having written nothing) when the
-    build is not of that kind."""
-    changed = _changed_files(site, options, cache, manifest, rows, site_digest, cache_key)
+def quick_build(run: BuildRun) -> bool:
+    """Make just what a few body edits change, and fill in ``run.report``; False (having
+    written nothing) when the build is not of that kind."""
+    cache, manifest = run.cache, run.manifest
+    if cache is None or manifest is None:
+        return False
+    changed = _changed_files(run, cache, manifest)
     if not changed:
-        return None
-    return _Remake(site, options, out_dir, cache, manifest, rows, page_digest, changed).run(site_digest)
+        return False
+    return _Remake(run, cache, manifest, changed).run()
 
 
 # ---------------------------------------------------------------- is it a body edit?
 
 
-def _changed_files(site, options, cache, manifest, rows, site_digest, cache_key) -> list[_Changed] | None:
+def _changed_files(run: BuildRun, cache: BuildCache, manifest: OutputManifest) -> list[_Changed] | Literal[False]:
     """The edited files, when the build is nothing but a few body edits; else None."""
-    if not manifest.listings or manifest.inputs != inputs_key(site_digest, options):
+    if not manifest.listings or manifest.inputs != inputs_key(run.site_digest, run.options):
         return _refuse("config, code, theme, feeds or options changed")
     previous = cache.previous_shas()
-    if set(previous) != {rel for rel, _, _, _ in rows}:
+    if set(previous) != {row.rel for row in run.rows}:
         return _refuse("a content file was added, deleted or renamed")
-    edited = [row for row in rows if previous[row[0]] != row[2]]
-    places = {row[0]: i for i, row in enumerate(manifest.listings)}
+    edited = [row for row in run.rows if previous[row.rel] != row.sha]
+    places = {row.path: i for i, row in enumerate(manifest.listings)}
     if not 1 <= len(edited) <= MAX_CHANGED:
         return _refuse(f"{len(edited)} files changed")
-    for rel, *_ in edited:
+    for rel in (row.rel for row in edited):
         if rel not in places or rel in manifest.in_feeds:
             return _refuse(f"{rel} is not published, or a feed shows it")
         if rel in manifest.crossposts:
             return _refuse(f"{rel} may be a copy of another article (crosspost.py decides from its text)")
-    cache.require_key(cache_key)
+    cache.require_key(cache_key(run.site))
     changed = []
-    for rel, file, sha, data in edited:
-        item = _reparse(site, cache, rel, file, sha, data, previous[rel], places[rel])
+    for row in edited:
+        item = _reparse(run, cache, row, previous[row.rel], places[row.rel])
         if item is None:
-            return _refuse(f"{rel}: more than its body changed")
+            return _refuse(f"{row.rel}: more than its body changed")
         if declared_urls(item.article.body, item.article.original_url):
-            return _refuse(f"{rel} now says where it was first published (it may be a copy)")
+            return _refuse(f"{row.rel} now says where it was first published (it may be a copy)")
         changed.append(item)
-    if not _same_posts_shown(options, cache, manifest, rows, {c.rel: c for c in changed}):
+    if not _same_posts_shown(run, cache, manifest, {c.rel: c for c in changed}):
         return _refuse("another post is published or withdrawn now")
     if not all(_only_own_page_reads_it(manifest, c) for c in changed):
         return _refuse("a page other than its own shows an edited post in full")
     return changed
 
 
-def _refuse(reason: str) -> None:
+def _refuse(reason: str) -> Literal[False]:
+    """Log why the quick path is not taken (``-v``); False: not taken."""
     log.debug("quick path not taken: %s", reason)
-    return None
+    return False
 
 
-def _reparse(site, cache, rel, file, sha, data, old_sha, index) -> _Changed | None:
+def _reparse(run: BuildRun, cache: BuildCache, row: ContentRow, old_sha: str, index: int) -> _Changed | None:
     """Parse and render one edited file; None unless only its body changed."""
     from generator.content import parse_article_bytes
     from generator.site.assemble import plain_summary, reading_time
     from generator.site.markup import MarkdownRenderer
 
-    old = cache.article(old_sha, rel)
+    site = run.site
+    old = cache.article(old_sha, row.rel)
     if old is None or old.rendered is None:
         return None
     try:
-        article = parse_article_bytes(data if data is not None else Path(file).read_bytes(), rel, ZoneInfo(site.timezone))
+        article = parse_article_bytes(row.data if row.data is not None else Path(row.file).read_bytes(), row.rel, ZoneInfo(site.timezone))
     except ContentError:
         return None  # the normal build reports it, with every other bad file
-    if cachelib.article_to_json(article) != cache.meta(old_sha):
+    if article_to_json(article) != cache.meta(old_sha):
         return None  # front matter changed: listings may show it differently
     rendered = MarkdownRenderer(cache.highlights(old_sha)).render(article.body, untrusted=article.imported)  # unchanged code: no lexer
     minutes = reading_time(rendered.html)
@@ -149,29 +149,26 @@ def _reparse(site, cache, rel, file, sha, data, old_sha, index) -> _Changed | No
         return None
     if not article.summary and old.summary != (site.summary_length, plain_summary(rendered.html, site.summary_length)):
         return None
-    return _Changed(rel, sha, index, article, rendered, minutes)
+    return _Changed(row.rel, row.sha, index, article, rendered, minutes)
 
 
-def _same_posts_shown(options, cache, manifest, rows, changed: dict[str, _Changed]) -> bool:
+def _same_posts_shown(run: BuildRun, cache: BuildCache, manifest: OutputManifest, changed: dict[str, _Changed]) -> bool:
     """Exactly the posts the last build showed are published now (drafts, future posts)."""
-    now = options.now or datetime.now(timezone.utc)
     shown = set()
-    for rel, _, sha, _ in rows:
-        meta = cachelib.article_to_json(changed[rel].article) if rel in changed else cache.meta(sha)
+    for row in run.rows:
+        meta = article_to_json(changed[row.rel].article) if row.rel in changed else cache.meta(row.sha)
         if meta is None:
             return False
-        if shown_now(meta, options, now):
-            shown.add(rel)
-    return shown == {row[0] for row in manifest.listings} | set(manifest.folded)
+        if shown_now(meta, run.options, run.now):
+            shown.add(row.rel)
+    return shown == {row.path for row in manifest.listings} | set(manifest.folded)
 
 
 def _only_own_page_reads_it(manifest: OutputManifest, item: _Changed) -> bool:
-    own = _post_output(manifest.listings[item.index][3])
+    from generator.site.assemble import post_output
+
+    own = post_output(manifest.listings[item.index].slug)
     return all(page == own for page, paths in manifest.read_in_full.items() if item.rel in paths)
-
-
-def _post_output(slug: str) -> str:
-    return f"posts/{slug}/index.html"
 
 
 # ---------------------------------------------------------------- making what changed
@@ -180,35 +177,31 @@ def _post_output(slug: str) -> str:
 class _Remake:
     """Remakes the edited posts' pages and search shards, and publishes them."""
 
-    def __init__(self, site, options, out_dir, cache, manifest, rows, page_digest, changed: list[_Changed]):
-        self.site, self.options, self.out_dir = site, options, out_dir
-        self.cache, self.manifest, self.rows = cache, manifest, rows
-        self.page_digest, self.changed = page_digest, {c.rel: c for c in changed}
-        self.shas = {rel: sha for rel, _, sha, _ in rows}
+    def __init__(self, run: BuildRun, cache: BuildCache, manifest: OutputManifest, changed: list[_Changed]):
+        self.build, self.site, self.cache, self.manifest = run, run.site, cache, manifest
+        self.changed = {c.rel: c for c in changed}
+        self.shas = run.shas
         self.posts: dict[int, Post] = {}  # place in the listings -> post, for the few made
+        self.names: dict[str, str] = {}
+        self.neighbours: list[tuple[int | None, int | None]] = []
 
-    def run(self, site_digest: str) -> QuickResult | None:
+    def run(self) -> bool:
         from generator.site import search
-        from generator.site.assemble import Post, reading_neighbours, tag_names
-        from generator.site.markup import pygments_css
-        from generator.site.render import Renderer
+        from generator.site.assemble import post_url, reading_neighbours, tag_names
 
-        self.search = search  # imported here: a no-op build never needs it
-        if not self.manifest.all_intact(self.out_dir):
+        if not self.manifest.all_intact(self.build.out_dir):
             return _refuse("an output file was changed by hand")
-        _, urls = collect_assets(self.site.path("static"), {"highlight.css": pygments_css("xcode", "github-dark").encode()})
-        globals_key = digest_parts([self.page_digest, repr(sorted(urls.items()))])
-        if globals_key != self.manifest.globals_key:
+        made_with = make_renderer(self.site, self.build.page_digest, self.cache.folder)
+        if made_with.globals_key != self.manifest.globals_key:
             return _refuse("the assets pages name changed")
-        renderer = Renderer(self.site, self.site.path("templates"), urls, bytecode_dir=self.cache.folder, watch=(Post, Post.DEEP))
         self._load_feeds()
         listing = self.manifest.listings
         count = search.shard_count(len(listing))
         members: dict[int, list[int]] = {n: [] for n in range(count)}
         for i, row in enumerate(listing):
-            members[search.shard_of_url(f"/posts/{row[3]}/", count)].append(i)
-        shards = {search.shard_of_url(f"/posts/{listing[item.index][3]}/", count) for item in self.changed.values()}
-        needed = set().union(*(members[n] for n in shards))
+            members[search.shard_of_url(post_url(row.slug), count)].append(i)
+        shards = {search.shard_of_url(post_url(listing[item.index].slug), count) for item in self.changed.values()}
+        needed: set[int] = set().union(*(members[n] for n in shards))
         metas = self._front_matters()
         if metas is None:
             return _refuse("a published post is not in the cache")
@@ -216,13 +209,13 @@ class _Remake:
         self.neighbours = reading_neighbours([meta["source"] for meta in metas])
         for item in self.changed.values():
             needed.update(i for i in (item.index, *self.neighbours[item.index]) if i is not None)
-        memo = self._make_posts(sorted(needed), globals_key)
+        memo = self._make_posts(sorted(needed), made_with.globals_key)
         if memo is None:
             return _refuse("a post made from the cache differs from the last build's")
         self._store_edits()
-        pages, reads = self._post_pages(renderer, memo)
-        shard_files = self._shards(renderer, members, shards)
-        return self._publish(pages, reads, shard_files, memo, renderer, members, count, globals_key, site_digest)
+        pages, notes = self._post_pages(made_with.renderer, memo)
+        shard_files = self._shards(made_with.renderer, members, shards)
+        return self._publish(pages, notes, shard_files, memo, made_with.renderer, members, count)
 
     def _load_feeds(self) -> None:
         from generator.config import load_feed_sources
@@ -231,11 +224,11 @@ class _Remake:
         self.feeds = {f.name: f for f in load_feed_sources(self.site.path("feeds"))}
         self.states = load_state(state_path(self.site.path("feeds")))
 
-    def _front_matters(self) -> list[dict] | None:
+    def _front_matters(self) -> list[Meta] | None:
         """Every published post's front matter (as the cache keeps it; an edited post's
         is as before), in listing order: how the site spells tags, which posts neighbour."""
         metas = []
-        for rel, *_ in self.manifest.listings:
+        for rel in (row.path for row in self.manifest.listings):
             item = self.changed.get(rel)
             meta = self.cache.meta(self.shas[rel]) if item is None else {"tags": item.article.tags, "source": item.article.source}
             if meta is None:
@@ -249,25 +242,26 @@ class _Remake:
         from generator.site.assemble import Post, make_post, make_source
 
         for i in places:
-            rel, _, _, slug = self.manifest.listings[i]
+            rel, slug = self.manifest.listings[i].path, self.manifest.listings[i].slug
             item = self.changed.get(rel)
             if item is not None:
-                post = make_post(self.site, item.article, item.rendered, slug, make_source(item.article, self.feeds, self.states), item.minutes, names=self.names)
+                source = make_source(item.article, self.feeds, self.states)
+                post = make_post(self.site, item.article, item.rendered, slug, source, item.minutes, names=self.names)
             else:
                 hit = self.cache.article(self.shas[rel], rel)
                 if hit is None or hit.rendered is None:
                     return None
-                summary = hit.summary[1] if hit.summary and hit.summary[0] == self.site.summary_length else None
+                summary = cached_summary(hit.summary, self.site.summary_length)
                 if summary is None and not hit.article.summary:
                     return None  # its summary would need its HTML: not worth it here
                 post = make_post(self.site, hit.article, hit.rendered, slug, make_source(hit.article, self.feeds, self.states), hit.reading_time, summary, self.names)
             self.posts[i] = post
         memo = PageMemo(globals_key, [self.posts[i] for i in places], self.shas, Post)
-        for i, row in zip(places, memo.listings()):
+        for i, row in zip(places, memo.listings(), strict=True):
             before = self.manifest.listings[i]
-            if row[0] != before[0] or row[1] != before[1] or row[3] != before[3]:
+            if (row.path, row.listing_key, row.slug) != (before.path, before.listing_key, before.slug):
                 return None
-            if before[0] not in self.changed and row[2] != before[2]:
+            if before.path not in self.changed and row.full_key != before.full_key:
                 return None
         return memo
 
@@ -279,7 +273,7 @@ class _Remake:
             if not item.article.summary:
                 self.cache.remember_summary(item.sha, self.site.summary_length, self.posts[item.index].summary)
 
-    def _post_pages(self, renderer, memo) -> tuple[list[OutputFile], dict[str, tuple[str, list[str]]]]:
+    def _post_pages(self, renderer: Renderer, memo: PageMemo) -> tuple[list[OutputFile], dict[str, tuple[str | None, list[str]]]]:
         """Each edited post's own page, between its neighbours; with its digest and reads."""
         from generator.site.assemble import post_page
 
@@ -293,32 +287,28 @@ class _Remake:
             notes[file.path] = (memo.digest(page, reads), memo.paths_of(reads))
         return files, notes
 
-    def _shards(self, renderer, members: dict[int, list[int]], shards: set[int]) -> dict[int, OutputFile]:
+    def _shards(self, renderer: Renderer, members: dict[int, list[int]], shards: set[int]) -> dict[int, OutputFile]:
         """The search shards holding an edited post, made again."""
-        from generator.incremental.loading import search_version
+        from generator.site import search
 
-        search, version = self.search, search_version()
+        fields = cached_search_fields(self.cache, self.shas)
+        return {n: search.shard_file([self.posts[i] for i in members[n]], renderer, fields) for n in sorted(shards)}
 
-        def fields(post):
-            item = self.changed.get(post.article.path)
-            compute = (lambda: search.post_text_fields(post))
-            return self.cache.search_fields(item.sha if item else self.shas[post.article.path], version, compute)
-
-        made = {}
-        for n in sorted(shards):
-            made[n] = search.shard_file([self.posts[i] for i in members[n]], renderer, fields)
-        return made
-
-    def _publish(self, pages, notes, shard_files, memo, renderer, members, count, globals_key, site_digest) -> QuickResult | None:
+    def _publish(self, pages: list[OutputFile], notes: dict[str, tuple[str | None, list[str]]], shard_files: dict[int, OutputFile], memo: PageMemo,
+                 renderer: Renderer, members: dict[int, list[int]], count: int) -> bool:
         """Publish the new files beside everything kept, and remember them."""
-        search = self.search
+        from generator.site import search
+
         manifest, listing = self.manifest, self.manifest.listings
+        globals_key = manifest.globals_key
         by_digest = {d: p for p, d in manifest.pages.items()}
-        old_keys = [row[2] for row in listing]
+        old_keys = [row.full_key for row in listing]
         new_keys = list(old_keys)
         for item in self.changed.values():
             new_keys[item.index] = memo.post_keys([self.posts[item.index]])[0]
-        shard_paths, gone, new_digests = [], set(), {}
+        shard_paths: list[OutputFile | KeptFile] = []
+        gone: set[str] = set()
+        new_digests: dict[str, str] = {}
         for n in range(count):
             if not members[n]:
                 continue
@@ -333,26 +323,29 @@ class _Remake:
                 shard_paths.append(KeptFile(old, manifest.files[old][0]))
         index = search.manifest_file(shard_paths, len(listing), renderer)
         fresh = {f.path: f for f in [*pages, *shard_files.values(), index]}
-        report = replace_files(list(fresh.values()), gone - set(fresh), self.out_dir, manifest.files)
-        self._remember(report, notes, new_digests, gone, new_keys, site_digest)
-        return QuickResult(report, len(report.manifest), len(listing), len(self.changed))
+        published = replace_files(list(fresh.values()), gone - set(fresh), self.build.out_dir, manifest.files)
+        self._report(published)
+        remember_build(self.build, self._record(notes, new_digests, gone, new_keys))
+        return True
 
-    def _remember(self, report: PublishReport, notes, new_digests, gone, new_keys, site_digest) -> None:
-        """The cache and manifest, as a normal build would have left them."""
-        cache, manifest = self.cache, self.manifest
-        cache.keep(sha for _, _, sha, _ in self.rows)
-        cache.save()
-        manifest.files = dict(report.manifest)
+    def _report(self, published: PublishReport) -> None:
+        report = self.build.report
+        report.quick, report.published, report.pages = True, published, len(published.manifest)
+        report.articles, report.rendered, report.pages_rendered = len(self.manifest.listings), len(self.changed), len(self.changed)
+
+    def _record(self, notes: dict[str, tuple[str | None, list[str]]], new_digests: dict[str, str], gone: set[str], new_keys: list[str]) -> PageRecord:
+        """What the manifest held, with the pages and shards made here (as a normal build would record them)."""
+        record = self.manifest.pages_as_recorded()
         for path in gone:
-            manifest.pages.pop(path, None)
-        manifest.pages.update(new_digests)
+            record.digests.pop(path, None)
+        record.digests.update(new_digests)
         for path, (digest, read) in notes.items():
-            manifest.pages[path] = digest
+            if digest:
+                record.digests[path] = digest
+            else:  # a page without a digest is rendered again next time
+                record.digests.pop(path, None)
+            record.read_in_full.pop(path, None)
             if read:
-                manifest.read_in_full[path] = read
-            else:
-                manifest.read_in_full.pop(path, None)
-        for row, key in zip(manifest.listings, new_keys):
-            row[2] = key
-        manifest.signature = build_signature(site_digest, self.rows, self.options, cache) or ""
-        manifest.save()
+                record.read_in_full[path] = read
+        record.listings = [row._replace(full_key=key) for row, key in zip(record.listings, new_keys, strict=True)]
+        return record

@@ -12,16 +12,17 @@ from dataclasses import astuple
 from datetime import datetime, timezone
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Sequence
 
 from generator.incremental import cache as cachelib
 from generator.incremental.digests import digest_parts, tree_digest
-from generator.models import SiteConfig
+from generator.incremental.frontmatter import Meta, date_from_json
+from generator.models import BuildOptions, SiteConfig, is_published
 
 if TYPE_CHECKING:
-    from generator.pipeline import BuildOptions
+    from generator.incremental.loading import ContentRow
 
-__all__ = ["site_digests", "inputs_key", "build_signature", "shown_now"]
+__all__ = ["site_digests", "inputs_key", "build_signature", "shown_now", "cache_key"]
 
 CODE_DIR = Path(__file__).resolve().parents[1]  # all of generator/, not this package
 
@@ -86,20 +87,28 @@ def inputs_key(site_digest: str, options: BuildOptions) -> str:
     return digest_parts([site_digest, repr((options.drafts, options.future, options.noindex))])
 
 
-def build_signature(site_digest: str, rows: list, options: BuildOptions, cache: cachelib.BuildCache) -> str | None:
+def build_signature(site_digest: str, rows: Sequence[ContentRow], options: BuildOptions, cache: cachelib.BuildCache) -> str | None:
     """A hash of every input of a build, including which posts are published now; None if unknown."""
     now = options.now or datetime.now(timezone.utc)
     parts = [site_digest, repr((options.drafts, options.future, options.noindex))]
-    for rel, _, sha, _ in rows:
-        meta = cache.meta(sha)
+    for row in rows:
+        meta = cache.meta(row.sha)
         if meta is None:
             return None
-        parts.append(f"{rel}\0{sha}\0{int(shown_now(meta, options, now))}")
+        parts.append(f"{row.rel}\0{row.sha}\0{int(shown_now(meta, options, now))}")
     return digest_parts(parts)
 
 
-def shown_now(meta: dict, options: BuildOptions, now: datetime) -> bool:
-    """Whether a post with this cached front matter is published by this build."""
-    return (options.drafts or not meta["draft"]) and (options.future or cachelib._date_from_json(meta["date"]) <= now)
+def shown_now(meta: Meta, options: BuildOptions, now: datetime) -> bool:
+    """Whether a post with this cached front matter is published by this build (``models.is_published``)."""
+    date = date_from_json(meta["date"])
+    return date is not None and is_published(meta["draft"], date, now, options.drafts, options.future)
 
 
+
+
+def cache_key(site: SiteConfig) -> str:
+    """What cached front matter and HTML depend on besides the file itself (``BuildCache.require_key``)."""
+    from generator.site.markup import RENDERER_VERSION
+
+    return digest_parts([str(cachelib.CACHE_FORMAT), RENDERER_VERSION, library_versions(), site.timezone])

@@ -33,7 +33,7 @@ from generator.site.post_text import first_image, host_of, is_named, plain_summa
 from generator.slugs import assign_slugs
 from generator.urls import http_url
 
-__all__ = ["Tag", "Source", "Copy", "Post", "REDIRECT_TEMPLATE", "in_sitemap", "make_posts", "make_post", "make_source", "tag_slug", "tag_names", "reading_neighbours", "post_page", "assemble_pages", "plain_summary", "reading_time", "first_image"]
+__all__ = ["Tag", "Source", "Copy", "Post", "REDIRECT_TEMPLATE", "in_sitemap", "make_posts", "make_post", "post_url", "post_output", "make_source", "tag_slug", "tag_names", "reading_neighbours", "post_page", "assemble_pages", "plain_summary", "reading_time", "first_image"]
 
 log = logging.getLogger(__name__)
 
@@ -118,7 +118,7 @@ class Post:
 
     @property
     def url(self) -> str:
-        return f"/posts/{self.slug}/"
+        return post_url(self.slug)
 
     @property
     def title(self) -> str:
@@ -173,6 +173,16 @@ class Post:
         nested = dict(self.article.extra).get(PARAMS_KEY)
         own.update({str(k): v for k, v in nested.items()} if isinstance(nested, dict) else {})
         return own
+
+
+def post_url(slug: str) -> str:
+    """The URL of the post with this slug (or of a cross-post's copy that redirects to it)."""
+    return f"/posts/{slug}/"
+
+
+def post_output(slug: str) -> str:
+    """The file of the post with this slug, under the output folder."""
+    return _output_for(post_url(slug))
 
 
 def _make_source(name: str, platform: str, feeds: Mapping[str, FeedSource], states: Mapping[str, FeedState]) -> Source:
@@ -271,7 +281,7 @@ def make_post(
     names: Mapping[str, str] | None = None,
 ) -> Post:
     """One post, given its unique slug, its source and how the site spells each tag
-    (``tag_names``; see ``make_posts``, and ``delta.py``, which remakes a few posts
+    (``tag_names``; see ``make_posts``, and ``incremental/quick.py``, which remakes a few posts
     without the others)."""
     return Post(
         article=article,
@@ -358,7 +368,7 @@ def _post_pages(posts: list[Post]) -> list[Page]:
         pages.append(post_page(post, None if newer is None else posts[newer], None if older is None else posts[older]))
     for post in posts:  # a merged copy's own URL keeps working: it points to the post
         for alias in post.aliases:
-            url = f"/posts/{alias}/"
+            url = post_url(alias)
             pages.append(Page(url=url, template=REDIRECT_TEMPLATE, context={"post": post}, output=_output_for(url)))
     return pages
 

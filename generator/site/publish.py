@@ -255,7 +255,7 @@ def _few(changes: int, files: int) -> bool:
 
 
 def replace_files(files: Sequence[OutputFile], gone: set[str], out_dir: Path, known: Mapping[str, list]) -> PublishReport:
-    """A few outputs of a complete published tree made again (``delta.py``): write those
+    """A few outputs of a complete published tree made again (``incremental/quick.py``): write those
     whose bytes changed, each atomically, delete ``gone``; every other file stays as the
     last build (``known``) left it."""
     manifest = {p: list(row) for p, row in known.items() if p not in gone}

@@ -39,12 +39,12 @@ import re
 from datetime import datetime, timedelta, timezone
 from typing import Callable, Iterable, Protocol, Sequence
 
-from generator.models import OutputFile, Page
+from generator.models import Article, OutputFile, Page
 from generator.site.assemble import Post
 
 __all__ = [
     "MAX_TEXT", "POSTS_PER_SHARD", "MAX_SHARDS", "INDEX_PATH", "SHARD_DIR", "SEARCH_PAGE",
-    "plain_text", "text_fields", "encoded_text_fields", "order_key", "search_entry", "search_index",
+    "plain_text", "text_fields", "encoded_text_fields", "article_text_fields", "order_key", "search_entry", "search_index",
     "shard_count", "shard_of", "shard_of_url", "assign_shards", "shard_file", "manifest_file", "search_files",
 ]
 
@@ -157,10 +157,16 @@ def _entry_json(post: Post, renderer: _Renderer, fields: Sequence[str]) -> str:
     return f'{{"d":{d},"k":{words},"o":{o},"s":{s},"t":{t},"u":{u},"x":{head or _json(post.summary)}}}'
 
 
+def article_text_fields(html_text: str, article: Article) -> tuple[str, str]:
+    """``encoded_text_fields`` of an article with this HTML, with the tags as its own file
+    spells them (not as the site shows them, which other posts decide): what a cache may
+    keep by file. (A pool worker makes it from the article; a build from the post.)"""
+    return encoded_text_fields(html_text, list(article.tags))
+
+
 def post_text_fields(post: Post) -> tuple[str, str]:
-    """``encoded_text_fields`` of a post, with the tags as its own file spells them (not
-    as the site shows them, which other posts decide): what a cache may keep by file."""
-    return encoded_text_fields(post.html, list(post.article.tags))
+    """``article_text_fields`` of a post."""
+    return article_text_fields(post.html, post.article)
 
 
 def search_index(posts: list[Post], renderer: _Renderer, known: Callable[[Post], Sequence[str]] | None = None) -> bytes:

@@ -1,0 +1,130 @@
+"""The records of the build cache's index: article entries and file stamps, their JSON, their validation.
+
+An entry is keyed by its file's sha1 in ``index.json`` (see ``cache.py``). Its texts
+(Markdown, HTML, table of contents, highlighted blocks, search text) sit in
+``pack.bin``, each named by a :class:`Where`. In JSON an entry is an object, and each
+``Where`` a list ``[offset, length, crc32]``, so the index stays readable and diffable.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from typing import Any, Iterator, NamedTuple
+
+from generator.incremental.frontmatter import Meta
+
+__all__ = ["Where", "CacheEntry", "Stamp", "StampRow", "stamp_of", "valid_stamp", "cached_summary"]
+
+Json = dict[str, Any]
+StampRow = list[Any]  # [size, mtime_ns, ctime_ns, inode, sha1] of a content file, as index.json keeps it
+
+
+class Stamp(NamedTuple):
+    """What says a content file is unchanged without reading it (with its sha1 in the index)."""
+
+    size: int
+    mtime_ns: int
+    ctime_ns: int
+    inode: int
+
+
+def stamp_of(st: os.stat_result) -> Stamp:
+    return Stamp(st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
+
+
+def valid_stamp(row: Any) -> bool:
+    return type(row) is list and len(row) == 5 and type(row[0]) is type(row[1]) is type(row[2]) is type(row[3]) is int and type(row[4]) is str
+
+
+def cached_summary(summary: tuple[int, str] | None, length: int) -> str | None:
+    """The automatic summary the cache holds, if it was cut at this site's ``length`` (else None: make it)."""
+    return summary[1] if summary is not None and summary[0] == length else None
+
+
+class Where(NamedTuple):
+    """Where a text sits in ``pack.bin``, with the CRC-32 checked on every read."""
+
+    offset: int
+    length: int
+    crc: int
+
+
+@dataclass(slots=True)
+class CacheEntry:
+    """What the cache knows of one content file (by its sha1)."""
+
+    meta: Meta | None  # the front matter (``frontmatter.article_to_json``); None: it does not round-trip
+    toc: Where
+    reading_time: int
+    body: Where | None = None  # the Markdown, kept only while the entry was never rendered (a draft)
+    html: Where | None = None  # None: never rendered
+    blocks: Where | None = None  # JSON of ``Rendered.blocks``: highlighted code an edit can reuse
+    summary: tuple[int, str] | None = None  # (length limit, automatic summary), once a build made it
+    search: tuple[str, Where] | None = None  # (hash of search.py, the post's search text), once made
+    declared: tuple[str, list[str]] | None = None  # (hash of crosspost.py, URLs the body names as its original)
+
+    def texts(self) -> Iterator[Where]:
+        """Every text of the entry in the pack."""
+        for where in (self.body, self.html, self.toc, self.blocks, self.search[1] if self.search else None):
+            if where is not None:
+                yield where
+
+    def moved(self, new_place: dict[Where, Where]) -> CacheEntry:
+        """The same entry, its texts at their places in a compacted pack."""
+        def at(where: Where | None) -> Where | None:
+            return None if where is None else new_place[where]
+
+        search = (self.search[0], new_place[self.search[1]]) if self.search else None
+        return CacheEntry(self.meta, new_place[self.toc], self.reading_time, at(self.body), at(self.html), at(self.blocks), self.summary, search, self.declared)
+
+    def to_json(self) -> Json:
+        data: Json = {"meta": self.meta, "toc": list(self.toc), "reading_time": self.reading_time, "body": _list(self.body), "html": _list(self.html)}
+        if self.blocks is not None:
+            data["blocks"] = list(self.blocks)
+        if self.summary is not None:
+            data["summary"] = list(self.summary)
+        if self.search is not None:
+            data["search"] = [self.search[0], *self.search[1]]
+        if self.declared is not None:
+            data["declared"] = [self.declared[0], self.declared[1]]
+        return data
+
+    @classmethod
+    def from_json(cls, data: Any, pack_size: int) -> CacheEntry | None:
+        """The entry, or None when ``data`` is not a sound entry for a pack of ``pack_size`` bytes.
+        (Checks are written out rather than with all(): 20,000 entries are read per build.)"""
+        if type(data) is not dict or not (data.get("meta") is None or type(data["meta"]) is dict) or type(data.get("reading_time")) is not int:
+            return None
+        html, body, toc = _where(data.get("html"), pack_size), _where(data.get("body"), pack_size), _where(data.get("toc"), pack_size)
+        if toc is None or (html is None and body is None) or (data.get("html") is not None and html is None) or (data.get("body") is not None and body is None):
+            return None
+        blocks = _where(data.get("blocks"), pack_size)
+        if blocks is None and data.get("blocks") is not None:
+            return None
+        summary, search, declared = data.get("summary"), data.get("search"), data.get("declared")
+        if summary is not None and not (type(summary) is list and len(summary) == 2 and type(summary[0]) is int and type(summary[1]) is str):
+            return None
+        if declared is not None and not (type(declared) is list and len(declared) == 2 and type(declared[0]) is str and type(declared[1]) is list and all(type(u) is str for u in declared[1])):
+            return None
+        found = _where(search[1:], pack_size) if type(search) is list and len(search) == 4 and type(search[0]) is str else None
+        if search is not None and found is None:
+            return None
+        return cls(
+            data["meta"], toc, data["reading_time"], body, html, blocks,
+            (summary[0], summary[1]) if summary else None,
+            (search[0], found) if found is not None and search is not None else None,
+            (declared[0], declared[1]) if declared else None,
+        )
+
+
+def _list(where: Where | None) -> list[int] | None:
+    return None if where is None else list(where)
+
+
+def _where(value: Any, pack_size: int) -> Where | None:
+    """[offset, length, crc] of a text inside the pack's first ``pack_size`` bytes, else None."""
+    if type(value) is list and len(value) == 3 and type(value[0]) is int and type(value[1]) is int and type(value[2]) is int:
+        if value[0] >= 0 and value[1] >= 0 and value[0] + value[1] <= pack_size:
+            return Where(value[0], value[1], value[2])
+    return None
