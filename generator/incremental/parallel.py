@@ -211,7 +211,7 @@ def give_back_free_memory() -> None:
     would count again in every page worker."""
     try:
         ctypes.CDLL(None).malloc_trim(0)
-    except (OSError, AttributeError):
+    except (OSError, AttributeError, TypeError):  # not glibc; TypeError: no CDLL(None) on Windows
         pass
 
 

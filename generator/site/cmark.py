@@ -30,7 +30,7 @@ def _freers() -> tuple[Callable[[int], None], Callable[[int], None]] | None:
     try:
         node_free = ctypes.CDLL(_cmark.__file__).cmark_node_free
         libc_free = ctypes.CDLL(None).free
-    except (OSError, AttributeError):
+    except (OSError, AttributeError, TypeError):  # TypeError: no CDLL(None) on Windows
         return None
     for function in (node_free, libc_free):
         function.argtypes, function.restype = [ctypes.c_void_p], None
