@@ -96,6 +96,25 @@ def test_corrupt_index_is_rebuilt_with_a_warning(site, damage, caplog):
     assert json.loads(index.read_text())["articles"]  # and a good cache written back
 
 
+def test_a_bad_article_entry_costs_only_its_own_file(site, caplog):
+    """Entries are checked when a build first uses one (a no-op build reads only front
+    matter): a bad one is one warning and its file is read again; the others are used."""
+    index = site / ".cache/build/index.json"
+    data = json.loads(index.read_text())
+    shas = {rel: row[4] for rel, row in data["stamps"].items()}
+    data["articles"][shas["posts/b.md"]]["toc"] = [0, 10**12, 0]  # past the end of the pack
+    index.write_text(json.dumps(data))
+    (site / "content/posts/a.md").write_text(post("Alpha 2", "2024-01-01", tags="[python]", body="New.\n"))
+    with caplog.at_level(logging.WARNING):
+        report = build(site)
+    assert f"a bad article entry ({shas['posts/b.md']})" in caplog.text and "rebuilding" not in caplog.text
+    assert report.rendered == 2  # a (edited) and b (its entry was bad); c (a draft) came from the cache
+    assert read_tree(site / "public") == clean(site)
+    written = json.loads(index.read_text())["articles"]
+    assert written[shas["posts/c.md"]] == data["articles"][shas["posts/c.md"]]  # the draft's entry is written back as it was
+    assert build(site).noop
+
+
 def test_damaged_pack_is_detected_by_crc(site, caplog):
     pack = site / ".cache/build/pack.bin"
     data = bytearray(pack.read_bytes())

@@ -18,7 +18,8 @@ pack of text; never pickle, so a cache can be read, diffed and thrown away safel
 ``out-<hash>.json``
     what the last build into one output folder wrote, and from what (``manifest.py``).
 
-Every file is validated on load; anything wrong is one warning and that part of the
+Every file is validated on load (an article entry when a build first uses it: a no-op
+build reads only front matter); anything wrong is one warning and that part of the
 cache is treated as empty: a bad cache costs time, never correctness.
 """
 
@@ -28,7 +29,6 @@ import logging
 import os
 import time
 import zlib
-from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any, Callable, Iterable, Sequence, cast
 
@@ -36,7 +36,15 @@ import orjson
 
 from generator.files import atomic_write
 from generator.incremental.digests import sha1
-from generator.incremental.entries import CacheEntry, StampRow, Where, stamp_of, valid_stamp
+from generator.incremental.entries import (
+    CachedArticle,
+    CacheEntry,
+    StampRow,
+    StoredRendered,
+    Where,
+    stamp_of,
+    valid_stamp,
+)
 from generator.incremental.frontmatter import Meta, article_from_json, article_to_json
 from generator.incremental.manifest import OutputManifest
 from generator.models import Article, Rendered
@@ -50,57 +58,6 @@ RACY_NS = 2_000_000_000  # a stamp this close to its build's start is re-checked
 DAMAGE_MARK = "damaged"  # left in the cache folder when a build met a damaged text
 
 
-@dataclass(frozen=True)
-class CachedArticle:
-    """One article as the cache remembers it.
-
-    ``rendered`` is None when it never was rendered (an unpublished draft): its body is
-    then read, since it will need rendering. Otherwise the body stays on disk and
-    ``article.body`` is '' (a build renders only Markdown it has not rendered before).
-    """
-
-    article: Article
-    rendered: Rendered | None  # a StoredRendered
-    reading_time: int
-    summary: tuple[int, str] | None = None  # (length limit, automatic summary), once a build made it
-
-
-class StoredRendered:
-    """An article's HTML and table of contents in ``pack.bin``, read each time asked for.
-
-    A damaged text (CRC mismatch) is never used: ``remake`` renders the article again
-    from its file, and the cache is marked so that its next opening checks every entry.
-    """
-
-    __slots__ = ("_cache", "_html", "_toc", "_remake", "_remade")
-    blocks: tuple[tuple[str, int, int], ...] = ()  # where code blocks sit: only fresh renders carry them to the cache
-
-    def __init__(self, cache: BuildCache, html: Where, toc: Where, remake: Callable[[], Rendered] | None):
-        self._cache, self._html, self._toc, self._remake = cache, html, toc, remake
-        self._remade: Rendered | None = None
-
-    @property
-    def html(self) -> str:
-        return self._texts().html
-
-    @property
-    def toc(self) -> list[dict[str, Any]]:
-        return self._texts().toc
-
-    def _texts(self) -> Rendered:
-        if self._remade is not None:
-            return self._remade
-        try:
-            return Rendered(self._cache.text(self._html), orjson.loads(self._cache.text(self._toc)))
-        except ValueError as exc:
-            if self._remake is None:
-                raise
-            log.warning("build cache: %s; rendering the article again", exc)
-            self._cache.note_damage()
-            self._remade = self._remake()
-            return self._remade
-
-
 # ---------------------------------------------------------------- the cache
 
 
@@ -112,7 +69,8 @@ class BuildCache:
         self.key = ""  # of the entries held; see require_key()
         self.started_ns = time.time_ns()
         self._stamps: dict[str, StampRow] = {}
-        self._articles: dict[str, CacheEntry] = {}
+        self._articles: dict[str, CacheEntry] = {}  # entries read (validated) or made by this build
+        self._raw: dict[str, Any] = {}  # entries as index.json has them, validated when first used
         self._pack_size = 0  # bytes of pack.bin this index vouches for
         self._writer: IO[bytes] | None = None  # pack.bin opened for appending, once this build adds to it
         self._reader: IO[bytes] | None = None
@@ -137,7 +95,7 @@ class BuildCache:
             problem = f"unreadable ({exc})"
         if problem:
             log.warning("build cache %s: %s; rebuilding it", index, problem)
-            cache._stamps, cache._articles, cache._pack_size = {}, {}, 0
+            cache._stamps, cache._articles, cache._raw, cache._pack_size = {}, {}, {}, 0
         elif (folder / DAMAGE_MARK).exists():
             cache._drop_damaged()
         return cache
@@ -152,6 +110,8 @@ class BuildCache:
                 return False
             return True
 
+        for digest in list(self._raw):
+            self._entry(digest)
         before = len(self._articles)
         self._articles = {d: e for d, e in self._articles.items() if sound(e)}
         log.warning("build cache: %d damaged entries dropped", before - len(self._articles))
@@ -174,16 +134,10 @@ class BuildCache:
             return "not in the expected shape"
         if not all(valid_stamp(row) for row in stamps.values()):
             return "a bad file stamp"
-        entries = {}
-        for digest, item in articles.items():
-            entry = CacheEntry.from_json(item, size)
-            if entry is None:
-                return "a bad article entry"
-            entries[digest] = entry
         pack = self.folder / "pack.bin"
         if size and (not pack.exists() or pack.stat().st_size < size):
             return "pack.bin is shorter than its index says"
-        self._stamps, self._articles, self._pack_size = stamps, entries, size
+        self._stamps, self._raw, self._pack_size = stamps, articles, size
         self.key = data["key"]
         self._recorded_ns = data.get("recorded_ns", 0) if isinstance(data.get("recorded_ns"), int) else 0
         return ""
@@ -195,9 +149,9 @@ class BuildCache:
         signature covers the same things.
         """
         if key != self.key:
-            if self._articles:
+            if self._articles or self._raw:
                 log.debug("build cache made by another renderer or time zone: not reused")
-            self._articles, self.key, self.dirty = {}, key, True
+            self._articles, self._raw, self.key, self.dirty = {}, {}, key, True
 
     # ---- content files
 
@@ -228,18 +182,38 @@ class BuildCache:
 
     def keep(self, digests: Iterable[str]) -> None:
         """Mark entries as still in use without reading them (a no-op build)."""
-        self._used.update(d for d in digests if d in self._articles)
+        self._used.update(d for d in digests if d in self._articles or d in self._raw)
+
+    def _entry(self, digest: str) -> CacheEntry | None:
+        """The entry for this sha1, validated the first time it is asked for (a no-op build
+        reads only front matter: 20,000 entries need not be checked for it). A bad one is
+        one warning and a miss: its file is read again."""
+        entry = self._articles.get(digest)
+        if entry is not None or digest not in self._raw:
+            return entry
+        entry = CacheEntry.from_json(self._raw.pop(digest), self._pack_size)
+        if entry is None:
+            log.warning("build cache: a bad article entry (%s); making it again", digest)
+            self.dirty = True
+            return None
+        self._articles[digest] = entry
+        return entry
 
     def meta(self, digest: str) -> Meta | None:
+        """The front matter cached for this sha1 (without checking the rest of its entry)."""
         entry = self._articles.get(digest)
-        return entry.meta if entry else None
+        if entry is not None:
+            return entry.meta
+        raw = self._raw.get(digest)
+        meta = raw.get("meta") if type(raw) is dict else None
+        return meta if type(meta) is dict else None
 
     def article(self, digest: str, path: str, remake: Callable[[], Rendered] | None = None) -> CachedArticle | None:
         """The cached parse and render of the file with this sha1, or None.
 
         ``remake`` renders the article again should its cached HTML turn out damaged.
         """
-        entry = self._articles.get(digest)
+        entry = self._entry(digest)
         if entry is None or entry.meta is None:
             return None
         body = ""
@@ -256,7 +230,7 @@ class BuildCache:
 
     def rendered(self, digest: str, remake: Callable[[], Rendered] | None = None) -> tuple[Rendered, int] | None:
         """Just the HTML and toc (lazily) and reading time, for front matter the cache could not hold."""
-        entry = self._articles.get(digest)
+        entry = self._entry(digest)
         stored = self._stored(entry, remake) if entry is not None else None
         if entry is None or stored is None:
             return None
@@ -274,7 +248,7 @@ class BuildCache:
         ``made``: ``meta`` is ``article_to_json(article)``, made by a worker already.
         Returns the HTML as stored, so the caller need not keep the text in memory.
         """
-        if rendered is None and digest in self._articles:
+        if rendered is None and self._entry(digest) is not None:
             self._used.add(digest)
             return None
         entry = CacheEntry(
@@ -295,7 +269,7 @@ class BuildCache:
     def highlights(self, digest: str) -> dict[str, str]:
         """The highlighted code blocks of an entry's HTML, by ``markup.block_key`` (none
         when unknown or damaged: they are then highlighted again)."""
-        entry = self._articles.get(digest)
+        entry = self._entry(digest)
         if not entry or not entry.blocks or not entry.html:
             return {}
         try:
@@ -306,7 +280,7 @@ class BuildCache:
 
     def remember_summary(self, digest: str, limit: int, text: str) -> None:
         """Keep an automatic summary (cut at ``limit`` characters) made from the entry's HTML."""
-        entry = self._articles.get(digest)
+        entry = self._entry(digest)
         if entry is not None and entry.summary != (limit, text):
             entry.summary = (limit, text)
             self.dirty = True
@@ -324,7 +298,7 @@ class BuildCache:
         It is fixed by the file (HTML and tags) and the search code (``version``);
         ``compute`` makes it when not cached, and it is then remembered.
         """
-        entry = self._articles.get(digest) if digest else None
+        entry = self._entry(digest) if digest else None
         if entry is not None and entry.search is not None and entry.search[0] == version:
             try:
                 return self.text(entry.search[1]).split("\n")
@@ -339,7 +313,7 @@ class BuildCache:
     def declared(self, digest: str | None, version: str, compute: Callable[[], Sequence[str]]) -> list[str]:
         """The URLs a file names as where it was first published (``crosspost.declared_urls``
         of its body), kept in the index so that a build need not read every body again."""
-        entry = self._articles.get(digest) if digest else None
+        entry = self._entry(digest) if digest else None
         if entry is not None and entry.declared is not None and entry.declared[0] == version:
             return entry.declared[1]
         urls = list(compute())
@@ -384,14 +358,20 @@ class BuildCache:
 
     def save(self) -> None:
         """Write the index (the pack's new tail is already written); drop entries no file uses."""
-        if not self.dirty and set(self._stamps) == set(self._new_stamps) and set(self._articles) <= self._used:
+        if not self.dirty and set(self._stamps) == set(self._new_stamps) and set(self._articles) | set(self._raw) <= self._used:
             self.close()
             return  # exactly what is on disk already
         self.folder.mkdir(parents=True, exist_ok=True)
         live = {d: e for d, e in self._articles.items() if d in self._used}
-        live_bytes = sum(where.length for e in live.values() for where in e.texts())
+        unread = {d: e for d, e in self._raw.items() if d in self._used}  # written back as they came
+        live_bytes = sum(where.length for e in live.values() for where in e.texts()) + sum(map(_unread_bytes, unread.values()))
         size = self._pack_size + self._appended
         if size > 2 * live_bytes + (1 << 20):
+            for digest in list(unread):
+                entry = self._entry(digest)
+                if entry is not None:
+                    live[digest] = entry
+            unread = {}
             live, size = self._compact(live)
         self.close()
         data = {
@@ -400,7 +380,7 @@ class BuildCache:
             "recorded_ns": self.started_ns,
             "pack_size": size,
             "stamps": self._new_stamps,
-            "articles": {d: e.to_json() for d, e in live.items()},
+            "articles": {**unread, **{d: e.to_json() for d, e in live.items()}},
         }
         atomic_write(self.folder / "index.json", orjson.dumps(data))
 
@@ -433,3 +413,13 @@ class BuildCache:
     def manifest(self, out_key: str, clean: bool = False) -> OutputManifest:
         path = self.folder / f"out-{out_key}.json"
         return OutputManifest(path) if clean else OutputManifest.load(path)
+
+
+def _unread_bytes(raw: Any) -> int:
+    """The pack bytes an entry not read this build points at (0 when it is not in shape:
+    it is checked, and dropped, when a build first uses it)."""
+    try:
+        texts = sum(raw[k][1] for k in ("body", "html", "toc", "blocks") if raw.get(k))
+        return int(texts + (raw["search"][2] if raw.get("search") else 0))
+    except (TypeError, IndexError, KeyError, AttributeError):
+        return 0

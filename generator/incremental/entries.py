@@ -1,4 +1,6 @@
-"""The records of the build cache's index: article entries and file stamps, their JSON, their validation.
+"""The records of the build cache: article entries and file stamps (their JSON, their
+validation), and what the cache hands out for an entry (:class:`CachedArticle`,
+:class:`StoredRendered`).
 
 An entry is keyed by its file's sha1 in ``index.json`` (see ``cache.py``). Its texts
 (Markdown, HTML, table of contents, highlighted blocks, search text) sit in
@@ -8,13 +10,22 @@ An entry is keyed by its file's sha1 in ``index.json`` (see ``cache.py``). Its t
 
 from __future__ import annotations
 
+import logging
 import os
 from dataclasses import dataclass
-from typing import Any, Iterator, NamedTuple
+from typing import TYPE_CHECKING, Any, Callable, Iterator, NamedTuple
+
+import orjson
 
 from generator.incremental.frontmatter import Meta
+from generator.models import Article, Rendered
 
-__all__ = ["Where", "CacheEntry", "Stamp", "StampRow", "stamp_of", "valid_stamp", "cached_summary"]
+if TYPE_CHECKING:
+    from generator.incremental.cache import BuildCache
+
+__all__ = ["Where", "CacheEntry", "CachedArticle", "StoredRendered", "Stamp", "StampRow", "stamp_of", "valid_stamp", "cached_summary"]
+
+log = logging.getLogger("generator.incremental.cache")  # its warnings are the cache's
 
 Json = dict[str, Any]
 StampRow = list[Any]  # [size, mtime_ns, ctime_ns, inode, sha1] of a content file, as index.json keeps it
@@ -128,3 +139,54 @@ def _where(value: Any, pack_size: int) -> Where | None:
         if value[0] >= 0 and value[1] >= 0 and value[0] + value[1] <= pack_size:
             return Where(value[0], value[1], value[2])
     return None
+
+
+@dataclass(frozen=True)
+class CachedArticle:
+    """One article as the cache remembers it.
+
+    ``rendered`` is None when it never was rendered (an unpublished draft): its body is
+    then read, since it will need rendering. Otherwise the body stays on disk and
+    ``article.body`` is '' (a build renders only Markdown it has not rendered before).
+    """
+
+    article: Article
+    rendered: Rendered | None  # a StoredRendered
+    reading_time: int
+    summary: tuple[int, str] | None = None  # (length limit, automatic summary), once a build made it
+
+
+class StoredRendered:
+    """An article's HTML and table of contents in ``pack.bin``, read each time asked for.
+
+    A damaged text (CRC mismatch) is never used: ``remake`` renders the article again
+    from its file, and the cache is marked so that its next opening checks every entry.
+    """
+
+    __slots__ = ("_cache", "_html", "_toc", "_remake", "_remade")
+    blocks: tuple[tuple[str, int, int], ...] = ()  # where code blocks sit: only fresh renders carry them to the cache
+
+    def __init__(self, cache: BuildCache, html: Where, toc: Where, remake: Callable[[], Rendered] | None):
+        self._cache, self._html, self._toc, self._remake = cache, html, toc, remake
+        self._remade: Rendered | None = None
+
+    @property
+    def html(self) -> str:
+        return self._texts().html
+
+    @property
+    def toc(self) -> list[dict[str, Any]]:
+        return self._texts().toc
+
+    def _texts(self) -> Rendered:
+        if self._remade is not None:
+            return self._remade
+        try:
+            return Rendered(self._cache.text(self._html), orjson.loads(self._cache.text(self._toc)))
+        except ValueError as exc:
+            if self._remake is None:
+                raise
+            log.warning("build cache: %s; rendering the article again", exc)
+            self._cache.note_damage()
+            self._remade = self._remake()
+            return self._remade
