@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import dataclasses
 import re
+import typing
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +25,8 @@ from generator.models import Article
 __all__ = [
     "FRONT_MATTER_FIELDS",
     "FRONT_MATTER_KEYS",
+    "DATE_KEYS",
+    "LIST_KEYS",
     "PARAMS_KEY",
     "DATE_UNKNOWN",
     "split_front_matter",
@@ -37,6 +41,10 @@ __all__ = [
 
 FRONT_MATTER_FIELDS: tuple[dataclasses.Field[Any], ...] = tuple(f for f in dataclasses.fields(Article) if "front_matter" in f.metadata)
 FRONT_MATTER_KEYS: tuple[str, ...] = tuple(f.name for f in FRONT_MATTER_FIELDS)
+_TYPES = typing.get_type_hints(Article)
+# The keys by their field's type, for what stores them apart (the build cache's JSON).
+DATE_KEYS: tuple[str, ...] = tuple(k for k in FRONT_MATTER_KEYS if _TYPES[k] in (datetime, datetime | None))
+LIST_KEYS: tuple[str, ...] = tuple(k for k in FRONT_MATTER_KEYS if _TYPES[k] == tuple[str, ...])
 # An author's own keys, never checked for typos; with every other unknown key they are
 # offered to templates as ``post.params`` (as Hugo's are).
 PARAMS_KEY = "params"

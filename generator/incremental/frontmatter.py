@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 
 import orjson
 
+from generator.content.frontmatter import DATE_KEYS, LIST_KEYS
 from generator.models import Article
 
 __all__ = ["Meta", "DateJson", "article_to_json", "article_from_json", "date_to_json", "date_from_json"]
@@ -23,8 +24,9 @@ __all__ = ["Meta", "DateJson", "article_to_json", "article_from_json", "date_to_
 Meta = dict[str, Any]  # an article's front matter as JSON (no body, no path)
 DateJson = list[Any]  # [naive ISO date, zone name or None, UTC offset in seconds]
 
-_DATE_FIELDS = ("date", "updated")
-_TUPLE_FIELDS = ("tags", "copy_of", "not_copy_of")
+# Which fields are dates and lists: from Article's types (content/frontmatter.py).
+_DATE_FIELDS = DATE_KEYS
+_TUPLE_FIELDS = LIST_KEYS
 
 
 def date_to_json(value: datetime | None) -> DateJson | None:

@@ -19,9 +19,9 @@ import math
 import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 from functools import lru_cache
 from itertools import groupby
-from datetime import datetime
 from typing import Any, Callable, ClassVar, Iterable, Mapping, Sequence
 
 from generator.content import DATE_UNKNOWN, PARAMS_KEY, slugify
