@@ -13,10 +13,7 @@ from __future__ import annotations
 from dataclasses import MISSING, dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
-
-if TYPE_CHECKING:
-    from generator.site.publish import PublishReport
+from typing import Any, Literal
 
 __all__ = [
     "SiteConfig",
@@ -28,6 +25,7 @@ __all__ = [
     "Rendered",
     "Page",
     "OutputFile",
+    "PublishReport",
     "BuildOptions",
     "BuildReport",
     "is_published",
@@ -232,6 +230,16 @@ class OutputFile:
 
     path: str
     data: bytes
+
+
+@dataclass(frozen=True)
+class PublishReport:
+    """What publishing the outputs did (``site/publish.py``), and the output manifest it leaves."""
+
+    written: int  # files whose bytes are new or changed
+    removed: int  # files of the previous build that are gone
+    total: int
+    manifest: dict[str, list[Any]] = field(default_factory=dict, compare=False, repr=False)  # path -> [sha1, size, mtime_ns]
 
 
 # ---------------------------------------------------------------- the build's options and report

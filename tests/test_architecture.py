@@ -1,4 +1,4 @@
-"""The shape of generator/: no import cycle between its modules.
+"""The shape of generator/: no import cycle between its modules, no module over 450 lines.
 
 The import graph is read with ``ast`` from the source, not by importing it: an edge
 ``a -> b`` is a module-level ``import``/``from ... import`` in ``a`` that names module
@@ -172,3 +172,29 @@ def test_the_generator_graph_is_read(runtime_graph):
 def test_no_import_cycle_inside_generator(runtime_graph):
     cycle = find_cycle(runtime_graph)
     assert not cycle, f"import cycle: {' -> '.join(cycle)} (move what both need to a module below them)"
+
+
+def test_no_import_cycle_inside_generator_even_through_type_only_imports():
+    cycle = find_cycle(import_graph(REPO, "generator", type_only=True))
+    assert not cycle, f"import cycle through `if TYPE_CHECKING:` imports: {' -> '.join(cycle)} (a record both need belongs in models.py)"
+
+
+# ---------------------------------------------------------------- module size
+
+MAX_LINES = 450  # the issue's bound: past it, a module owns more than one thing
+
+
+def long_modules(root: Path, package: str, limit: int) -> dict[str, int]:
+    """Modules of the package with more than ``limit`` lines, by dotted name."""
+    sizes = {name: len(path.read_text(encoding="utf-8").splitlines()) for name, path in module_names(root, package).items()}
+    return {name: n for name, n in sizes.items() if n > limit}
+
+
+def test_the_size_check_counts_lines(tmp_path):
+    root = _package(tmp_path, {"__init__.py": "", "short.py": "x = 1\n" * 3, "long.py": "x = 1\n" * 4})
+    assert long_modules(root, "pkg", 3) == {"pkg.long": 4}
+
+
+def test_no_module_in_generator_is_over_450_lines():
+    long = long_modules(REPO, "generator", MAX_LINES)
+    assert not long, f"modules over {MAX_LINES} lines (split each by responsibility): {long}"

@@ -13,15 +13,12 @@ from __future__ import annotations
 import logging
 import os
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Callable, Iterator, NamedTuple
+from typing import Any, Callable, Iterator, NamedTuple, Protocol
 
 import orjson
 
 from generator.incremental.frontmatter import Meta
 from generator.models import Article, Rendered
-
-if TYPE_CHECKING:
-    from generator.incremental.cache import BuildCache
 
 __all__ = ["Where", "CacheEntry", "CachedArticle", "StoredRendered", "Stamp", "StampRow", "stamp_of", "valid_stamp", "cached_summary"]
 
@@ -156,6 +153,14 @@ class CachedArticle:
     summary: tuple[int, str] | None = None  # (length limit, automatic summary), once a build made it
 
 
+class TextSource(Protocol):
+    """Where a :class:`StoredRendered` reads its texts: the build cache (``cache.BuildCache``)."""
+
+    def text(self, where: Where) -> str: ...
+
+    def note_damage(self) -> None: ...
+
+
 class StoredRendered:
     """An article's HTML and table of contents in ``pack.bin``, read each time asked for.
 
@@ -166,7 +171,7 @@ class StoredRendered:
     __slots__ = ("_cache", "_html", "_toc", "_remake", "_remade")
     blocks: tuple[tuple[str, int, int], ...] = ()  # where code blocks sit: only fresh renders carry them to the cache
 
-    def __init__(self, cache: BuildCache, html: Where, toc: Where, remake: Callable[[], Rendered] | None):
+    def __init__(self, cache: TextSource, html: Where, toc: Where, remake: Callable[[], Rendered] | None):
         self._cache, self._html, self._toc, self._remake = cache, html, toc, remake
         self._remade: Rendered | None = None
 

@@ -24,13 +24,13 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Callable, Mapping, Sequence
 
 from generator.errors import BuildError
 from generator.files import atomic_write
-from generator.models import OutputFile
+from generator.models import OutputFile, PublishReport
 from generator.site.outdir import MARKER, OutputDirError, marker_file, owned_by_build
 
 __all__ = ["collect_assets", "publish", "replace_files", "PublishReport", "fingerprint", "KeptFile", "StagedFile", "Staging", "write_staged"]
@@ -111,14 +111,6 @@ def write_staged(staging: Path, rel: str, data: bytes) -> StagedFile:
     with open(target, "wb") as fh:
         fh.write(data)
     return StagedFile(rel, hashlib.sha1(data).hexdigest())
-
-
-@dataclass(frozen=True)
-class PublishReport:
-    written: int  # files whose bytes are new or changed
-    removed: int  # files of the previous build that are gone
-    total: int
-    manifest: dict[str, list] = field(default_factory=dict, compare=False, repr=False)  # path -> [sha1, size, mtime_ns]
 
 
 def fingerprint(name: str, data: bytes) -> str:
