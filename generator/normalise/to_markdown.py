@@ -25,8 +25,8 @@ import html
 import re
 from dataclasses import dataclass, field
 
-from bs4 import BeautifulSoup, Comment, NavigableString, Tag
-from bs4.element import PageElement
+from bs4 import BeautifulSoup, Comment, Tag
+from bs4.element import NavigableString, PageElement
 
 from generator.htmlattrs import attr, attr_words
 from generator.normalise.code import code_language, code_text, fence_for, text_with_breaks

@@ -54,7 +54,8 @@ def markdown_to_html(text: str, options: int, extensions: Sequence[str]) -> str:
     """What ``cmarkgfm.markdown_to_html_with_extensions`` returns, without its leak."""
     freers = _freers()
     if freers is None:
-        return cmarkgfm.markdown_to_html_with_extensions(text, options=options, extensions=list(extensions))
+        html: str = cmarkgfm.markdown_to_html_with_extensions(text, options=options, extensions=list(extensions))
+        return html  # (typed here: cmarkgfm has no type information)
     node_free, libc_free = freers
     lib, ffi = _cmark.lib, _cmark.ffi
     attach = _extensions(tuple(extensions))
@@ -70,7 +71,8 @@ def markdown_to_html(text: str, options: int, extensions: Sequence[str]) -> str:
         try:
             raw = lib.cmark_render_html(root, options, lib.cmark_parser_get_syntax_extensions(parser))
             try:
-                return ffi.string(raw).decode("utf-8")
+                rendered: bytes = ffi.string(raw)  # (typed here: the cffi module has no type information)
+                return rendered.decode("utf-8")
             finally:
                 libc_free(_address(raw))
         finally:

@@ -227,7 +227,7 @@ def _resolve(value: str, by_path: dict[str, Article], by_url: dict[str, list[str
     return by_url.get(url_key(value), [])
 
 
-def _overrides(articles: list[Article], by_path, by_url, result: CrossPosts) -> tuple[list[tuple[str, str, str]], set[frozenset[str]]]:
+def _overrides(articles: list[Article], by_path: dict[str, Article], by_url: dict[str, list[str]], result: CrossPosts) -> tuple[list[tuple[str, str, str]], set[frozenset[str]]]:
     """(a, b, reason) for each ``copy_of``, and the pairs ``not_copy_of`` keeps apart."""
     joins, apart = [], set()
     for article in articles:
@@ -245,7 +245,7 @@ def _overrides(articles: list[Article], by_path, by_url, result: CrossPosts) -> 
     return joins, apart
 
 
-def _declared_links(articles: list[Article], declared: Callable[[Article], Sequence[str]], by_url, result: CrossPosts) -> list[tuple[str, str, str]]:
+def _declared_links(articles: list[Article], declared: Callable[[Article], Sequence[str]], by_url: dict[str, list[str]], result: CrossPosts) -> list[tuple[str, str, str]]:
     links = []
     for article in articles:
         named = declared(article)

@@ -98,7 +98,7 @@ class Renderer:
         site: SiteConfig,
         templates_dir: Path,
         assets: Mapping[str, str],
-        extra_globals: Mapping | None = None,
+        extra_globals: Mapping[str, Any] | None = None,
         bytecode_dir: Path | None = None,
         watch: tuple[type, frozenset[str]] | None = None,
     ):
