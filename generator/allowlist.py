@@ -2,7 +2,7 @@
 
 Imported HTML is cleaned twice with this allowlist. ``normalise/sanitise.py`` cleans
 every body before it becomes Markdown (and turns iframes from other hosts into links);
-``markup.py`` cleans the HTML an imported article's Markdown renders to, so no bug in
+``site/markup.py`` cleans the HTML an imported article's Markdown renders to, so no bug in
 writing or reading that Markdown can pass markup through (:func:`clean_rendered`).
 
 Anything not allowed is dropped: scripts and styles with their content, event

@@ -76,10 +76,18 @@ def build_parser(argv: list[str] | None = None) -> tuple[argparse.ArgumentParser
     return parser, modules
 
 
+class _PlainFormatter(logging.Formatter):
+    """Messages as a user reads them: a warning says so, as an error does (``warning: ...``)."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        text = super().format(record)
+        return f"warning: {text}" if record.levelno == logging.WARNING else text
+
+
 def _setup_logging(quiet: int, verbose: int) -> None:
     level = logging.INFO - 10 * verbose + 10 * quiet
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("%(message)s" if level >= logging.INFO else "%(levelname)s %(name)s: %(message)s"))
+    handler.setFormatter(_PlainFormatter("%(message)s") if level >= logging.INFO else logging.Formatter("%(levelname)s %(name)s: %(message)s"))
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(max(logging.DEBUG, min(level, logging.ERROR)))

@@ -30,7 +30,7 @@ def test_build_command_prints_one_summary_line(make_site):
     result = run_cli(root, "build", "--base-url", "https://preview.example.net/")
     assert result.returncode == 0, result.stderr
     warning, summary = result.stderr.splitlines()
-    assert "site.toml not found" in warning  # one warning, defaults used
+    assert warning.startswith("warning: site.toml not found")  # one warning, said to be one; defaults used
     assert summary.startswith("built ") and " pages (" in summary
     again = run_cli(root, "build", "--base-url", "https://preview.example.net/").stderr.splitlines()[-1]
     count = summary.split()[1]

@@ -72,6 +72,7 @@ def test_naive_date_is_in_site_timezone_and_bare_date_allowed():
         ("---\ndate: 2024-01-01\n---\n", 1, "missing 'title'"),
         ("---\ntitle: x\n---\n", 1, "missing 'date'"),
         ("---\ntitle: x\nauthor: a\ndate: 2024-13-45\n---\n", 4, "bad 'date'"),
+        ("---\ntitle: x\ndate: yesterday\n---\n", 3, "write a date such as 2026-01-31 or 2026-01-31T09:30:00Z"),
         ("---\ntitle: x\ndate: 2024-01-01\ntags: python\n---\n", 4, "'tags' must be a list"),
         ("---\ntitle: x\ndate: 2024-01-01\ndraft: maybe\n---\n", 4, "'draft' must be true or false"),
         ("no front matter\n", 1, "no front matter"),

@@ -377,7 +377,7 @@ def test_errors_found_by_pool_workers_name_file_and_line(tmp_path, monkeypatch):
     with pytest.raises(ContentErrors) as pooled:
         incremental(root)
     assert [str(e) for e in pooled.value.errors] == [str(e) for e in here.value.errors] == [
-        "content/posts/bad.md:3: bad 'date': Invalid isoformat string: 'not a date'",
+        "content/posts/bad.md:3: bad 'date': Invalid isoformat string: 'not a date'; write a date such as 2026-01-31 or 2026-01-31T09:30:00Z",
         "content/posts/latin1.md: not UTF-8 text (byte 14); save the file as UTF-8",
     ]
     assert not (root / "public").exists()

@@ -56,7 +56,19 @@ def test_status_page_lists_broken_feeds_first_with_reasons(make_site):
     assert cells[4] == "2" and cells[5] == "31 December 2024"
     quiet = next(r for r in rows if "quiet" in r.get_text())
     assert [c.get_text(strip=True) for c in quiet.find_all("td")][1] == "never"
-    assert "1 failing" in soup.get_text()
+    summary = " ".join(soup.find("h1").find_next("p").get_text().split())
+    assert summary.startswith("3 feeds, 1 failing (listed first), 1 not fetched yet.")
+
+
+def test_status_page_says_all_healthy_only_when_every_feed_was_fetched(make_site):
+    state = {"version": 1, "feeds": {name: {"last_success": "2025-01-01T10:00:00Z"} for name in ("healthy", "broken", "quiet")}}
+    root = make_site({"feeds/feeds.toml": FEEDS, "feeds/state.json": json.dumps(state)})
+    build_site(load_site_config(root), BuildOptions(now=datetime(2025, 2, 1, tzinfo=timezone.utc)))
+    assert "3 feeds, all healthy." in (root / "public/status/index.html").read_text()
+    (root / "feeds/state.json").unlink()  # a first build, offline: nothing fetched yet
+    build_site(load_site_config(root), BuildOptions(now=datetime(2025, 2, 1, tzinfo=timezone.utc)))
+    page = (root / "public/status/index.html").read_text()
+    assert "3 feeds, 3 not fetched yet." in page and "healthy." not in page
 
 
 def test_status_page_without_feeds(make_site):

@@ -51,7 +51,10 @@ def _to_datetime(value: Any, tz: dt.tzinfo) -> dt.datetime:
     elif isinstance(value, dt.date):
         result = dt.datetime(value.year, value.month, value.day)
     elif isinstance(value, str):
-        result = dt.datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+        try:
+            result = dt.datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+        except ValueError as error:  # Python's own words ("Invalid isoformat string") do not say what to write
+            raise ValueError(f"{error}; write a date such as 2026-01-31 or 2026-01-31T09:30:00Z") from None
     else:
         raise ValueError(f"expected a date such as 2026-01-31 or 2026-01-31T09:30:00Z, got {value!r}")
     return result if result.tzinfo else result.replace(tzinfo=tz)

@@ -4,7 +4,7 @@ Feed by feed, as each download finishes (so parsing overlaps fetching):
 
     FeedSource --fetch--> FetchResult --parse--> Entry --select--> --normalise--> Article --write--> content/
 
-HTTP is ``fetch.py``'s job; this module orchestrates the rest of a run. Parsing and
+HTTP is ``fetcher.py``'s job; this module orchestrates the rest of a run. Parsing and
 normalising are CPU work, so with many feeds they go to a process pool and use every
 core while the event loop keeps downloading; the worker also writes the feed's
 articles (each feed owns its folder, so workers never collide). The run's new

@@ -80,4 +80,8 @@ def feed_health(
 
 def status_page(rows: list[FeedHealth]) -> Page:
     broken = sum(1 for r in rows if r.broken)
-    return Page(url="/status/", template="status.html", context={"feeds": rows, "broken": broken}, output="status/index.html")
+    # A feed fetched never, and not failing either (the site was built offline, or before
+    # the first scheduled fetch), is not "healthy": the summary counts it apart.
+    unfetched = sum(1 for r in rows if r.enabled and not r.broken and not r.last_success)
+    context = {"feeds": rows, "broken": broken, "unfetched": unfetched}
+    return Page(url="/status/", template="status.html", context=context, output="status/index.html")
