@@ -25,6 +25,7 @@ from __future__ import annotations
 import html
 import re
 from functools import lru_cache
+from typing import Any
 from urllib.parse import urlsplit
 
 from pygments.lexers import find_lexer_class_by_name, get_all_lexers
@@ -83,7 +84,7 @@ def language_label(lang: str) -> str:
         return lang
 
 
-def toc_size(tokens: list[dict]) -> int:
+def toc_size(tokens: list[dict[str, Any]]) -> int:
     """How many headings a table of contents (Python-Markdown ``toc_tokens``) lists."""
     return sum(1 + toc_size(t.get("children", [])) for t in tokens)
 
@@ -134,7 +135,7 @@ def _add_attr(tag: str, name: str, value: str) -> str:
     return f'{tag[:end].rstrip()} {name}="{html.escape(value)}"{tag[end:]}'
 
 
-def _lazy_image(match: re.Match) -> str:
+def _lazy_image(match: re.Match[str]) -> str:
     tag = _add_attr(match.group(0), "alt", "")
     tag = _add_attr(tag, "loading", "lazy")
     return _add_attr(tag, "decoding", "async")
@@ -155,7 +156,7 @@ def _ratio_class(tag: str, host: str) -> str:
     return ""
 
 
-def _framed_embed(match: re.Match) -> str:
+def _framed_embed(match: re.Match[str]) -> str:
     tag = match.group(0)
     host = urlsplit(_attr(tag, "src")).hostname or ""
     host = host.removeprefix("www.")
@@ -178,7 +179,7 @@ def _shift_headings(body: str) -> str:
     shift = 2 - min(levels)
     state = {"previous": 1}
 
-    def fix(match: re.Match) -> str:
+    def fix(match: re.Match[str]) -> str:
         level = min(6, int(match.group(1)) + shift)
         level = min(level, state["previous"] + 1)
         state["previous"] = level

@@ -73,7 +73,7 @@ def highlight_code(code: str, lang: str) -> str:
 
 def css_class_of(ttype: _TokenType) -> str:
     """The ``<span class="...">`` opening a token type's text ('' for plain text)."""
-    opener = _FORMATTER.span_element_openers.get(ttype)
+    opener: str | None = _FORMATTER.span_element_openers.get(ttype)
     if opener is None:
         css = _FORMATTER._get_css_classes(ttype)  # type: ignore[attr-defined]  # Pygments' own naming of a type's classes
         opener = _FORMATTER.span_element_openers[ttype] = f'<span class="{css}">' if css else ""
@@ -123,7 +123,7 @@ def format_tokens(tokens: Iterable[tuple[_TokenType, str]]) -> str:
 # ---------------------------------------------------------------- the lexer
 
 
-Rule = tuple[Callable, Any, Any]  # Pygments' processed rule: (pattern.match, action, new state)
+Rule = tuple[Callable[..., Any], Any, Any]  # Pygments' processed rule: (pattern.match, action, new state)
 
 
 @dataclass(frozen=True)
@@ -131,7 +131,7 @@ class _Segment:
     """Consecutive rules of a state tried by one ``match``: ``rules`` maps the group that
     wraps each rule to it; ``single`` is a rule left alone (its own match object)."""
 
-    match: Callable
+    match: Callable[..., Any]
     rules: dict[int, Rule]
     single: Rule | None = None
 
@@ -152,7 +152,7 @@ def _joined_states(cls: type) -> dict[str, list[_Segment]]:
 def _segments_of(rules: list[Rule]) -> list[_Segment]:
     """A state's rules as segments: runs of rules that can share one pattern, in order."""
     segments: list[_Segment] = []
-    run: list[tuple[str, re.Pattern, Rule]] = []  # (the rule's own pattern, with its flags inside; ...)
+    run: list[tuple[str, re.Pattern[str], Rule]] = []  # (the rule's own pattern, with its flags inside; ...)
     names: set[str] = set()
     for rule in rules:
         source = _scoped(rule[0])
@@ -170,7 +170,7 @@ def _segments_of(rules: list[Rule]) -> list[_Segment]:
     return segments + _join(run)
 
 
-def _scoped(match: Callable) -> str | None:
+def _scoped(match: Callable[..., Any]) -> str | None:
     """A rule's pattern with its flags written inside it, ``(?i-msx:...)``, so that rules
     with other flags (the lexer's, or a leading ``(?s)``) can share one pattern; None
     when it cannot share one (a back-reference by number, or flags a group cannot set)."""
@@ -186,7 +186,7 @@ def _scoped(match: Callable) -> str | None:
     return f"(?{on}{'-' + off if off else ''}:{body}{end})"
 
 
-def _join(run: list[tuple[str, re.Pattern, Rule]]) -> list[_Segment]:
+def _join(run: list[tuple[str, re.Pattern[str], Rule]]) -> list[_Segment]:
     """One segment for a run of rules; each rule alone if they do not compile together."""
     if len(run) < 2:
         return [_Segment(rule[0], {}, rule) for _, _, rule in run]

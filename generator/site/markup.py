@@ -33,7 +33,7 @@ from __future__ import annotations
 import hashlib
 import html
 import re
-from typing import Mapping
+from typing import Any, Mapping
 
 from cmarkgfm.cmark import Options
 from markdown.extensions.toc import nest_toc_tokens, slugify, strip_tags, unique
@@ -108,7 +108,7 @@ def _attribute_html(attrs: Mapping[str, str]) -> str:
 
 
 def _image_attributes(body: str, written: set[str]) -> str:
-    def apply(match: re.Match) -> str:
+    def apply(match: re.Match[str]) -> str:
         attrs = _attributes(match.group(2), _IMAGE_KEYS, written)
         if attrs is None:
             return match.group(0)
@@ -127,9 +127,9 @@ class _Headings:
         self.written = written
         self.used = set(_ID.findall(body))  # footnotes' and raw HTML's ids are taken
         self.counters: dict[str, int] = {}
-        self.tokens: list[dict] = []
+        self.tokens: list[dict[str, Any]] = []
 
-    def __call__(self, match: re.Match) -> str:
+    def __call__(self, match: re.Match[str]) -> str:
         level, inner = int(match.group(1)), match.group(2)
         attrs: dict[str, str] = {}
         listed = _HEADING_ATTRS.search(inner) if self.written else None

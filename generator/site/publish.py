@@ -26,7 +26,7 @@ import os
 import shutil
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import Callable, Mapping, Sequence
+from typing import Any, Callable, Mapping, Sequence
 
 from generator.errors import BuildError
 from generator.files import atomic_write
@@ -79,7 +79,7 @@ class Staging:
         _make_own_folder(self.path)
         return self
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: object) -> None:
         shutil.rmtree(self.path, ignore_errors=True)
 
 
@@ -175,7 +175,9 @@ def _same_bytes(path: Path, sha: str, size: int) -> bool:
         return False
 
 
-def _sort_files(files: Sequence[OutputFile | KeptFile | StagedFile], known, staging: Path | None):
+def _sort_files(
+    files: Sequence[OutputFile | KeptFile | StagedFile], known: Mapping[str, list[Any]] | None, staging: Path | None
+) -> tuple[dict[str, bytes], dict[str, str], dict[str, str]]:
     """Bytes in memory, files already staged, and kept files, by path; refuse clashes."""
     by_path: dict[str, bytes] = {}
     staged: dict[str, str] = {}
@@ -203,7 +205,7 @@ def _sort_files(files: Sequence[OutputFile | KeptFile | StagedFile], known, stag
 def publish(
     files: Sequence[OutputFile | KeptFile | StagedFile],
     out_dir: Path,
-    known: Mapping[str, list] | None = None,
+    known: Mapping[str, list[Any]] | None = None,
     staging: Path | None = None,
 ) -> PublishReport:
     """Make ``out_dir`` hold exactly ``files``; touch nothing when it already does.
@@ -246,7 +248,7 @@ def _few(changes: int, files: int) -> bool:
     return changes <= max(IN_PLACE_LIMIT, files * IN_PLACE_SHARE)
 
 
-def replace_files(files: Sequence[OutputFile], gone: set[str], out_dir: Path, known: Mapping[str, list]) -> PublishReport:
+def replace_files(files: Sequence[OutputFile], gone: set[str], out_dir: Path, known: Mapping[str, list[Any]]) -> PublishReport:
     """A few outputs of a complete published tree made again (``incremental/quick.py``): write those
     whose bytes changed, each atomically, delete ``gone``; every other file stays as the
     last build (``known``) left it."""
@@ -264,7 +266,7 @@ def replace_files(files: Sequence[OutputFile], gone: set[str], out_dir: Path, kn
     return PublishReport(written, len(gone - {f.path for f in files}), len(manifest), manifest)
 
 
-def _known_unchanged(out_dir: Path, rel: str, sha: str, known: Mapping[str, list], size: Callable[[str], int]) -> bool:
+def _known_unchanged(out_dir: Path, rel: str, sha: str, known: Mapping[str, list[Any]], size: Callable[[str], int]) -> bool:
     row = known.get(rel)
     if row is not None:
         try:
@@ -272,7 +274,7 @@ def _known_unchanged(out_dir: Path, rel: str, sha: str, known: Mapping[str, list
         except OSError:
             return False
         if st.st_size == row[1] and st.st_mtime_ns == row[2]:
-            return row[0] == sha
+            return bool(row[0] == sha)
     return _same_bytes(out_dir / rel, sha, size(rel))  # unknown, or touched since: compare the bytes
 
 

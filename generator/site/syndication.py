@@ -12,7 +12,7 @@ import re
 from datetime import datetime, timezone
 from email.utils import format_datetime
 from functools import lru_cache
-from typing import Callable
+from typing import Any, Callable
 from urllib.parse import urljoin
 from xml.sax.saxutils import escape, quoteattr
 
@@ -29,14 +29,14 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 def absolutize(html_text: str, base: str) -> str:
     """Resolve every href/src/poster/srcset in ``html_text`` against ``base``."""
 
-    def fix(match: re.Match) -> str:
+    def fix(match: re.Match[str]) -> str:
         url = match.group("url")
         resolved = urljoin(base, url) if not url.startswith(("#", "mailto:", "data:")) else url
         if url.startswith("#"):
             resolved = base + url
         return f"{match.group('pre')}{match.group('q')}{resolved}{match.group('q')}"
 
-    def fix_srcset(match: re.Match) -> str:
+    def fix_srcset(match: re.Match[str]) -> str:
         parts = []
         for candidate in match.group("val").split(","):
             bits = candidate.strip().split(maxsplit=1)
@@ -64,7 +64,7 @@ def _updated(posts: list[Post]) -> datetime:
     return max((p.article.updated or p.date for p in posts), default=_EPOCH)
 
 
-def _rss(site: SiteConfig, title: str, page_url: str, feed_url: str, posts: list[Post], absolute: Callable, content: Callable[[str, str], str] = absolutize) -> str:
+def _rss(site: SiteConfig, title: str, page_url: str, feed_url: str, posts: list[Post], absolute: Callable[[str], str], content: Callable[[str, str], str] = absolutize) -> str:
     items = []
     for post in posts:
         link = absolute(post.url)
@@ -95,7 +95,7 @@ def _rss(site: SiteConfig, title: str, page_url: str, feed_url: str, posts: list
 """
 
 
-def _atom(site: SiteConfig, title: str, page_url: str, feed_url: str, posts: list[Post], absolute: Callable, content: Callable[[str, str], str] = absolutize) -> str:
+def _atom(site: SiteConfig, title: str, page_url: str, feed_url: str, posts: list[Post], absolute: Callable[[str], str], content: Callable[[str, str], str] = absolutize) -> str:
     entries = []
     for post in posts:
         link = absolute(post.url)
@@ -127,11 +127,11 @@ def _atom(site: SiteConfig, title: str, page_url: str, feed_url: str, posts: lis
 """
 
 
-def _json_feed(site: SiteConfig, title: str, page_url: str, feed_url: str, posts: list[Post], absolute: Callable, content: Callable[[str, str], str] = absolutize) -> str:
+def _json_feed(site: SiteConfig, title: str, page_url: str, feed_url: str, posts: list[Post], absolute: Callable[[str], str], content: Callable[[str, str], str] = absolutize) -> str:
     items = []
     for post in posts:
         link = absolute(post.url)
-        item = {
+        item: dict[str, Any] = {
             "id": link,
             "url": link,
             "title": post.title,
@@ -203,7 +203,7 @@ def preview_headers() -> OutputFile:
     return OutputFile("_headers", b"/*\n  X-Robots-Tag: noindex, nofollow\n")
 
 
-def moved_redirects(moves: list[tuple[str, str]], url) -> OutputFile:
+def moved_redirects(moves: list[tuple[str, str]], url: Callable[[str], str]) -> OutputFile:
     """Netlify ``_redirects``: each (old, new) site path a permanent redirect (301), forced
     over the small page left at the old path (which other hosts serve: it links the new)."""
     return OutputFile("_redirects", "".join(f"{url(old)} {url(new)} 301!\n" for old, new in moves).encode())
