@@ -4,7 +4,8 @@
   when they create a file, so files carry their own URLs. Two authored posts claiming
   the same slug is an error naming both; an imported article whose written slug another
   file holds (a fetch stopped before it settled its new files' slugs) is settled like a
-  post without one, below.
+  post without one, below. An author's ``slug:`` that the last build gave another post
+  is an error too: that post's page would move.
 - A post without one gets the slug of its title. When several such posts make the same
   slug, the one that had it in the last build keeps it (and every other keeps the
   ``-2``, ``-3``... it had): :class:`UrlMemory` remembers each file's slug in
@@ -64,9 +65,24 @@ def _explicit(articles: Sequence[Article], previous: Mapping[str, str]) -> tuple
         ranked = sorted(claimants, key=lambda i: (bool(articles[i].source), previous.get(articles[i].path) != slug, articles[i].date, articles[i].path))
         holders[slug] = ranked[0]
         demoted += [i for i in ranked[1:] if articles[i].source]
+    errors += _published_urls_taken(articles, previous)
     if errors:
         raise ContentErrors(errors)
     return holders, demoted
+
+
+def _published_urls_taken(articles: Sequence[Article], previous: Mapping[str, str]) -> list[ContentError]:
+    """An author's ``slug:`` that the last build gave another post (one whose URL came from
+    its title) would move that post's published page: an error naming both, not a warning."""
+    by_path = {a.path: a for a in articles}
+    had = {slug: path for path, slug in previous.items() if path in by_path and not by_path[path].slug}
+    errors = []
+    for article in articles:
+        other = had.get(article.slug) if article.slug and not article.source else None
+        if other and other != article.path:
+            errors.append(ContentError(article.path, f"slug {article.slug!r} is the published URL of {other} (/posts/{article.slug}/); "
+                                                     "a published URL never moves: give this post another 'slug:'"))
+    return errors
 
 
 def _one_of_its_slugs(previous: str | None, base: str) -> bool:

@@ -48,9 +48,30 @@ def test_two_files_claiming_one_slug_is_an_error_naming_both():
     assert str(info.value) == "posts/b.md: slug 'mine' is also claimed by posts/a.md; give one of them another 'slug:'"
 
 
-def test_an_explicit_slug_wins_over_a_derived_one():
-    slugs, clashes = assign_slugs([article("posts/a.md", "Same", "2024-01-01"), article("posts/b.md", "Other", "2024-02-01", slug="same")], {"posts/a.md": "same"})
+def test_an_explicit_slug_wins_over_a_derived_one_not_yet_published():
+    slugs, clashes = assign_slugs([article("posts/a.md", "Same", "2024-01-01"), article("posts/b.md", "Other", "2024-02-01", slug="same")])
     assert slugs == ["same-2", "same"] and clashes[0].moved == "posts/a.md"
+
+
+def test_an_explicit_slug_taking_a_published_url_is_an_error_naming_both():
+    posts = [article("posts/a.md", "Same", "2024-01-01"), article("posts/b.md", "Other", "2024-02-01", slug="same")]
+    with pytest.raises(ContentErrors) as info:
+        assign_slugs(posts, {"posts/a.md": "same"})
+    assert str(info.value) == ("posts/b.md: slug 'same' is the published URL of posts/a.md (/posts/same/); "
+                               "a published URL never moves: give this post another 'slug:'")
+    slugs, _ = assign_slugs(posts, {"posts/b.md": "same", "posts/a.md": "same-2"})  # b had it already: no move
+    assert slugs == ["same-2", "same"]
+    slugs, _ = assign_slugs([posts[1]], {"posts/a.md": "same"})  # a is gone: its URL is free
+    assert slugs == ["same"]
+
+
+def test_a_build_refuses_a_slug_that_moves_a_published_page(make_site):
+    root = make_site({"site.toml": 'title = "T"\n', "content/posts/a.md": post("Hello world", "2024-05-01", body="The first one.\n")})
+    build(root)
+    (root / "content/posts/b.md").write_text(post("Another", "2024-06-01", slug="hello-world"))
+    with pytest.raises(ContentErrors, match="posts/b.md: slug 'hello-world' is the published URL of posts/a.md"):
+        build(root)
+    assert "The first one." in (root / "public/posts/hello-world/index.html").read_text()
 
 
 def test_imported_articles_sharing_a_written_slug_are_settled_not_refused():
