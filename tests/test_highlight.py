@@ -55,7 +55,17 @@ def pygments_html(lang: str, code: str) -> str:
 def test_pygments_is_the_version_the_loop_was_copied_from():
     # _joined_tokens copies RegexLexer.get_tokens_unprocessed of this version: an upgrade
     # must be checked against Pygments' new loop (and this test's comparisons) first.
-    assert pygments.__version__ == "2.21.0"
+    assert pygments.__version__ == "2.21.0" == hl.LOOP_COPIED_FROM
+
+
+def test_another_pygments_keeps_its_own_loop(monkeypatch):
+    joined = get_lexer_by_name("python", stripnl=False, ensurenl=False)
+    hl.joined_lexing(joined)
+    assert "get_tokens_unprocessed" in vars(joined)  # the joined loop, put on the instance
+    monkeypatch.setattr(pygments, "__version__", "9.0.0")
+    own = get_lexer_by_name("python", stripnl=False, ensurenl=False)
+    hl.joined_lexing(own)
+    assert "get_tokens_unprocessed" not in vars(own)  # Pygments' own loop
 
 
 def test_common_lexers_are_joined():

@@ -82,6 +82,10 @@ SHORTCUT_TEMPLATES = {
     "{{ url('/a/') }} {{ absolute('b') }} {{ m(1) }} {% call c(2) %}in{% endcall %} {{ ctx_name() }} {{ plain('z') }}",
     "dicts.html": "{{ d.key }} {{ d.items is defined }} {{ d.gap is defined }} {% for p in pages %}{{ p.n if p.n is defined }}{{ '-' if p.gap is defined }}{% endfor %}",
     "missing.html": "{{ d.nothing }}",
+    # A macro escapes as the block it is called from does: its result is plain text
+    # inside {% autoescape false %}, so what is added to it is not escaped either.
+    "autoescape.html": "{% macro m(x) %}<i>{{ x }}</i>{% endmacro %}{{ m('<b>') + '<u>' }}"
+    "{% autoescape false %}{{ m('<b>') + '<u>' }}{% endautoescape %}",
 }
 
 
@@ -101,7 +105,7 @@ def _ctx_name(context):
 EXTRA = {"ctx_name": _ctx_name, "plain": str.upper}
 
 
-@pytest.mark.parametrize("template", ["calls.html", "dicts.html"])
+@pytest.mark.parametrize("template", ["calls.html", "dicts.html", "autoescape.html"])
 def test_shortcuts_render_what_plain_jinja_renders(tmp_path, template):
     for name, text in SHORTCUT_TEMPLATES.items():
         (tmp_path / name).write_text(text)

@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Callable, Iterable, Iterator
 
+import pygments
 from pygments.formatters import HtmlFormatter
 from pygments.lexer import Lexer, RegexLexer
 from pygments.lexers import get_lexer_by_name
@@ -37,6 +38,9 @@ from pygments.util import ClassNotFound
 
 __all__ = ["highlight_code", "css_class_of", "lexer_for", "format_tokens", "joined_lexing"]
 
+# The Pygments whose RegexLexer loop _joined_tokens copies: under any other version
+# (requirements.txt moved on, or another install) lexers keep Pygments' own loop.
+LOOP_COPIED_FROM = "2.21.0"
 _LANG_ALIASES = {"sh": "bash", "shell": "bash", "py": "python", "js": "javascript", "yml": "yaml", "ts": "typescript"}
 _FORMATTER = HtmlFormatter(nowrap=True)  # shared: building one per block costs as much as highlighting
 _BACKREFERENCE = re.compile(r"\\[1-9]|\(\?P=|\(\?\(")  # numbered back-references and conditionals shift when joined
@@ -139,7 +143,8 @@ class _Segment:
 def joined_lexing(lexer: Lexer) -> None:
     """Give a lexer that uses ``RegexLexer``'s own loop the joined-rules loop instead
     (an instance attribute: ``get_tokens`` and ``using(this)`` both call through it)."""
-    if isinstance(lexer, RegexLexer) and type(lexer).get_tokens_unprocessed is RegexLexer.get_tokens_unprocessed:
+    if (pygments.__version__ == LOOP_COPIED_FROM and isinstance(lexer, RegexLexer)
+            and type(lexer).get_tokens_unprocessed is RegexLexer.get_tokens_unprocessed):
         states = _joined_states(type(lexer))
         lexer.get_tokens_unprocessed = lambda text, stack=("root",): _joined_tokens(lexer, states, text, stack)  # type: ignore[method-assign]
 

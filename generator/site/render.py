@@ -40,16 +40,20 @@ class _PlainCallContext(jinja2.runtime.Context):
 
     A page calls ``url()``, ``asset()`` and macros about 40 times; Jinja asks each call
     whether the callable wants the context, eval context or environment passed (three
-    attribute probes). Macros and the renderer's own helpers never do: they are called
-    as Jinja would call them after those checks. Anything else takes Jinja's way.
+    attribute probes). The answers are known for macros (the eval context) and the
+    renderer's own helpers (nothing): they are called as Jinja would call them after
+    those checks. Anything else takes Jinja's way.
     """
 
     def call(__self, __obj: Any, *args: Any, **kwargs: Any) -> Any:
-        if type(__obj) is jinja2.runtime.Macro or id(__obj) in __self.environment.plain_calls:  # type: ignore[attr-defined]
+        macro = type(__obj) is jinja2.runtime.Macro
+        if macro or __self.environment.plain_calls.get(id(__obj)) is __obj:  # type: ignore[attr-defined]
             kwargs.pop("_block_vars", None)
             kwargs.pop("_loop_vars", None)
             try:
-                return __obj(*args, **kwargs)
+                # A macro is pass_eval_context: it escapes as the block it is called from
+                # does ({% autoescape false %}), so it is given the eval context as Jinja would.
+                return __obj(__self.eval_ctx, *args, **kwargs) if macro else __obj(*args, **kwargs)
             except StopIteration:
                 return __self.environment.undefined("value was undefined because a callable raised a StopIteration exception")
         return super().call(__obj, *args, **kwargs)
@@ -66,7 +70,7 @@ class _ReadNotingEnvironment(jinja2.Environment):
     watched_names: frozenset[str] = frozenset()
     reads: set[int]
     context_class = _PlainCallContext
-    plain_calls: frozenset[int] = frozenset()  # ids of the globals _PlainCallContext calls directly
+    plain_calls: dict[int, Any] = {}  # id -> each global _PlainCallContext calls directly (held, so no id is reused)
 
     def getattr(self, obj: Any, attribute: str) -> Any:
         # Every attribute a template reads comes through here (100 a page): the common
@@ -121,9 +125,9 @@ class Renderer:
         self.env.reads = set()
         if watch:
             self.env.watched_type, self.env.watched_names = watch
-        helpers = {"url": self.url, "absolute": self.absolute, "asset": self.asset}  # bound once: their ids stay
+        helpers = {"url": self.url, "absolute": self.absolute, "asset": self.asset}
         self.env.globals.update(site=site, **helpers, **(extra_globals or {}))
-        self.env.plain_calls = frozenset(map(id, helpers.values()))
+        self.env.plain_calls = {id(helper): helper for helper in helpers.values()}
         self.env.filters.update(isodate=self.isodate, human_date=self.human_date, article_html=decorate_article, toc_size=toc_size)
 
     def url(self, path: str) -> str:
