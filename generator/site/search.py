@@ -44,7 +44,7 @@ from generator.site.assemble import Post
 
 __all__ = [
     "MAX_TEXT", "POSTS_PER_SHARD", "MAX_SHARDS", "INDEX_PATH", "SHARD_DIR", "SEARCH_PAGE",
-    "plain_text", "text_fields", "encoded_text_fields", "article_text_fields", "order_key", "search_entry", "search_index",
+    "plain_text", "text_fields", "encoded_text_fields", "article_text_fields", "order_key", "search_index",
     "shard_count", "shard_of", "shard_of_url", "assign_shards", "shard_file", "manifest_file", "search_files",
 ]
 
@@ -135,22 +135,9 @@ def _shown_date(post: Post, renderer: _Renderer) -> str:
     return "Date unknown" if post.date_unknown else renderer.human_date(post.date)
 
 
-def search_entry(post: Post, renderer: _Renderer) -> dict[str, str]:
-    """One post's index entry (see the module docstring for the keys)."""
-    head, words = text_fields(post.html, list(post.article.tags))
-    return {
-        "t": post.title,
-        "u": renderer.url(post.url),
-        "s": _source(post),
-        "d": _shown_date(post, renderer),
-        "x": head or post.summary,
-        "k": words,
-        "o": order_key(post),
-    }
-
-
 def _entry_json(post: Post, renderer: _Renderer, fields: Sequence[str]) -> str:
-    """``search_entry`` as compact JSON with sorted keys, from ``encoded_text_fields``."""
+    """One post's index entry (the keys in the module docstring) as compact JSON with
+    sorted keys, from ``encoded_text_fields``: the one place the entry's layout is written."""
     head, words = fields
     values = (_shown_date(post, renderer), order_key(post), _source(post), post.title, renderer.url(post.url))
     d, o, s, t, u = (_json(v) for v in values)
@@ -170,8 +157,8 @@ def post_text_fields(post: Post) -> tuple[str, str]:
 
 
 def search_index(posts: list[Post], renderer: _Renderer, known: Callable[[Post], Sequence[str]] | None = None) -> bytes:
-    """One shard's bytes: one entry per post, in the order given (newest first); the bytes
-    of ``json.dumps([search_entry(...)], separators=(",", ":"), sort_keys=True, ensure_ascii=False)``.
+    """One shard's bytes: one entry per post (``_entry_json``), in the order given (newest
+    first), as ``json.dumps(..., separators=(",", ":"), sort_keys=True, ensure_ascii=False)`` writes a list.
 
     ``known(post)`` may give a post's ``encoded_text_fields`` from a cache.
     """

@@ -175,8 +175,9 @@ def site_feeds(site: SiteConfig, posts: list[Post], absolute: Callable[[str], st
     for tag, tagged in group_by_tag(posts).items():
         title = f"{site.title}: {tag.name}"
         chunk = tagged[: site.feed_items]
-        files.append(OutputFile(f"tags/{tag.slug}/feed.xml", _rss(site, title, tag.url, f"{tag.url}feed.xml", chunk, absolute, content).encode()))
-        files.append(OutputFile(f"tags/{tag.slug}/atom.xml", _atom(site, title, tag.url, f"{tag.url}atom.xml", chunk, absolute, content).encode()))
+        folder = tag.url.lstrip("/")  # the tag page's URL is assemble's: its feeds sit beside it
+        files.append(OutputFile(f"{folder}feed.xml", _rss(site, title, tag.url, f"{tag.url}feed.xml", chunk, absolute, content).encode()))
+        files.append(OutputFile(f"{folder}atom.xml", _atom(site, title, tag.url, f"{tag.url}atom.xml", chunk, absolute, content).encode()))
     return files
 
 
