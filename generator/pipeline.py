@@ -14,7 +14,8 @@ Builds are incremental through the cache in ``.cache/build/`` (``incremental/``;
 ``docs/BUILD-CACHE.md``):
 
 - when every input is the same as last time (code, config, options, templates, static,
-  feeds, content, and which posts are published *now*), nothing is done at all;
+  feeds, content) and the clock is inside the last build's publish window (the same
+  posts are published *now*: ``incremental/window.py``), nothing is done at all;
 - when only the bodies of a few posts changed, the quick path (``incremental/quick.py``)
   makes just their pages and search shards;
 - otherwise an unchanged content file is neither parsed nor rendered again (its front
@@ -70,6 +71,7 @@ from generator.incremental.reuse import (
 )
 from generator.incremental.run import BuildRun, Progress, ProgressBars, cache_dir, remember_build
 from generator.incremental.signature import build_signature, cache_key, site_digests
+from generator.incremental.window import publish_window
 from generator.models import (
     Article,
     BuildOptions,
@@ -188,8 +190,9 @@ def _nothing_changed(run: BuildRun) -> bool:
     cache, manifest = run.cache, run.manifest
     if cache is None or manifest is None:
         return False
-    signature = build_signature(run.site_digest, run.rows, run.options, cache)
-    if not signature or manifest.signature != signature or not manifest.all_intact(run.out_dir):
+    if manifest.signature != build_signature(run.site_digest, run.rows, run.options) or not manifest.window.holds(run.now):
+        return False
+    if not run.outputs_intact():
         return False
     report = run.report
     report.noop, report.pages = True, len(manifest.files)
@@ -309,6 +312,7 @@ def _render(run: BuildRun, loaded: _Loaded, site_map: _SiteMap, staging: Path) -
         memo = PageMemo(made_with.globals_key, site_map.posts, loaded.sources.shas, Post)
         reuse = PageReuse(memo, run.manifest, run.out_dir, progress=run.progress("render", len(site_map.posts)))
         reuse.record.folded, reuse.record.crossposts = site_map.crossposts.folded(), sorted(site_map.crossposts.candidates)
+        _record_for_quick_path(run, reuse, loaded)
     fields = cached_search_fields(run.cache, loaded.sources.shas, loaded.sources.search)
     site_wide: list[Made] = []
 
@@ -321,6 +325,15 @@ def _render(run: BuildRun, loaded: _Loaded, site_map: _SiteMap, staging: Path) -
     with run.stage("syndicate"):
         extras = _extras(run.options, site_map.posts, made_with.renderer)
     return [*files, *site_wide, *extras, *made_with.assets], reuse
+
+
+def _record_for_quick_path(run: BuildRun, reuse: PageReuse, loaded: _Loaded) -> None:
+    """What a later no-op or quick build would otherwise read every post's front matter
+    for: the clock readings that publish the same posts, and how the site spells each tag."""
+    from generator.site.assemble import tag_names
+
+    reuse.record.window = publish_window(loaded.sources.articles, run.options)
+    reuse.record.tag_names = tag_names(a.tags for a in loaded.articles)  # as make_posts spells them
 
 
 def _staged(staging: Path, file: OutputFile) -> OutputFile | StagedFile:

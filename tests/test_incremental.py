@@ -482,6 +482,21 @@ def test_the_quick_path_leaves_a_cache_the_normal_build_trusts(tmp_path):
     assert read_tree(root / "public") == clean_tree(root, tmp_path / "clean")
 
 
+def test_the_quick_path_spells_tags_as_the_last_build_recorded_and_a_respelt_tag_is_no_quick_edit(tmp_path):
+    root = quick_site(tmp_path)
+    for name, tags in (("c", "[Python]"), ("d", "[python]"), ("g", "[python]")):
+        apply_edit(root, ("tags", name, tags))
+    incremental(root)
+    apply_edit(root, ("body", "c", "Same first.\n\nEdited.\n"))
+    assert incremental(root).quick  # c's own spelling is not the site's: its page shows "python"
+    assert 'href="/blog/tags/python/">python</a>' in (root / "public/posts/post-c/index.html").read_text()
+    assert read_tree(root / "public") == clean_tree(root, tmp_path / "clean")
+    apply_edit(root, ("tags", "d", "[Python]"))  # now most posts spell it "Python"
+    apply_edit(root, ("body", "d", "Same first.\n\nEdited.\n"))
+    assert not incremental(root).quick
+    assert read_tree(root / "public") == clean_tree(root, tmp_path / "clean")
+
+
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(QUICK_EDITS, min_size=1, max_size=6))
 def test_quick_and_normal_builds_equal_clean_builds(edits):

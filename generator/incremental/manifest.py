@@ -4,8 +4,10 @@ One JSON file per output folder and set of options, ``.cache/build/out-<hash>.js
 (see ``cache.py`` for the folder): ``signature`` (a hash of every input of the last
 build), ``pages`` (output path -> digest of what its template saw), ``read_in_full``
 (page -> the articles it read in full), ``listings`` (every post shown, in order, with
-its keys and slug), ``globals_key``, ``inputs``, ``in_feeds``, ``folded`` and
-``crossposts`` (what the quick path, ``quick.py``, checks), and ``files`` (output path -> sha1, size, mtime).
+its keys, slug and reading group), ``globals_key``, ``inputs``, ``in_feeds``, ``folded``,
+``crossposts`` and ``tag_names`` (what the quick path, ``quick.py``, checks and uses),
+``window`` (the clock readings that publish the same posts: ``window.py``), and
+``files`` (output path -> sha1, size, mtime).
 
 A file that does not load, or is not in the expected shape, is one warning and an empty
 manifest: a bad manifest costs time, never correctness.
@@ -24,12 +26,13 @@ from typing import Any, NamedTuple
 import orjson
 
 from generator.files import atomic_write
+from generator.incremental.window import CLOSED, PublishWindow
 
 __all__ = ["MANIFEST_FORMAT", "ListingRow", "PageRecord", "OutputManifest"]
 
 log = logging.getLogger(__name__)
 
-MANIFEST_FORMAT = 3
+MANIFEST_FORMAT = 4  # 4: the publish window, tag names, each listed post's reading group
 
 
 class ListingRow(NamedTuple):
@@ -39,6 +42,7 @@ class ListingRow(NamedTuple):
     listing_key: str  # digest of what a listing shows of it ("" when unknown)
     full_key: str  # digest of everything a page reading it in full sees ("" when unknown)
     slug: str
+    group: str = ""  # its ``source`` ("" for the site's own): previous/next links stay in a group
 
 
 @dataclass
@@ -52,6 +56,8 @@ class PageRecord:
     in_feeds: list[str] = dataclasses.field(default_factory=list)  # articles some feed shows in full
     folded: list[str] = dataclasses.field(default_factory=list)  # published articles shown as a copy on another's page
     crossposts: list[str] = dataclasses.field(default_factory=list)  # articles whose body can change what is merged
+    tag_names: dict[str, str] = dataclasses.field(default_factory=dict)  # tag slug -> how the site spells it (assemble.tag_names)
+    window: PublishWindow = CLOSED  # the clock readings that publish the same posts
 
 
 @dataclass
@@ -69,6 +75,8 @@ class OutputManifest:
     in_feeds: list[str] = dataclasses.field(default_factory=list)  # articles some feed shows in full
     folded: list[str] = dataclasses.field(default_factory=list)  # published articles shown on another's page (crosspost.py)
     crossposts: list[str] = dataclasses.field(default_factory=list)  # articles whose body can change what is merged
+    tag_names: dict[str, str] = dataclasses.field(default_factory=dict)  # tag slug -> how the site spells it
+    window: PublishWindow = CLOSED  # the clock readings that publish the same posts (window.py)
     refreshed: bool = dataclasses.field(default=False, compare=False)  # a file's mtime was updated after its bytes were checked
 
     def intact(self, out_dir: Path, rel: str) -> bool:
@@ -102,7 +110,9 @@ class OutputManifest:
 
     def pages_as_recorded(self) -> PageRecord:
         """What the last build learnt about its pages (a copy: the quick path updates it)."""
-        return PageRecord(dict(self.pages), dict(self.read_in_full), list(self.listings), self.globals_key, self.in_feeds, self.folded, self.crossposts)
+        return PageRecord(
+            dict(self.pages), dict(self.read_in_full), list(self.listings), self.globals_key, self.in_feeds, self.folded, self.crossposts, self.tag_names, self.window,
+        )
 
     def record(self, files: dict[str, list[Any]], pages: PageRecord | None, signature: str | None, inputs: str) -> None:
         """Remember this build (every build, quick or not, ends here): what it wrote,
@@ -113,6 +123,7 @@ class OutputManifest:
         self.read_in_full = {p: r for p, r in pages.read_in_full.items() if p in self.pages and r}
         self.listings, self.globals_key = pages.listings, pages.globals_key
         self.in_feeds, self.folded, self.crossposts = pages.in_feeds, pages.folded, pages.crossposts
+        self.tag_names, self.window = pages.tag_names, pages.window
         self.inputs = inputs
         self.signature = signature or ""
         self.save()
@@ -130,6 +141,8 @@ class OutputManifest:
             "in_feeds": self.in_feeds,
             "folded": self.folded,
             "crossposts": self.crossposts,
+            "tag_names": self.tag_names,
+            "window": self.window.to_json(),
         }
         atomic_write(self.path, orjson.dumps(data))
 
@@ -148,12 +161,15 @@ class OutputManifest:
                 and isinstance(data.get("read_in_full"), dict)
                 and all(isinstance(v, list) and all(isinstance(p, str) for p in v) for v in data["read_in_full"].values())
                 and isinstance(data.get("listings"), list)
-                and all(isinstance(r, list) and len(r) == 4 and all(isinstance(x, str) for x in r) for r in data["listings"])
+                and all(isinstance(r, list) and len(r) == 5 and all(isinstance(x, str) for x in r) for r in data["listings"])
                 and isinstance(data.get("globals_key"), str)
                 and isinstance(data.get("inputs"), str)
                 and isinstance(data.get("in_feeds"), list)
                 and all(isinstance(p, str) for p in data["in_feeds"])
                 and all(isinstance(data.get(k), list) and all(isinstance(p, str) for p in data[k]) for k in ("folded", "crossposts"))
+                and isinstance(data.get("tag_names"), dict)
+                and all(isinstance(k, str) and isinstance(v, str) for k, v in data["tag_names"].items())
+                and PublishWindow.from_json(data.get("window")) is not None
                 and isinstance(data.get("pages"), dict)
                 and all(isinstance(k, str) and isinstance(v, str) for k, v in data["pages"].items())
                 and isinstance(data.get("files"), dict)
@@ -167,7 +183,7 @@ class OutputManifest:
             return empty
         return cls(
             path, data["signature"], data["pages"], data["files"], data["read_in_full"], [ListingRow(*row) for row in data["listings"]], data["globals_key"], data["inputs"], data["in_feeds"],
-            data["folded"], data["crossposts"],
+            data["folded"], data["crossposts"], data["tag_names"], PublishWindow.from_json(data["window"]) or CLOSED,
         )
 
 

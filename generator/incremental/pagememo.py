@@ -65,7 +65,7 @@ class PageMemo:
                 self._light[id(post)] = digest_parts([post.article.path, repr(post.listing_fields())])
                 self._ids[post.article.path] = id(post)
                 self._paths[id(post)] = post.article.path
-            self._listings.append(ListingRow(post.article.path, self._light.get(id(post), ""), self._posts.get(id(post), ""), post.slug))
+            self._listings.append(ListingRow(post.article.path, self._light.get(id(post), ""), self._posts.get(id(post), ""), post.slug, post.article.source))
 
     def listings(self) -> list[ListingRow]:
         """Every post as listings show it, in order ("" for a key unknown)."""

@@ -10,7 +10,9 @@ It applies when every one of these holds (otherwise the normal incremental build
 and nothing here has written anything):
 
 - config, code, templates, static files, feeds and options are as last time
-  (``manifest.inputs``), and so are the set of content files and which are published;
+  (``manifest.inputs``), and so is the set of content files; the manifest was made from
+  the files as the cache last saw them (its ``signature``), and the clock is inside its
+  publish window (``window.py``), so the same posts are published;
 - at most :data:`MAX_CHANGED` files changed, each still parses, and its front matter is
   exactly as before (so its title, date, tags, slug and summary field are too);
 - its reading time and automatic summary came out as before, so every listing shows it
@@ -22,6 +24,10 @@ and nothing here has written anything):
 - it took no part in cross-post detection (``manifest.crossposts``: it shares a title
   with another feed's article, or names or is named as an original) and its new text
   names no original, so what ``crosspost.py`` merges cannot have changed.
+
+How the site spells tags and which posts neighbour which come from the manifest
+(``tag_names``, each listing row's ``group``): no post's front matter is read but the
+edited ones' and those of the posts it remakes.
 
 The outputs it makes are byte-identical to a clean build's; the property test in
 ``tests/test_incremental.py`` checks that, with edits that take this path and edits
@@ -40,13 +46,13 @@ from generator.errors import ContentError
 from generator.incremental.cache import BuildCache
 from generator.incremental.digests import shard_digest
 from generator.incremental.entries import cached_summary
-from generator.incremental.frontmatter import Meta, article_to_json
+from generator.incremental.frontmatter import article_to_json
 from generator.incremental.loading import ContentRow, cached_search_fields
 from generator.incremental.manifest import OutputManifest, PageRecord
 from generator.incremental.pagememo import PageMemo
 from generator.incremental.renderer import make_renderer
 from generator.incremental.run import BuildRun, remember_build
-from generator.incremental.signature import cache_key, inputs_key, shown_now
+from generator.incremental.signature import cache_key, content_signature, inputs_key
 from generator.models import Article, OutputFile, Rendered
 from generator.site.crosspost import declared_urls
 from generator.site.publish import KeptFile, PublishReport, replace_files
@@ -96,6 +102,10 @@ def _changed_files(run: BuildRun, cache: BuildCache, manifest: OutputManifest) -
     previous = cache.previous_shas()
     if set(previous) != {row.rel for row in run.rows}:
         return _refuse("a content file was added, deleted or renamed")
+    if manifest.signature != content_signature(manifest.inputs, ((row.rel, previous[row.rel]) for row in run.rows)):
+        return _refuse("the last build into this folder was not of the content the cache last saw")
+    if not manifest.window.holds(run.now):  # with the front matter unchanged, the window is the same
+        return _refuse("another post is published or withdrawn now")
     edited = [row for row in run.rows if previous[row.rel] != row.sha]
     places = {row.path: i for i, row in enumerate(manifest.listings)}
     if not 1 <= len(edited) <= MAX_CHANGED:
@@ -114,8 +124,6 @@ def _changed_files(run: BuildRun, cache: BuildCache, manifest: OutputManifest) -
         if declared_urls(item.article.body, item.article.original_url):
             return _refuse(f"{row.rel} now says where it was first published (it may be a copy)")
         changed.append(item)
-    if not _same_posts_shown(run, cache, manifest, {c.rel: c for c in changed}):
-        return _refuse("another post is published or withdrawn now")
     if not all(_only_own_page_reads_it(manifest, c) for c in changed):
         return _refuse("a page other than its own shows an edited post in full")
     return changed
@@ -152,18 +160,6 @@ def _reparse(run: BuildRun, cache: BuildCache, row: ContentRow, old_sha: str, in
     return _Changed(row.rel, row.sha, index, article, rendered, minutes)
 
 
-def _same_posts_shown(run: BuildRun, cache: BuildCache, manifest: OutputManifest, changed: dict[str, _Changed]) -> bool:
-    """Exactly the posts the last build showed are published now (drafts, future posts)."""
-    shown = set()
-    for row in run.rows:
-        meta = article_to_json(changed[row.rel].article) if row.rel in changed else cache.meta(row.sha)
-        if meta is None:
-            return False
-        if shown_now(meta, run.options, run.now):
-            shown.add(row.rel)
-    return shown == {row.path for row in manifest.listings} | set(manifest.folded)
-
-
 def _only_own_page_reads_it(manifest: OutputManifest, item: _Changed) -> bool:
     from generator.site.assemble import post_output
 
@@ -187,9 +183,9 @@ class _Remake:
 
     def run(self) -> bool:
         from generator.site import search
-        from generator.site.assemble import post_url, reading_neighbours, tag_names
+        from generator.site.assemble import post_url, reading_neighbours
 
-        if not self.manifest.all_intact(self.build.out_dir):
+        if not self.build.outputs_intact():
             return _refuse("an output file was changed by hand")
         made_with = make_renderer(self.site, self.build.page_digest, self.cache.folder)
         if made_with.globals_key != self.manifest.globals_key:
@@ -202,11 +198,8 @@ class _Remake:
             members[search.shard_of_url(post_url(row.slug), count)].append(i)
         shards = {search.shard_of_url(post_url(listing[item.index].slug), count) for item in self.changed.values()}
         needed: set[int] = set().union(*(members[n] for n in shards))
-        metas = self._front_matters()
-        if metas is None:
-            return _refuse("a published post is not in the cache")
-        self.names = tag_names(meta["tags"] for meta in metas)
-        self.neighbours = reading_neighbours([meta["source"] for meta in metas])
+        self.names = self.manifest.tag_names  # the edits left every post's tags as they were
+        self.neighbours = reading_neighbours([row.group for row in listing])
         for item in self.changed.values():
             needed.update(i for i in (item.index, *self.neighbours[item.index]) if i is not None)
         memo = self._make_posts(sorted(needed), made_with.globals_key)
@@ -223,18 +216,6 @@ class _Remake:
 
         self.feeds = {f.name: f for f in load_feed_sources(self.site.path("feeds"))}
         self.states = load_state(state_path(self.site.path("feeds")))
-
-    def _front_matters(self) -> list[Meta] | None:
-        """Every published post's front matter (as the cache keeps it; an edited post's
-        is as before), in listing order: how the site spells tags, which posts neighbour."""
-        metas = []
-        for rel in (row.path for row in self.manifest.listings):
-            item = self.changed.get(rel)
-            meta = self.cache.meta(self.shas[rel]) if item is None else {"tags": item.article.tags, "source": item.article.source}
-            if meta is None:
-                return None
-            metas.append(meta)
-        return metas
 
     def _make_posts(self, places: list[int], globals_key: str) -> PageMemo | None:
         """The posts at these places, made from the cache (or the edit), and a memo whose

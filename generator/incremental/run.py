@@ -56,6 +56,7 @@ class BuildRun:
     site_digest: str = ""  # signature.site_digests: everything but content
     page_digest: str = ""  # ... what every page depends on besides its context
     bars: ProgressBars | None = None  # a terminal's progress bars (None: no bars)
+    _intact: bool | None = field(default=None, repr=False)  # outputs_intact(), once checked
     _timers: list[_Timer] = field(default_factory=list, repr=False)
 
     @property
@@ -67,6 +68,14 @@ class BuildRun:
     def shas(self) -> dict[str, str]:
         """Content file -> sha1, as scanned."""
         return {row.rel: row.sha for row in self.rows}
+
+    def outputs_intact(self) -> bool:
+        """Every file the last build wrote is on disk as it left it (``OutputManifest.all_intact``).
+        Checked once a build (27,000 stats at 20,000 posts): the no-op check and the quick
+        path both ask, before this build has written anything."""
+        if self._intact is None:
+            self._intact = self.manifest is not None and self.manifest.all_intact(self.out_dir)
+        return self._intact
 
     def progress(self, name: str, total: int) -> Progress | None:
         return self.bars(name, total) if self.bars is not None else None
@@ -97,5 +106,4 @@ def remember_build(run: BuildRun, pages: PageRecord | None) -> None:
         return
     cache.keep(row.sha for row in run.rows)
     cache.save()
-    signature = build_signature(run.site_digest, run.rows, run.options, cache)
-    manifest.record(published.manifest if published else {}, pages, signature, inputs_key(run.site_digest, run.options))
+    manifest.record(published.manifest if published else {}, pages, build_signature(run.site_digest, run.rows, run.options), inputs_key(run.site_digest, run.options))

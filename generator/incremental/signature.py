@@ -1,7 +1,10 @@
 """The build's signature: one hash of every input, so a build with nothing to do does nothing.
 
 It covers the config, the generator's own code, the libraries' versions, templates,
-static files, feeds, every content file and which posts are published *now*.
+static files, feeds, the options and every content file (path and sha1). Which posts
+are published *now* is not in it: the manifest keeps the build's publish window beside
+it (``window.py``), so a build checks the clock against two instants rather than
+reading every post's date.
 """
 
 from __future__ import annotations
@@ -9,20 +12,18 @@ from __future__ import annotations
 import hashlib
 import os
 from dataclasses import astuple
-from datetime import datetime, timezone
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Sequence
+from typing import TYPE_CHECKING, Iterable, Sequence
 
 from generator.incremental import cache as cachelib
 from generator.incremental.digests import digest_parts, tree_digest
-from generator.incremental.frontmatter import Meta, date_from_json
-from generator.models import BuildOptions, SiteConfig, is_published
+from generator.models import BuildOptions, SiteConfig
 
 if TYPE_CHECKING:
     from generator.incremental.loading import ContentRow
 
-__all__ = ["site_digests", "inputs_key", "build_signature", "shown_now", "cache_key"]
+__all__ = ["site_digests", "inputs_key", "build_signature", "content_signature", "cache_key"]
 
 CODE_DIR = Path(__file__).resolve().parents[1]  # all of generator/, not this package
 
@@ -87,24 +88,16 @@ def inputs_key(site_digest: str, options: BuildOptions) -> str:
     return digest_parts([site_digest, repr((options.drafts, options.future, options.noindex))])
 
 
-def build_signature(site_digest: str, rows: Sequence[ContentRow], options: BuildOptions, cache: cachelib.BuildCache) -> str | None:
-    """A hash of every input of a build, including which posts are published now; None if unknown."""
-    now = options.now or datetime.now(timezone.utc)
-    parts = [site_digest, repr((options.drafts, options.future, options.noindex))]
-    for row in rows:
-        meta = cache.meta(row.sha)
-        if meta is None:
-            return None
-        parts.append(f"{row.rel}\0{row.sha}\0{int(shown_now(meta, options, now))}")
-    return digest_parts(parts)
+def build_signature(site_digest: str, rows: Sequence[ContentRow], options: BuildOptions) -> str:
+    """A hash of every input of a build but the clock: ``inputs_key`` and every content
+    file's path and sha1 (the manifest's ``window`` says which clock readings it holds for)."""
+    return content_signature(inputs_key(site_digest, options), ((row.rel, row.sha) for row in rows))
 
 
-def shown_now(meta: Meta, options: BuildOptions, now: datetime) -> bool:
-    """Whether a post with this cached front matter is published by this build (``models.is_published``)."""
-    date = date_from_json(meta["date"])
-    return date is not None and is_published(meta["draft"], date, now, options.drafts, options.future)
-
-
+def content_signature(inputs: str, files: Iterable[tuple[str, str]]) -> str:
+    """``build_signature`` from ``inputs_key`` and (path, sha1) pairs in scan order: the
+    quick path makes it of the files as the last build saw them."""
+    return digest_parts([inputs, *(f"{rel}\0{sha}" for rel, sha in files)])
 
 
 def cache_key(site: SiteConfig) -> str:
