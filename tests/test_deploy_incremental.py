@@ -26,6 +26,7 @@ from conftest import REPO, install_theme, post, read_tree, write_files
 
 from generator.config import load_site_config
 from generator.content import write_article
+from generator.incremental.manifest import MANIFEST_FORMAT
 from generator.models import Article
 from generator.pipeline import BuildOptions, BuildReport, build_site
 
@@ -171,7 +172,7 @@ def _flip_pack_bytes(build_cache: Path) -> None:
 
 def _garble_manifests(build_cache: Path) -> None:
     for manifest in build_cache.glob("out-*.json"):
-        manifest.write_text('{"format": 3, "files": "everything"}')
+        manifest.write_text(f'{{"format": {MANIFEST_FORMAT}, "files": "everything"}}')  # this version's, so its shape is checked
 
 
 def _edit_a_page_keeping_its_size(build_cache: Path) -> None:
