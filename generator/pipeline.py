@@ -213,8 +213,10 @@ def _load(run: BuildRun) -> _Loaded:
     site, cache = run.site, run.cache
     if cache is not None:
         cache.require_key(cache_key(site))
+    # The bytes the scan read (every file, in a clean build: 100 MB at 20,000 posts) go
+    # now: each file is read again where it is parsed, and checked against its sha1.
+    run.rows = [row._replace(data=None) for row in run.rows]
     sources = read_content(site, cache, run.rows, run.options.workers, run.progress("markdown", len(run.rows)))
-    run.rows = [row._replace(data=None) for row in run.rows]  # parsed now: the files' bytes (25 MB) can go
     feed_sources = load_feed_sources(site.path("feeds"))
     states = load_state(state_path(site.path("feeds")))
     health = status_page(feed_health(feed_sources, states, sources.articles))

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from collections import Counter
 
+import pytest
 from conftest import post
 
 from generator.config import load_site_config
+from generator.errors import ContentErrors
 from generator.incremental import cache as cachelib
+from generator.incremental import parallel
 from generator.incremental.loading import read_content, scan_content
 from generator.pipeline import BuildOptions, build_site
 from generator.site.markup import MarkdownRenderer
@@ -71,3 +74,45 @@ def test_what_each_body_declares_as_its_original_is_made_by_the_pool(make_site, 
         assert kept == expected, article.path
         found += bool(kept)
     assert found == POSTS - (POSTS + 2) // 3
+
+
+def test_the_pool_is_sent_paths_and_the_bytes_are_not_held(make_site, tmp_path, monkeypatch):
+    """Each worker reads its own files: no file's bytes are held by this process or sent
+    through a pipe (100 MB at 20,000 posts), and the rows the build passes hold none."""
+    site = _site(make_site)
+    cache = cachelib.BuildCache.open(tmp_path / "cache", clean=True)
+    sent: list[object] = []
+    real = parallel.iter_chunks
+    monkeypatch.setattr(parallel, "iter_chunks", lambda fn, items, *a: sent.extend(items) or real(fn, items, *a))
+    rows = [row._replace(data=None) for row in scan_content(site, cache)]  # as pipeline._load passes them
+    sources = read_content(site, cache, rows, workers=2)
+    assert len(sent) == POSTS and len(sources.articles) == POSTS
+    assert not any(isinstance(value, bytes) for job in sent for value in job)  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_file_changed_after_the_scan_is_an_error_naming_it(make_site, tmp_path, workers):
+    """Its article would be cached under the sha1 of the bytes the scan read."""
+    site = _site(make_site)
+    cache = cachelib.BuildCache.open(tmp_path / "cache", clean=True)
+    rows = [row._replace(data=None) for row in scan_content(site, cache)]
+    changed = site.path("content") / "posts/p007.md"
+    changed.write_text(changed.read_text() + "\nMore.\n")
+    with pytest.raises(ContentErrors) as caught:
+        read_content(site, cache, rows, workers=workers)
+    assert [(e.path, e.message) for e in caught.value.errors] == [("content/posts/p007.md", parallel.CHANGED_DURING_BUILD)]
+
+
+def test_freed_memory_is_given_back_before_the_pool_forks(monkeypatch):
+    """A forked worker's resident set starts as this process's: the scan's freed bytes
+    (100 MB at 20,000 posts) would count again in each worker."""
+    order: list[str] = []
+    monkeypatch.setattr(parallel, "give_back_free_memory", lambda: order.append("trim"))
+    real = parallel._pool_class
+    monkeypatch.setattr(parallel, "_pool_class", lambda: order.append("pool") or real())
+    assert parallel.map_chunks(_double, list(range(100)), 2, None) == [2 * n for n in range(100)]
+    assert order == ["trim", "pool"]
+
+
+def _double(numbers: list[int]) -> list[int]:
+    return [2 * n for n in numbers]

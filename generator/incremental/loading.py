@@ -132,10 +132,6 @@ def read_content(site: SiteConfig, cache: cachelib.BuildCache | None, rows: list
     return sources
 
 
-def _bytes(row: ContentRow) -> bytes:
-    return row.data if row.data is not None else Path(row.file).read_bytes()
-
-
 def parse_here(site: SiteConfig, cache: cachelib.BuildCache | None, misses: list[_Miss], slots: list[Article | None], sources: Sources, errors: list[ContentError]) -> None:
     from zoneinfo import ZoneInfo
 
@@ -144,7 +140,8 @@ def parse_here(site: SiteConfig, cache: cachelib.BuildCache | None, misses: list
     tz = ZoneInfo(site.timezone)
     for slot, row in misses:
         try:
-            slots[slot] = parse_article_bytes(_bytes(row), row.rel, tz)
+            data = row.data if row.data is not None else parallel.scanned_bytes(row.rel, row.file, row.sha)
+            slots[slot] = parse_article_bytes(data, row.rel, tz)
         except ContentError as exc:
             errors.append(exc)
             continue
@@ -164,7 +161,7 @@ def parse_in_pool(site: SiteConfig, cache: cachelib.BuildCache | None, misses: l
     import generator.site.markup  # noqa: F401
     import generator.site.search  # noqa: F401
 
-    jobs = [(miss.row.rel, _bytes(miss.row), site.timezone) for miss in misses]
+    jobs = [(row.rel, row.file, row.sha, site.timezone) for _, row in misses]  # each worker reads its files
     for (slot, row), result in zip(misses, parallel.iter_chunks(parallel.parse_render_chunk, jobs, workers, progress), strict=True):
         if result[0] == "error":
             errors.append(ContentError(row.rel, result[1], result[2]))

@@ -18,13 +18,14 @@ from types import ModuleType
 from typing import TYPE_CHECKING, Any, Callable, Iterator, Mapping, NamedTuple, TypeVar
 
 from generator.errors import ContentError
+from generator.incremental.digests import sha1
 from generator.models import Article, OutputFile, Page, Rendered
 
 if TYPE_CHECKING:
     from generator.site.publish import StagedFile
     from generator.site.render import Renderer
 
-__all__ = ["Progress", "RenderedPage", "render_articles", "map_chunks", "iter_chunks", "worker_count", "parse_render_chunk", "render_many"]
+__all__ = ["Progress", "RenderedPage", "render_articles", "map_chunks", "iter_chunks", "worker_count", "parse_render_chunk", "scanned_bytes", "render_many"]
 
 Progress = Callable[[int], None]  # advance a progress bar by n items
 POOL_THRESHOLD = 64  # fewer posts to render than this: one process is faster than starting a pool
@@ -66,6 +67,7 @@ def iter_chunks(fn: Callable[[list[Item]], list[Result]], items: list[Item], wor
     # Forking a process that runs other threads (serve: watcher, HTTP) can copy a lock
     # some thread holds and deadlock the child; start workers from a clean server then.
     context = _mp().get_context("forkserver" if threading.active_count() > 1 else None)
+    give_back_free_memory()  # what this process freed (the scan's bytes) is not copied into each worker
     with _pool_class()(jobs, mp_context=context) as pool:
         for part, done in zip(chunks, pool.map(fn, chunks), strict=True):
             yield from done
@@ -102,9 +104,13 @@ def render_chunk(texts: list[tuple[str, bool]], known: Mapping[str, str]) -> lis
     return [(r.html, r.toc, r.blocks) for r in (renderer.render(body, untrusted=imported) for body, imported in texts)]
 
 
-def parse_render_chunk(files: list[tuple[str, bytes, str]]) -> list[Parsed]:
+def parse_render_chunk(files: list[tuple[str, str, str, str]]) -> list[Parsed]:
     """In a worker process: parse new files and render them (drafts too: the cache keeps them).
 
+    ``files``: (path relative to content/, absolute path, the sha1 the scan found, time
+    zone). The worker reads each file itself, so that no file's bytes are held by the
+    main process or pass through a pipe (100 MB at 20,000 posts); a file whose bytes
+    are no longer those the scan hashed changed during the build, and is an error.
     Errors come back as plain tuples, because a ContentError does not survive pickling.
     """
     from dataclasses import replace
@@ -119,8 +125,9 @@ def parse_render_chunk(files: list[tuple[str, bytes, str]]) -> list[Parsed]:
 
     renderer = MarkdownRenderer()
     out: list[Parsed] = []
-    for rel, data, zone in files:
+    for rel, file, sha, zone in files:
         try:
+            data = scanned_bytes(rel, file, sha)
             article = parse_article_bytes(data, rel, ZoneInfo(zone))
         except ContentError as exc:
             out.append(("error", exc.message, exc.line))
@@ -135,6 +142,22 @@ def parse_render_chunk(files: list[tuple[str, bytes, str]]) -> list[Parsed]:
         declared = declared_urls(body_of_bytes(data), article.original_url)
         out.append(("ok", replace(article, body=""), result, reading_time(result.html), words, meta, declared))
     return out
+
+
+CHANGED_DURING_BUILD = "changed while the build was reading it: build again"
+
+
+def scanned_bytes(rel: str, file: str, sha: str) -> bytes:
+    """A content file's bytes, as the scan hashed them (a ContentError if they are not:
+    its parsed article would be cached under the sha1 of other bytes)."""
+    try:
+        with open(file, "rb") as fh:
+            data = fh.read()
+    except OSError as exc:
+        raise ContentError(rel, f"{CHANGED_DURING_BUILD} ({exc.strerror})") from None
+    if sha1(data) != sha:
+        raise ContentError(rel, CHANGED_DURING_BUILD)
+    return data
 
 
 PAGE_POOL_THRESHOLD = 600  # fewer pages than this: forking workers costs more than it saves
