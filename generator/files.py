@@ -1,4 +1,4 @@
-"""Filesystem helpers shared by the stages: atomic writes, and listing article files.
+"""Filesystem helpers shared by the stages: atomic writes, and finding article files.
 
 A write goes to a temporary file in the same folder and is renamed over the target,
 so a reader (or a crash) never sees half a file.
@@ -9,8 +9,9 @@ from __future__ import annotations
 import os
 import tempfile
 from pathlib import Path
+from typing import NamedTuple
 
-__all__ = ["atomic_write", "write_if_changed", "article_files"]
+__all__ = ["atomic_write", "write_if_changed", "ArticleFile", "article_files", "find_articles"]
 
 
 def atomic_write(path: Path, data: bytes) -> None:
@@ -38,13 +39,45 @@ def write_if_changed(path: Path, data: bytes) -> bool:
     return True
 
 
+class ArticleFile(NamedTuple):
+    """One article file found under content/."""
+
+    rel: str  # relative to content/, ``/``-separated
+    path: str  # content/ joined with it (a str: the scan stats 20,000 of these)
+
+
 def article_files(content_dir: Path) -> list[str]:
-    """Every ``*.md`` under content/ as a ``/``-separated relative path, sorted, skipping
-    hidden and temporary files. os.walk, because pathlib costs 0.3 s per 5,000 files."""
-    found = []
-    for folder, dirs, names in os.walk(content_dir):
-        dirs[:] = [d for d in dirs if not d.startswith(".")]
-        rel_folder = os.path.relpath(folder, content_dir).replace(os.sep, "/")
-        prefix = "" if rel_folder == "." else rel_folder + "/"
-        found += [prefix + n for n in names if n.endswith(".md") and not n.startswith(".") and os.path.isfile(os.path.join(folder, n))]
-    return sorted(found, key=lambda rel: rel.split("/"))
+    """Every ``*.md`` under content/ as a ``/``-separated relative path (``find_articles``)."""
+    return [found.rel for found in find_articles(content_dir)]
+
+
+def find_articles(content_dir: Path | str) -> list[ArticleFile]:
+    """Every ``*.md`` regular file (or link to one) under content/, sorted by path segments,
+    skipping hidden and temporary files and hidden folders; links to folders are not
+    followed, and a folder that cannot be listed is skipped (as ``os.walk`` does).
+
+    ``os.scandir`` rather than ``os.walk`` and ``isfile``: a directory entry says whether
+    it is a file without a ``stat`` (20,000 fewer system calls at 20,000 posts); the
+    scan's one ``stat`` per file is the stamp check's (``BuildCache.read_source``)."""
+    found: list[ArticleFile] = []
+    _scan_folder(os.fspath(content_dir), "", found)
+    found.sort(key=lambda f: f.rel.split("/"))
+    return found
+
+
+def _scan_folder(folder: str, prefix: str, found: list[ArticleFile]) -> None:
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return
+    for entry in entries:
+        name = entry.name
+        if name.startswith("."):
+            continue
+        try:
+            if name.endswith(".md") and entry.is_file():
+                found.append(ArticleFile(prefix + name, entry.path))
+            elif entry.is_dir(follow_symlinks=False):
+                _scan_folder(entry.path, prefix + name + "/", found)
+        except OSError:  # gone, or a link that cannot be followed: os.path.isfile says False too
+            continue

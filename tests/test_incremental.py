@@ -224,6 +224,27 @@ def test_second_build_writes_nothing_and_says_so(tmp_path):
     assert {p: p.stat().st_mtime_ns for p in (root / "public").rglob("*")} == before
 
 
+def test_an_output_changed_by_hand_ends_the_no_op_and_one_only_touched_does_not(tmp_path):
+    """The no-op's output check (``OutputManifest.all_intact``): a file's size, then its
+    mtime, then (when only the mtime moved) its bytes."""
+    import hashlib
+    import os
+
+    root = new_site(tmp_path)
+    incremental(root)
+    page = root / "public/posts/gamma/index.html"
+    os.utime(page, ns=(page.stat().st_atime_ns, page.stat().st_mtime_ns + 5_000_000_000))  # a copy's new mtime, same bytes
+    assert incremental(root).noop
+    (root / "public/posts/beta/index.html").unlink()
+    assert not incremental(root).noop
+    data = page.read_bytes()
+    page.write_bytes(data.replace(b"Gamma", b"Gamm4", 1))  # same size, other bytes
+    assert hashlib.sha1(page.read_bytes()).digest() != hashlib.sha1(data).digest() and len(page.read_bytes()) == len(data)
+    assert not incremental(root).noop
+    assert read_tree(root / "public") == clean_tree(root, tmp_path / "clean")
+    assert incremental(root).noop
+
+
 def test_one_edit_renders_one_post_and_rewrites_only_what_shows_it(tmp_path):
     root = new_site(tmp_path)
     incremental(root)

@@ -161,11 +161,13 @@ class BuildCache:
         The bytes are skipped (None) when the file's stamp matches a trusted one.
         """
         st = os.stat(path)
-        stamp = stamp_of(st)
         known = self._stamps.get(rel)
-        if known and tuple(known[:4]) == stamp and stamp.mtime_ns < self._recorded_ns - RACY_NS:
+        # Field by field, not through a Stamp: 20,000 of these in every build's scan.
+        if known and known[1] == st.st_mtime_ns and known[0] == st.st_size and known[2] == st.st_ctime_ns and known[3] == st.st_ino \
+                and st.st_mtime_ns < self._recorded_ns - RACY_NS:
             self._new_stamps[rel] = known
             return str(known[4]), None
+        stamp = stamp_of(st)
         with open(path, "rb") as fh:
             data = fh.read()
         digest = sha1(data)

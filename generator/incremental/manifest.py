@@ -88,9 +88,18 @@ class OutputManifest:
         then, once: the new mtime is remembered (``refreshed``) for the next build.
         """
         known = self.files.get(rel)
-        if not known:
+        return known is not None and self._as_left(os.path.join(out_dir, rel), known)
+
+    def all_intact(self, out_dir: Path) -> bool:
+        """Every file the last build wrote is ``intact``: one ``stat`` each (27,000 in a
+        no-op build at 20,000 posts), its path one string concatenation."""
+        if not self.files:
             return False
-        path = os.path.join(out_dir, rel)  # not pathlib: 6,800 of these in a no-op build
+        prefix = os.path.join(out_dir, "")
+        as_left = self._as_left
+        return all(as_left(prefix + rel, known) for rel, known in self.files.items())
+
+    def _as_left(self, path: str, known: list[Any]) -> bool:
         try:
             st = os.stat(path)
         except OSError:
@@ -104,9 +113,6 @@ class OutputManifest:
         known[2] = st.st_mtime_ns  # the row publish copies for a kept file, and saves
         self.refreshed = True
         return True
-
-    def all_intact(self, out_dir: Path) -> bool:
-        return bool(self.files) and all(self.intact(out_dir, rel) for rel in self.files)
 
     def pages_as_recorded(self) -> PageRecord:
         """What the last build learnt about its pages (a copy: the quick path updates it)."""
