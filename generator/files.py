@@ -61,13 +61,16 @@ def find_articles(content_dir: Path | str) -> list[ArticleFile]:
     scan's one ``stat`` per file is the stamp check's (``BuildCache.read_source``)."""
     found: list[ArticleFile] = []
     _scan_folder(os.fspath(content_dir), "", found)
-    found.sort(key=lambda f: f.rel.split("/"))
     return found
 
 
 def _scan_folder(folder: str, prefix: str, found: list[ArticleFile]) -> None:
+    """Depth first, each folder's entries by name: the order of sorting every path by its
+    segments (a file and a folder in one folder compare by their names), without
+    splitting 20,000 paths to sort them."""
     try:
-        entries = list(os.scandir(folder))
+        with os.scandir(folder) as listing:
+            entries = sorted(listing, key=lambda e: e.name)
     except OSError:
         return
     for entry in entries:

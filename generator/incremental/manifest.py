@@ -95,9 +95,15 @@ class OutputManifest:
         no-op build at 20,000 posts), its path one string concatenation."""
         if not self.files:
             return False
-        prefix = os.path.join(out_dir, "")
-        as_left = self._as_left
-        return all(as_left(prefix + rel, known) for rel, known in self.files.items())
+        prefix, stat = os.path.join(out_dir, ""), os.stat
+        for rel, known in self.files.items():
+            try:
+                st = stat(prefix + rel)
+            except OSError:
+                return False
+            if (st.st_mtime_ns != known[2] or st.st_size != known[1]) and not self._as_left(prefix + rel, known):
+                return False  # (the common case, size and mtime as recorded, without a call)
+        return True
 
     def _as_left(self, path: str, known: list[Any]) -> bool:
         try:
