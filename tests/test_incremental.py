@@ -550,6 +550,24 @@ def test_the_reason_the_quick_path_was_not_taken_is_logged(tmp_path, caplog):
     assert "quick path not taken: posts/d.md: more than its body changed" in caplog.text
 
 
+def test_the_quick_path_edits_only_a_search_shard_the_last_build_wrote(tmp_path, caplog):
+    """It keeps the other entries of the edited post's shard byte for byte, from the file:
+    a file whose bytes are not the recorded ones (its size and mtime put back) is refused."""
+    import logging
+    import os
+
+    root = quick_site(tmp_path)
+    incremental(root)
+    shard = next((root / "public/search/shards").iterdir())
+    before, data = shard.stat(), shard.read_bytes()
+    shard.write_bytes(data.replace(b"Post B", b"Post Q", 1))
+    os.utime(shard, ns=(before.st_atime_ns, before.st_mtime_ns))
+    apply_edit(root, ("body", "c", "Same first.\n\nEdited.\n"))
+    with caplog.at_level(logging.DEBUG, logger="generator.incremental.quick"):
+        assert not incremental(root).quick
+    assert "quick path not taken: a search shard is not as the last build wrote it" in caplog.text
+
+
 def test_an_authors_own_key_reaches_templates_and_its_edit_remakes_the_listing(tmp_path):
     root = new_site(tmp_path)
     index = root / "templates" / "index.html"

@@ -192,3 +192,36 @@ _TEXT_PIECES = ["word ", "Word", "İstanbul", "STRASSE", "ß", "ǅ", "\u00a0", "
 @given(st.lists(st.sampled_from(_TEXT_PIECES), max_size=400).map("".join), st.lists(st.sampled_from(["Python", "İ", "web", "ß"]), max_size=3))
 def test_text_fields_are_what_the_first_implementation_made(body, tags):
     assert search.text_fields(body, tags) == _reference_text_fields(body, tags)
+
+
+_HOSTILE = st.lists(st.sampled_from(['},{"d":', '{"d":', ",", '"', "\\", "{", "}", "[", "]", "é", "\u2028", "a", " ", "<p>", "&quot;"]), max_size=12).map("".join)
+
+
+def _post_with(title: str, text: str, summary: str, n: int):
+    from generator.models import Article, Rendered
+    from generator.site.assemble import Post
+
+    article = Article(title=title, date=datetime(2024, 1, 1 + n, tzinfo=timezone.utc), body="", path=f"posts/p{n}.md")
+    return Post(article=article, slug=f"p{n}", rendered=Rendered(f"<p>{text}</p>"), summary=summary, reading_time=1, tags=())
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.tuples(_HOSTILE, _HOSTILE, _HOSTILE), min_size=1, max_size=5), st.data())
+def test_a_shards_entries_split_and_join_back_and_one_replaced_is_a_shard_made_afresh(items, data):
+    """What the quick path does to a shard: an edited post's entry replaced, the others
+    kept byte for byte, gives the bytes a shard made from every post would have."""
+    renderer = SimpleNamespace(url=lambda path: "/blog" + path, human_date=lambda d: d.date().isoformat())
+    posts = [_post_with(title, text, summary, n) for n, (title, text, summary) in enumerate(items)]
+    shard = search.search_index(posts, renderer)
+    entries = search.shard_entries(shard)
+    assert entries is not None and len(entries) == len(posts) and search.join_entries(entries) == shard
+    assert [json.loads(e) for e in entries] == json.loads(shard)
+    k = data.draw(st.integers(0, len(posts) - 1))
+    edited = _post_with(*data.draw(st.tuples(_HOSTILE, _HOSTILE, _HOSTILE)), k)
+    entries[k] = search.entry_bytes(edited, renderer, search.post_text_fields(edited))
+    assert search.join_entries(entries) == search.search_index([*posts[:k], edited, *posts[k + 1 :]], renderer)
+
+
+def test_what_is_not_a_shard_has_no_entries():
+    for data in (b"", b"[]", b"{}", b'[{"t":"x"}]', b'[{"d":"x"}'):
+        assert search.shard_entries(data) is None

@@ -26,8 +26,9 @@ and nothing here has written anything):
   names no original, so what ``crosspost.py`` merges cannot have changed.
 
 How the site spells tags and which posts neighbour which come from the manifest
-(``tag_names``, each listing row's ``group``): no post's front matter is read but the
-edited ones' and those of the posts it remakes.
+(``tag_names``, each listing row's ``group``): no post is read but the edited ones and
+their neighbours. A search shard is remade from the last build's file (checked by its
+sha1): the edited posts' entries made again, every other entry kept byte for byte.
 
 The outputs it makes are byte-identical to a clean build's; the property test in
 ``tests/test_incremental.py`` checks that, with edits that take this path and edits
@@ -39,12 +40,12 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Literal, cast
 from zoneinfo import ZoneInfo
 
 from generator.errors import ContentError
 from generator.incremental.cache import BuildCache
-from generator.incremental.digests import shard_digest
+from generator.incremental.digests import sha1, shard_digest
 from generator.incremental.entries import cached_summary
 from generator.incremental.frontmatter import article_to_json
 from generator.incremental.loading import ContentRow, cached_search_fields
@@ -160,6 +161,15 @@ def _reparse(run: BuildRun, cache: BuildCache, row: ContentRow, old_sha: str, in
     return _Changed(row.rel, row.sha, index, article, rendered, minutes)
 
 
+def _read_output(out_dir: Path, path: str, sha: str) -> bytes | None:
+    """An output file's bytes, when they are those the last build wrote (sha1); else None."""
+    try:
+        data = (out_dir / path).read_bytes()
+    except OSError:
+        return None
+    return data if sha1(data) == sha else None
+
+
 def _only_own_page_reads_it(manifest: OutputManifest, item: _Changed) -> bool:
     from generator.site.assemble import post_output
 
@@ -197,18 +207,21 @@ class _Remake:
         for i, row in enumerate(listing):
             members[search.shard_of_url(post_url(row.slug), count)].append(i)
         shards = {search.shard_of_url(post_url(listing[item.index].slug), count) for item in self.changed.values()}
-        needed: set[int] = set().union(*(members[n] for n in shards))
+        old_shards = self._old_shards(members)
+        if old_shards is None:
+            return _refuse("a search shard is not the last build's")
         self.names = self.manifest.tag_names  # the edits left every post's tags as they were
         self.neighbours = reading_neighbours([row.group for row in listing])
-        for item in self.changed.values():
-            needed.update(i for i in (item.index, *self.neighbours[item.index]) if i is not None)
+        needed = {i for item in self.changed.values() for i in (item.index, *self.neighbours[item.index]) if i is not None}
         memo = self._make_posts(sorted(needed), made_with.globals_key)
         if memo is None:
             return _refuse("a post made from the cache differs from the last build's")
         self._store_edits()
         pages, notes = self._post_pages(made_with.renderer, memo)
-        shard_files = self._shards(made_with.renderer, members, shards)
-        return self._publish(pages, notes, shard_files, memo, made_with.renderer, members, count)
+        shard_files = self._shards(made_with.renderer, members, {n: old_shards[n] for n in shards})
+        if shard_files is None:
+            return _refuse("a search shard is not as the last build wrote it")
+        return self._publish(pages, notes, shard_files, memo, made_with.renderer, members, old_shards)
 
     def _load_feeds(self) -> None:
         from generator.config import load_feed_sources
@@ -268,37 +281,50 @@ class _Remake:
             notes[file.path] = (memo.digest(page, reads), memo.paths_of(reads))
         return files, notes
 
-    def _shards(self, renderer: Renderer, members: dict[int, list[int]], shards: set[int]) -> dict[int, OutputFile]:
-        """The search shards holding an edited post, made again."""
+    def _old_shards(self, members: dict[int, list[int]]) -> dict[int, str] | None:
+        """Each search shard's file as the last build recorded it (by the digest of its
+        posts' keys); None if one is not known."""
+        listing, globals_key = self.manifest.listings, self.manifest.globals_key
+        by_digest = {d: p for p, d in self.manifest.pages.items()}
+        old = {n: by_digest.get(shard_digest(globals_key, n, len(listing), [listing[i].full_key for i in posts])) for n, posts in members.items() if posts}
+        return None if None in old.values() else cast(dict[int, str], old)
+
+    def _shards(self, renderer: Renderer, members: dict[int, list[int]], old: dict[int, str]) -> dict[int, OutputFile] | None:
+        """The search shards holding an edited post: the last build's file with the edited
+        posts' entries made again, every other entry kept byte for byte (its post, file
+        and inputs unchanged, its entry is too), so no other post is read. None when a
+        file is not the one the last build wrote."""
         from generator.site import search
 
         fields = cached_search_fields(self.cache, self.shas)
-        return {n: search.shard_file([self.posts[i] for i in members[n]], renderer, fields) for n in sorted(shards)}
+        files = {}
+        for n, path in sorted(old.items()):
+            data = _read_output(self.build.out_dir, path, self.manifest.files[path][0])
+            entries = search.shard_entries(data) if data is not None else None
+            if entries is None or len(entries) != len(members[n]):
+                return None
+            for k, i in enumerate(members[n]):
+                if self.manifest.listings[i].path in self.changed:
+                    entries[k] = search.entry_bytes(self.posts[i], renderer, fields(self.posts[i]))
+            files[n] = search.shard_named(search.join_entries(entries))
+        return files
 
     def _publish(self, pages: list[OutputFile], notes: dict[str, tuple[str | None, list[str]]], shard_files: dict[int, OutputFile], memo: PageMemo,
-                 renderer: Renderer, members: dict[int, list[int]], count: int) -> bool:
+                 renderer: Renderer, members: dict[int, list[int]], old_shards: dict[int, str]) -> bool:
         """Publish the new files beside everything kept, and remember them."""
         from generator.site import search
 
         manifest, listing = self.manifest, self.manifest.listings
-        globals_key = manifest.globals_key
-        by_digest = {d: p for p, d in manifest.pages.items()}
-        old_keys = [row.full_key for row in listing]
-        new_keys = list(old_keys)
+        new_keys = [row.full_key for row in listing]
         for item in self.changed.values():
             new_keys[item.index] = memo.post_keys([self.posts[item.index]])[0]
         shard_paths: list[OutputFile | KeptFile] = []
         gone: set[str] = set()
         new_digests: dict[str, str] = {}
-        for n in range(count):
-            if not members[n]:
-                continue
-            old = by_digest.get(shard_digest(globals_key, n, len(listing), [old_keys[i] for i in members[n]]))
-            if old is None:
-                return _refuse(f"search shard {n} is not the last build's")
+        for n, old in sorted(old_shards.items()):
             if n in shard_files:
                 gone.add(old)
-                new_digests[shard_files[n].path] = shard_digest(globals_key, n, len(listing), [new_keys[i] for i in members[n]])
+                new_digests[shard_files[n].path] = shard_digest(manifest.globals_key, n, len(listing), [new_keys[i] for i in members[n]])
                 shard_paths.append(shard_files[n])
             else:
                 shard_paths.append(KeptFile(old, manifest.files[old][0]))

@@ -45,7 +45,8 @@ from generator.site.assemble import Post
 __all__ = [
     "MAX_TEXT", "POSTS_PER_SHARD", "MAX_SHARDS", "INDEX_PATH", "SHARD_DIR", "SEARCH_PAGE",
     "plain_text", "text_fields", "encoded_text_fields", "article_text_fields", "order_key", "search_index",
-    "shard_count", "shard_of", "shard_of_url", "assign_shards", "shard_file", "manifest_file", "search_files",
+    "shard_count", "shard_of", "shard_of_url", "assign_shards", "shard_file", "shard_named", "entry_bytes", "shard_entries", "join_entries",
+    "manifest_file", "search_files",
 ]
 
 MAX_TEXT = 6000
@@ -206,8 +207,38 @@ def shard_file(shard_posts: list[Post], renderer: _Renderer, known: Callable[[Po
     """One shard, ready to publish at ``search/shards/<hash>.json``: the name is the first
     16 hex digits of the SHA-256 of its bytes, so a changed shard gets a new URL and an
     unchanged one keeps its old (cacheable forever) one. ``known`` as in ``search_index``."""
-    data = search_index(shard_posts, renderer, known)
+    return shard_named(search_index(shard_posts, renderer, known))
+
+
+def shard_named(data: bytes) -> OutputFile:
+    """A shard's bytes at their URL (``shard_file``)."""
     return OutputFile(f"{SHARD_DIR}/{hashlib.sha256(data).hexdigest()[:16]}.json", data)
+
+
+# Between two entries of a shard, and nowhere else: an entry's strings escape every quote,
+# and no key of it but the first opens an object.
+_FIRST_KEY = b'{"d":'
+_NEXT_ENTRY = b"," + _FIRST_KEY
+
+
+def entry_bytes(post: Post, renderer: _Renderer, fields: Sequence[str]) -> bytes:
+    """One post's entry as ``search_index`` writes it into a shard."""
+    return _entry_json(post, renderer, fields).encode("utf-8")
+
+
+def shard_entries(data: bytes) -> list[bytes] | None:
+    """A shard's entries, each as its bytes (``search_index``'s layout); None when ``data``
+    is not a shard. Joined by ``join_entries`` they are ``data`` again, byte for byte:
+    the quick path replaces an edited post's entry and keeps every other as it was."""
+    if not (data.startswith(b"[" + _FIRST_KEY) and data.endswith(b"}]")):
+        return None
+    first, *rest = data[1:-1].split(_NEXT_ENTRY)
+    return [first, *(_FIRST_KEY + entry for entry in rest)]
+
+
+def join_entries(entries: Iterable[bytes]) -> bytes:
+    """A shard's bytes from its entries (``shard_entries``)."""
+    return b"[" + b",".join(entries) + b"]"
 
 
 class _HasPath(Protocol):
