@@ -11,7 +11,9 @@ import pytest
 from feedserver import FeedServer
 from hypothesis import settings
 
+from generator.incremental.cache import BuildCache
 from generator.incremental.loading import read_content, scan_content
+from generator.incremental.manifest import OutputManifest
 from generator.models import Article, SiteConfig
 
 REPO = Path(__file__).resolve().parents[1]
@@ -75,6 +77,14 @@ def read_articles(content_dir: Path, timezone: str = "UTC") -> list[Article]:
     its cache); a bad file raises ContentErrors naming it from the project folder."""
     site = SiteConfig(root=content_dir.parent, content_dir=content_dir.name, timezone=timezone)
     return read_content(site, None, scan_content(site, None)).articles
+
+
+def saved_manifest(root: Path, out: Path | None = None) -> OutputManifest:
+    """The output manifest the last build of the site at ``root`` into ``out`` (its
+    ``public/`` by default) saved."""
+    from generator.pipeline import _out_key
+
+    return BuildCache.open(root / ".cache" / "build").manifest(_out_key(out or root / "public"))
 
 
 def post(title: str, date: str = "2024-01-02", body: str = "Hello.\n", **front: str) -> str:

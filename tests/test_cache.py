@@ -6,17 +6,18 @@ import json
 import logging
 import os
 import shutil
+import sqlite3
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from conftest import install_theme, post, read_tree, write_files
+from conftest import install_theme, post, read_tree, saved_manifest, write_files
 
 from generator.config import load_site_config
 from generator.incremental.cache import BuildCache
+from generator.incremental.cachedb import DB_NAME
 from generator.incremental.frontmatter import article_from_json, article_to_json
-from generator.incremental.manifest import MANIFEST_FORMAT, OutputManifest
 from generator.models import Article
 from generator.pipeline import BuildOptions, build_site
 
@@ -49,18 +50,30 @@ def clean(root: Path) -> dict[str, bytes]:
     return read_tree(out)
 
 
-def test_cache_files_are_json_under_dot_cache(site):
+def database(site: Path) -> sqlite3.Connection:
+    return sqlite3.connect(site / ".cache" / "build" / DB_NAME, isolation_level=None)
+
+
+def entries(site: Path) -> dict[str, dict]:
+    """sha -> the entry as its row holds it (its meta column put back in)."""
+    return {sha: {**json.loads(entry), "meta": json.loads(meta) if meta else None} for sha, meta, entry in database(site).execute("SELECT sha, meta, entry FROM entries")}
+
+
+def shas(site: Path) -> dict[str, str]:
+    return dict(database(site).execute("SELECT rel, sha FROM stamps").fetchall())
+
+
+def test_the_cache_is_one_database_and_a_pack_under_dot_cache(site):
     folder = site / ".cache" / "build"
-    index = json.loads((folder / "index.json").read_text())
-    assert set(index["stamps"]) == {"posts/a.md", "posts/b.md", "posts/c.md"}
-    assert len(index["articles"]) == 3
-    manifests = list(folder.glob("out-*.json"))
-    assert len(manifests) == 1 and "index.html" in json.loads(manifests[0].read_text())["files"]
+    assert set(shas(site)) == {"posts/a.md", "posts/b.md", "posts/c.md"}
+    assert len(entries(site)) == 3
+    assert "index.html" in saved_manifest(site).files
+    left = {p.name for p in folder.iterdir()}
+    assert {DB_NAME, "pack.bin", "urls.json"} <= left and not [n for n in left if n.endswith(("-journal", "-wal", "-shm"))]
 
 
 def test_only_a_never_rendered_entry_keeps_its_markdown_and_a_published_draft_renders_from_it(site):
-    index = json.loads((site / ".cache" / "build" / "index.json").read_text())
-    kept = {e["meta"]["title"]: e["body"] for e in index["articles"].values()}
+    kept = {e["meta"]["title"]: e["body"] for e in entries(site).values()}
     assert kept["Alpha"] is None and kept["Beta"] is None and kept["Gamma"] is not None  # Gamma is a draft
     with_drafts = build(site, drafts=True)  # the draft is rendered now, from the cache's parse
     page = (site / "public" / "posts" / "gamma" / "index.html").read_text()
@@ -75,43 +88,53 @@ def clean_with_drafts(root: Path) -> dict[str, bytes]:
     return read_tree(out)
 
 
-@pytest.mark.parametrize("damage", ["garbage", "truncated", "wrong-types", "empty"])
-def test_corrupt_index_is_rebuilt_with_a_warning(site, damage, caplog):
-    index = site / ".cache/build/index.json"
-    data = index.read_text()
-    index.write_text(
-        {
-            "garbage": "{not json",
-            "truncated": data[: len(data) // 2],
-            "wrong-types": data.replace('"stamps":{', '"stamps":{"posts/x.md":"oops",', 1),
-            "empty": "",
-        }[damage]
-    )
+def _foreign(path: Path) -> None:
+    path.unlink()
+    other = sqlite3.connect(path)
+    other.execute("CREATE TABLE stamps (x)")  # a database of some other program, even with a name we use
+    other.commit()
+    other.close()
+
+
+DAMAGE = {
+    "garbage": lambda path: path.write_bytes(b"not a database at all" * 100),
+    "truncated": lambda path: path.write_bytes(path.read_bytes()[: path.stat().st_size // 2]),
+    "empty": lambda path: path.write_bytes(b""),
+    "foreign": _foreign,
+    "wrong-types": lambda path: sqlite3.connect(path, isolation_level=None).execute("UPDATE stamps SET size = 'oops' WHERE rel = 'posts/b.md'"),
+    "bad-info": lambda path: sqlite3.connect(path, isolation_level=None).execute("UPDATE info SET value = '[' WHERE name = 'pack_size'"),
+}
+
+
+@pytest.mark.parametrize("damage", sorted(DAMAGE))
+def test_a_damaged_or_foreign_database_is_one_warning_and_rebuilt(site, damage, caplog):
+    path = site / ".cache/build" / DB_NAME
+    DAMAGE[damage](path)
     (site / "content/posts/a.md").write_text(post("Alpha 2", "2024-01-01", body="New.\n"))
     with caplog.at_level(logging.WARNING):
         report = build(site)
     assert "build cache" in caplog.text and "rebuilding" in caplog.text
+    assert len([r for r in caplog.records if "rebuilding" in r.getMessage()]) == 1
     assert report.rendered == 2  # a and b rendered again; nothing taken from the bad cache
     assert read_tree(site / "public") == clean(site)
-    assert json.loads(index.read_text())["articles"]  # and a good cache written back
+    assert database(site).execute("PRAGMA integrity_check").fetchall() == [("ok",)]
+    assert len(entries(site)) == 3 and build(site).noop  # and a good cache written back
 
 
 def test_a_bad_article_entry_costs_only_its_own_file(site, caplog):
     """Entries are checked when a build first uses one (a no-op build reads only front
     matter): a bad one is one warning and its file is read again; the others are used."""
-    index = site / ".cache/build/index.json"
-    data = json.loads(index.read_text())
-    shas = {rel: row[4] for rel, row in data["stamps"].items()}
-    data["articles"][shas["posts/b.md"]]["toc"] = [0, 10**12, 0]  # past the end of the pack
-    index.write_text(json.dumps(data))
+    known, before = shas(site), entries(site)
+    bad = json.loads(database(site).execute("SELECT entry FROM entries WHERE sha = ?", (known["posts/b.md"],)).fetchone()[0])
+    bad["toc"] = [0, 10**12, 0]  # past the end of the pack
+    database(site).execute("UPDATE entries SET entry = ? WHERE sha = ?", (json.dumps(bad), known["posts/b.md"]))
     (site / "content/posts/a.md").write_text(post("Alpha 2", "2024-01-01", tags="[python]", body="New.\n"))
     with caplog.at_level(logging.WARNING):
         report = build(site)
-    assert f"a bad article entry ({shas['posts/b.md']})" in caplog.text and "rebuilding" not in caplog.text
+    assert f"a bad article entry ({known['posts/b.md']})" in caplog.text and "rebuilding" not in caplog.text
     assert report.rendered == 2  # a (edited) and b (its entry was bad); c (a draft) came from the cache
     assert read_tree(site / "public") == clean(site)
-    written = json.loads(index.read_text())["articles"]
-    assert written[shas["posts/c.md"]] == data["articles"][shas["posts/c.md"]]  # the draft's entry is written back as it was
+    assert entries(site)[known["posts/c.md"]] == before[known["posts/c.md"]]  # the draft's entry is written back as it was
     assert build(site).noop
 
 
@@ -148,14 +171,42 @@ def test_short_pack_discards_the_index(site, caplog):
     assert read_tree(site / "public") == clean(site)
 
 
-def test_corrupt_output_manifest_is_rebuilt(site, caplog):
-    manifest = next((site / ".cache/build").glob("out-*.json"))
-    manifest.write_text(json.dumps({"format": MANIFEST_FORMAT, "signature": 3}))
+@pytest.mark.parametrize(
+    "damage",
+    [
+        "UPDATE manifest SET value = '3' WHERE name = 'signature'",
+        "UPDATE manifest SET value = 'not json' WHERE name = 'in_feeds'",
+        "UPDATE files SET sha = 'short' WHERE path = 'index.html'",
+        "UPDATE files SET size = '12' WHERE path = 'index.html'",
+    ],
+)
+def test_corrupt_output_manifest_is_rebuilt(site, damage, caplog):
+    database(site).execute(damage)
     with caplog.at_level(logging.WARNING):
         report = build(site)
     assert "not in the expected shape" in caplog.text
     assert not report.noop and report.published.written == 0  # compared byte by byte instead
     assert read_tree(site / "public") == clean(site)
+    assert build(site).noop  # written back whole
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        "UPDATE listings SET slug = 7 WHERE position = 0",
+        "DELETE FROM listings WHERE position = 0",
+        "UPDATE read_in_full SET paths = '[1]'",
+        "UPDATE pages SET digest = NULL WHERE path = 'index.html'",
+    ],
+)
+def test_bad_pages_of_a_manifest_are_one_warning_and_every_page_is_checked(site, damage, caplog):
+    assert database(site).execute(damage).rowcount or damage.startswith("DELETE")
+    (site / "content/posts/a.md").write_text(post("Alpha", "2024-01-01", tags="[python]", body="Alpha body, edited.\n"))
+    with caplog.at_level(logging.WARNING):
+        report = build(site)
+    assert "are not in the expected shape" in caplog.text and not report.noop
+    assert read_tree(site / "public") == clean(site)
+    assert database(site).execute("SELECT count(*) FROM listings").fetchone()[0] == 2 and build(site).noop
 
 
 def test_same_size_edit_with_restored_mtime_is_noticed(site):
@@ -186,7 +237,7 @@ def test_outputs_with_new_mtimes_are_checked_by_their_bytes_once(site):
     _touch_every_output(site)
     report = build(site)
     assert report.noop  # every file still holds what the manifest says: nothing to do
-    manifest = OutputManifest.load(next((site / ".cache/build").glob("out-*.json")))
+    manifest = saved_manifest(site)
     on_disk = {rel: (site / "public" / rel).stat().st_mtime_ns for rel in manifest.files}
     assert {rel: row[2] for rel, row in manifest.files.items()} == on_disk  # remembered: the next no-op hashes nothing
 
@@ -207,10 +258,7 @@ def test_output_deleted_by_hand_is_restored(site):
 
 
 def test_cache_from_another_renderer_version_is_not_used(site):
-    index = site / ".cache/build/index.json"
-    data = json.loads(index.read_text())
-    data["key"] = "another renderer"
-    index.write_text(json.dumps(data))
+    database(site).execute("UPDATE info SET value = '\"another renderer\"' WHERE name = 'key'")
     report = build(site, out_dir=site / "other")
     assert report.rendered == 2
 
@@ -235,12 +283,6 @@ def test_front_matter_json_cannot_hold_is_not_cached():
     assert article_to_json(article) is None  # JSON turns the key into "1": re-parse instead
 
 
-def test_manifest_load_rejects_bad_rows(tmp_path):
-    path = tmp_path / "m.json"
-    path.write_text(json.dumps({"format": MANIFEST_FORMAT, "signature": "", "pages": {}, "files": {"a": ["short", 1, 2]}, "read_in_full": {}}))
-    assert OutputManifest.load(path).files == {}
-
-
 def test_open_missing_cache_is_empty(tmp_path):
     cache = BuildCache.open(tmp_path / "nothing", "k")
     assert cache.meta("0" * 40) is None
@@ -255,8 +297,7 @@ def test_search_text_comes_from_the_cache_and_a_damaged_one_is_made_again(site, 
     (site / "content/posts/b.md").write_text(post("Beta", "2024-02-01T10:00:00+05:30", body="Beta body, edited.\n"))
     build(site)
     assert len(made) == 1 and "edited" in made[0]  # only the edited post's text is made again
-    index = json.loads((site / ".cache/build/index.json").read_text())
-    search_at = [e["search"] for e in index["articles"].values() if e.get("search")]
+    search_at = [e["search"] for e in entries(site).values() if e.get("search")]
     assert len(search_at) == 2  # the two published posts
     pack = site / ".cache/build/pack.bin"
     data = bytearray(pack.read_bytes())

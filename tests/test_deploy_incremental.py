@@ -16,6 +16,7 @@ from __future__ import annotations
 import logging
 import os
 import shutil
+import sqlite3
 import subprocess
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -26,7 +27,7 @@ from conftest import REPO, install_theme, post, read_tree, write_files
 
 from generator.config import load_site_config
 from generator.content import write_article
-from generator.incremental.manifest import MANIFEST_FORMAT
+from generator.incremental.cachedb import DB_NAME
 from generator.models import Article
 from generator.pipeline import BuildOptions, BuildReport, build_site
 
@@ -158,8 +159,11 @@ def test_a_deploy_with_nothing_new_does_nothing(deploys: Deploys):
     assert read_tree(repo / "public") == before
 
 
-def _garble_index(build_cache: Path) -> None:
-    (build_cache / "index.json").write_bytes(b'{"format": "not this one", ')
+def _garble_database(build_cache: Path) -> None:
+    database = build_cache / DB_NAME
+    data = bytearray(database.read_bytes())
+    data[100:] = bytes(len(data) - 100)  # the header stays, every page is zeros
+    database.write_bytes(bytes(data))
 
 
 def _flip_pack_bytes(build_cache: Path) -> None:
@@ -171,8 +175,9 @@ def _flip_pack_bytes(build_cache: Path) -> None:
 
 
 def _garble_manifests(build_cache: Path) -> None:
-    for manifest in build_cache.glob("out-*.json"):
-        manifest.write_text(f'{{"format": {MANIFEST_FORMAT}, "files": "everything"}}')  # this version's, so its shape is checked
+    database = sqlite3.connect(build_cache / DB_NAME, isolation_level=None)
+    database.execute("UPDATE files SET size = 'everything'")
+    database.close()
 
 
 def _edit_a_page_keeping_its_size(build_cache: Path) -> None:
@@ -188,7 +193,7 @@ def _drop_the_url_memory(build_cache: Path) -> None:
 @pytest.mark.parametrize(
     ("damage", "warning"),
     [
-        (_garble_index, "index.json: unreadable"),
+        (_garble_database, f"{DB_NAME}: unreadable"),
         (_flip_pack_bytes, "a cached text is damaged; rendering the article again"),
         (_garble_manifests, "is not in the expected shape; rebuilding it"),
         (_edit_a_page_keeping_its_size, ""),  # found by its hash: rendered again, quietly

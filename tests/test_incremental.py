@@ -9,7 +9,6 @@ reuses Markdown).
 
 from __future__ import annotations
 
-import json
 import shutil
 import tempfile
 from datetime import datetime, timezone
@@ -17,7 +16,7 @@ from pathlib import Path
 from unittest import mock
 
 import pytest
-from conftest import install_theme, post, read_tree, write_files
+from conftest import install_theme, post, read_tree, saved_manifest, write_files
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -378,11 +377,11 @@ def test_pages_rendered_by_forked_workers_are_the_same(tmp_path, monkeypatch):
     assert forked.count("fork") >= 2  # Markdown and pages
     incremental(root, clean=True)
     assert read_tree(root / "public") == serial
-    manifest = json.loads(next((root / ".cache" / "build").glob("out-*.json")).read_text())["pages"]
+    manifest = saved_manifest(root).pages
     # The workers made each page's digest: the same as this process makes them.
     monkeypatch.setattr(parallel, "PAGE_POOL_THRESHOLD", 10**6)
     incremental(root, clean=True)  # serial this time
-    assert json.loads(next((root / ".cache" / "build").glob("out-*.json")).read_text())["pages"] == manifest
+    assert saved_manifest(root).pages == manifest
 
 
 def test_errors_found_by_pool_workers_name_file_and_line(tmp_path, monkeypatch):

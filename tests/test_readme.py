@@ -55,4 +55,4 @@ def test_cache_internals_live_in_docs_not_in_the_readme():
     internals = ("pack.bin", "append-only", "out-<hash>", "CRC")
     assert not [w for w in internals if w in README]
     cache_doc = (REPO / "docs" / "BUILD-CACHE.md").read_text(encoding="utf-8")
-    assert all(w in cache_doc for w in ("pack.bin", "index.json", "quick path", "--clean"))
+    assert all(w in cache_doc for w in ("pack.bin", "cache.sqlite", "quick path", "--clean"))

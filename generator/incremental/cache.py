@@ -1,40 +1,42 @@
 """The build cache: what an incremental build may reuse, and proof that it still may.
 
-Everything lives in ``.cache/build/`` (ignored by git), as JSON plus one append-only
-pack of text; never pickle, so a cache can be read, diffed and thrown away safely
-(``docs/BUILD-CACHE.md`` has the whole layout).
+Everything lives in ``.cache/build/`` (ignored by git): one SQLite database plus one
+append-only pack of text; never pickle, so a cache can be read, queried and thrown away
+safely (``docs/BUILD-CACHE.md`` has the whole layout).
 
-``index.json``
+``cache.sqlite`` (``cachedb.py`` has its tables)
     ``key`` (``signature.cache_key``: cache format, renderer, libraries, time zone; when
     it differs no article is reused); ``stamps``: content file -> (size, mtime, ctime,
     inode, sha1), trusted only when the file was last modified more than
-    :data:`RACY_NS` before the build that recorded it; ``articles``: file sha1 -> its
-    :class:`~generator.incremental.entries.CacheEntry`.
+    :data:`RACY_NS` before the build that recorded it; ``entries``: file sha1 -> its
+    :class:`~generator.incremental.entries.CacheEntry`; and each output folder's
+    manifest (``manifest.py``).
 ``pack.bin``
     UTF-8 texts, appended to, each with a CRC-32 checked on read; rewritten whole when
     more than half of it is dead. Texts are read when a build needs them
     (:class:`StoredRendered`); a damaged one is made again from its file, and leaves a
     ``damaged`` mark so that the next build checks every entry before trusting any.
-``out-<hash>.json``
-    what the last build into one output folder wrote, and from what (``manifest.py``).
 
-Every file is validated on load (an article entry when a build first uses it: a no-op
-build reads only front matter); anything wrong is one warning and that part of the
-cache is treated as empty: a bad cache costs time, never correctness.
+Opening reads the stamps (every build needs them); an entry is read when first asked
+for (``entryreads.py``: by its key, or with the rest once a build has asked for many).
+Each entry is validated when first used (a no-op
+build reads only front matter). Saving writes, in one transaction, only the rows that
+changed. Anything wrong is one warning and that part of the cache is treated as empty:
+a bad cache costs time, never correctness.
 """
 
 from __future__ import annotations
 
 import logging
 import os
+import sqlite3
 import time
-import zlib
 from pathlib import Path
-from typing import IO, Any, Callable, Iterable, Sequence, cast
+from typing import Any, Callable, Iterable, Sequence, cast
 
 import orjson
 
-from generator.files import atomic_write
+from generator.incremental.cachedb import CACHE_TABLES, ENTRIES, INFO, STAMPS, CacheDb, Writer, schema_digest, to_json
 from generator.incremental.digests import sha1
 from generator.incremental.entries import (
     CachedArticle,
@@ -42,20 +44,26 @@ from generator.incremental.entries import (
     StampRow,
     StoredRendered,
     Where,
+    entry_row,
     stamp_of,
     valid_stamp,
 )
+from generator.incremental.entryreads import EntryReads
 from generator.incremental.frontmatter import Meta, article_from_json, article_to_json
-from generator.incremental.manifest import OutputManifest
+from generator.incremental.manifest import MANIFEST_FORMAT, MANIFEST_TABLES, OutputManifest
+from generator.incremental.pack import Pack
 from generator.models import Article, Rendered
 
 __all__ = ["BuildCache", "CachedArticle", "StoredRendered", "RACY_NS"]
 
 log = logging.getLogger(__name__)
 
-CACHE_FORMAT = 5  # 3: the Markdown is kept only for entries never rendered; 4: misspelt front-matter keys are errors; 5: copy_of keys
+CACHE_FORMAT = 6  # 3: the Markdown is kept only for entries never rendered; 4: misspelt front-matter keys are errors; 5: copy_of keys; 6: SQLite
 RACY_NS = 2_000_000_000  # a stamp this close to its build's start is re-checked by hashing
+TABLES = CACHE_TABLES + MANIFEST_TABLES
+FORMAT = [CACHE_FORMAT, MANIFEST_FORMAT, schema_digest(TABLES)]  # info's "format": any other, and the file is made anew
 DAMAGE_MARK = "damaged"  # left in the cache folder when a build met a damaged text
+LEGACY = ("index.json", "out-*.json")  # the cache before format 6: ours, removed when a build saves
 
 
 # ---------------------------------------------------------------- the cache
@@ -66,17 +74,17 @@ class BuildCache:
 
     def __init__(self, folder: Path):
         self.folder = folder
+        self.db = CacheDb(folder, TABLES)
         self.key = ""  # of the entries held; see require_key()
         self.started_ns = time.time_ns()
-        self._stamps: dict[str, StampRow] = {}
+        self._stamps: dict[str, StampRow] = {}  # as the database holds them
+        self._new_stamps: dict[str, StampRow] = {}  # as this build found them
         self._articles: dict[str, CacheEntry] = {}  # entries read (validated) or made by this build
-        self._raw: dict[str, Any] = {}  # entries as index.json has them, validated when first used
-        self._pack_size = 0  # bytes of pack.bin this index vouches for
-        self._writer: IO[bytes] | None = None  # pack.bin opened for appending, once this build adds to it
-        self._reader: IO[bytes] | None = None
-        self._appended = 0  # bytes this build added after _pack_size
+        self._reads = EntryReads(self.db)  # rows of the entries table, read when asked for
+        self._changed: set[str] = set()  # entries to write back
+        self._stamps_read = False  # _stamps is what the database holds (else its stamps are replaced whole)
+        self.pack = Pack(folder)
         self._recorded_ns = 0
-        self._new_stamps: dict[str, StampRow] = {}
         self._used: set[str] = set()
         self.dirty = False  # anything to save?
 
@@ -84,21 +92,52 @@ class BuildCache:
 
     @classmethod
     def open(cls, folder: Path, clean: bool = False) -> BuildCache:
-        """The cache in ``folder``, validated; empty when ``clean`` (it is then saved over)."""
+        """The cache in ``folder``, its info and stamps read and validated; empty when
+        ``clean`` (it is then saved over)."""
         cache = cls(folder)
-        index = folder / "index.json"
-        if clean or not index.exists():
+        if clean:
+            cache._reads.stop()
             return cache
-        try:
-            problem = cache._adopt(orjson.loads(index.read_bytes()))
-        except (ValueError, OSError, TypeError, KeyError, AttributeError) as exc:
-            problem = f"unreadable ({exc})"
+        if cache.db.broken:  # no database yet
+            return cache
+        problem = cache._adopt()
         if problem:
-            log.warning("build cache %s: %s; rebuilding it", index, problem)
-            cache._stamps, cache._articles, cache._raw, cache._pack_size = {}, {}, {}, 0
+            log.warning("build cache %s: %s; rebuilding it", cache.db.path, problem)
+        if problem or cache.db.broken:
+            cache._stamps, cache.pack.size = {}, 0
+            cache._reads.stop()
         elif (folder / DAMAGE_MARK).exists():
             cache._drop_damaged()
         return cache
+
+    def _adopt(self) -> str:
+        """Take the database's info and stamps after checking them; return a problem or ''."""
+        try:
+            self.db.check()
+        except sqlite3.DatabaseError as exc:
+            self.db.damaged(exc)
+            return ""
+        info: dict[str, Any] = {}
+        for name, value in self.db.rows(INFO):
+            try:
+                info[name] = orjson.loads(value)
+            except (ValueError, TypeError):
+                return "a bad info row"
+        if info.get("format") != FORMAT or type(info.get("key")) is not str:
+            self.db.discard()  # another version of this module: start empty, quietly (not corrupt)
+            return ""
+        size, recorded = info.get("pack_size"), info.get("recorded_ns")
+        if type(size) is not int or type(recorded) is not int:
+            return "not in the expected shape"
+        pack = self.folder / "pack.bin"
+        if size and (not pack.exists() or pack.stat().st_size < size):
+            return "pack.bin is shorter than its index says"
+        stamps = {row[0]: list(row[1:]) for row in self.db.rows(STAMPS)}
+        if not all(valid_stamp(row) for row in stamps.values()):
+            return "a bad file stamp"
+        self._stamps, self.pack.size, self.key, self._recorded_ns = stamps, size, info["key"], recorded
+        self._stamps_read = True
+        return ""
 
     def _drop_damaged(self) -> None:
         """A build found a damaged text: check every entry's texts, keep only sound ones."""
@@ -110,11 +149,14 @@ class BuildCache:
                 return False
             return True
 
-        for digest in list(self._raw):
+        for digest in self._reads.read_all():
             self._entry(digest)
-        before = len(self._articles)
-        self._articles = {d: e for d, e in self._articles.items() if sound(e)}
-        log.warning("build cache: %d damaged entries dropped", before - len(self._articles))
+        damaged = [d for d, e in self._articles.items() if not sound(e)]
+        for digest in damaged:
+            del self._articles[digest]
+        for digest in damaged:
+            self._reads.forget(digest)
+        log.warning("build cache: %d damaged entries dropped", len(damaged))
         (self.folder / DAMAGE_MARK).unlink(missing_ok=True)
         self.dirty = True
 
@@ -125,23 +167,6 @@ class BuildCache:
         except OSError:
             pass
 
-    def _adopt(self, data: dict[str, Any]) -> str:
-        """Take the index's content after checking its shape; return a problem or ''."""
-        if data.get("format") != CACHE_FORMAT or not isinstance(data.get("key"), str):
-            return ""  # another version of this module: start empty, quietly (not corrupt)
-        stamps, articles, size = data["stamps"], data["articles"], data["pack_size"]
-        if not (isinstance(stamps, dict) and isinstance(articles, dict) and isinstance(size, int)):
-            return "not in the expected shape"
-        if not all(valid_stamp(row) for row in stamps.values()):
-            return "a bad file stamp"
-        pack = self.folder / "pack.bin"
-        if size and (not pack.exists() or pack.stat().st_size < size):
-            return "pack.bin is shorter than its index says"
-        self._stamps, self._raw, self._pack_size = stamps, articles, size
-        self.key = data["key"]
-        self._recorded_ns = data.get("recorded_ns", 0) if isinstance(data.get("recorded_ns"), int) else 0
-        return ""
-
     def require_key(self, key: str) -> None:
         """Forget every article entry made under another key (renderer, libraries, time zone).
 
@@ -149,9 +174,10 @@ class BuildCache:
         signature covers the same things.
         """
         if key != self.key:
-            if self._articles or self._raw:
+            if not self._reads.off:
                 log.debug("build cache made by another renderer or time zone: not reused")
-            self._articles, self._raw, self.key, self.dirty = {}, {}, key, True
+            self._articles, self.key, self.dirty = {}, key, True
+            self._reads.stop()
 
     # ---- content files
 
@@ -184,18 +210,22 @@ class BuildCache:
 
     def keep(self, digests: Iterable[str]) -> None:
         """Mark entries as still in use without reading them (a no-op build)."""
-        self._used.update(d for d in digests if d in self._articles or d in self._raw)
+        self._used.update(digests)
 
     def _entry(self, digest: str) -> CacheEntry | None:
         """The entry for this sha1, validated the first time it is asked for (a no-op build
         reads only front matter: 20,000 entries need not be checked for it). A bad one is
         one warning and a miss: its file is read again."""
         entry = self._articles.get(digest)
-        if entry is not None or digest not in self._raw:
+        if entry is not None:
             return entry
-        entry = CacheEntry.from_json(self._raw.pop(digest), self._pack_size)
+        row = self._reads.take(digest)
+        if row is None:
+            return None
+        entry = CacheEntry.from_row(row, self.pack.size)
         if entry is None:
             log.warning("build cache: a bad article entry (%s); making it again", digest)
+            self._reads.forget(digest)
             self.dirty = True
             return None
         self._articles[digest] = entry
@@ -204,11 +234,7 @@ class BuildCache:
     def meta(self, digest: str) -> Meta | None:
         """The front matter cached for this sha1 (without checking the rest of its entry)."""
         entry = self._articles.get(digest)
-        if entry is not None:
-            return entry.meta
-        raw = self._raw.get(digest)
-        meta = raw.get("meta") if type(raw) is dict else None
-        return meta if type(meta) is dict else None
+        return entry.meta if entry is not None else self._reads.meta(digest)
 
     def article(self, digest: str, path: str, remake: Callable[[], Rendered] | None = None) -> CachedArticle | None:
         """The cached parse and render of the file with this sha1, or None.
@@ -225,6 +251,7 @@ class BuildCache:
             except ValueError as exc:
                 log.warning("build cache: %s (%s); reading it again", exc, path)
                 self._articles.pop(digest, None)
+                self._reads.forget(digest)
                 self.dirty = True
                 return None
         self._used.add(digest)
@@ -255,15 +282,16 @@ class BuildCache:
             return None
         entry = CacheEntry(
             meta=meta if made else article_to_json(article),
-            toc=self._append(orjson.dumps(rendered.toc if rendered else []).decode()),
+            toc=self.pack.append(orjson.dumps(rendered.toc if rendered else []).decode()),
             reading_time=reading_time,
             # The Markdown is needed again only for an entry never rendered (a draft, say):
             # 30 MB a clean build of 5,000 posts need not write.
-            body=self._append(article.body) if rendered is None else None,
-            html=self._append(rendered.html) if rendered is not None else None,
-            blocks=self._append(orjson.dumps(rendered.blocks).decode()) if rendered is not None and rendered.blocks else None,
+            body=self.pack.append(article.body) if rendered is None else None,
+            html=self.pack.append(rendered.html) if rendered is not None else None,
+            blocks=self.pack.append(orjson.dumps(rendered.blocks).decode()) if rendered is not None and rendered.blocks else None,
         )
         self._articles[digest] = entry
+        self._changed.add(digest)
         self.dirty = True
         self._used.add(digest)
         return self._stored(entry, None)
@@ -285,13 +313,12 @@ class BuildCache:
         entry = self._entry(digest)
         if entry is not None and entry.summary != (limit, text):
             entry.summary = (limit, text)
+            self._changed.add(digest)
             self.dirty = True
 
     def flush(self) -> None:
-        """Push appended texts to the file: forked workers read the pack through their own
-        descriptors, and must never inherit (and write out again) a half-full buffer."""
-        if self._writer is not None:
-            self._writer.flush()
+        """Push appended texts to the file, before workers are forked (``Pack.flush``)."""
+        self.pack.flush()
 
     def search_fields(self, digest: str | None, version: str, compute: Callable[[], Sequence[str]]) -> list[str]:
         """A post's search-index text (``search.encoded_text_fields``: strings without a
@@ -307,121 +334,85 @@ class BuildCache:
             except ValueError as exc:
                 log.warning("build cache: %s; recomputing a search entry", exc)
         fields = list(compute())
-        if entry is not None and not any("\n" in f for f in fields):
-            entry.search = (version, self._append("\n".join(fields)))
+        if entry is not None and digest is not None and not any("\n" in f for f in fields):
+            entry.search = (version, self.pack.append("\n".join(fields)))
+            self._changed.add(digest)
             self.dirty = True
         return fields
 
     def declared(self, digest: str | None, version: str, compute: Callable[[], Sequence[str]]) -> list[str]:
         """The URLs a file names as where it was first published (``crosspost.declared_urls``
-        of its body), kept in the index so that a build need not read every body again."""
+        of its body), kept in its entry so that a build need not read every body again."""
         entry = self._entry(digest) if digest else None
         if entry is not None and entry.declared is not None and entry.declared[0] == version:
             return entry.declared[1]
         urls = list(compute())
-        if entry is not None:
+        if entry is not None and digest is not None:
             entry.declared = (version, urls)
+            self._changed.add(digest)
             self.dirty = True
         return urls
 
-    # ---- the pack
-
-    def _append(self, text: str) -> Where:
-        """Add text to the end of pack.bin now (the saved index vouches only for what came
-        before, so a crash here loses nothing), rather than holding a build's HTML in memory."""
-        data = text.encode("utf-8")
-        if self._writer is None:
-            self.folder.mkdir(parents=True, exist_ok=True)
-            pack = self.folder / "pack.bin"
-            self._writer = pack.open("r+b" if pack.exists() else "w+b")
-            self._writer.truncate(self._pack_size)  # any tail a crashed build left
-            self._writer.seek(self._pack_size)
-        offset = self._pack_size + self._appended
-        self._writer.write(data)
-        self._appended += len(data)
-        return Where(offset, len(data), zlib.crc32(data))
-
-    def _read(self, offset: int, length: int) -> bytes:
-        if self._writer is not None:
-            self._writer.flush()
-            return os.pread(self._writer.fileno(), length, offset)
-        if self._reader is None:
-            self._reader = (self.folder / "pack.bin").open("rb")
-        return os.pread(self._reader.fileno(), length, offset)
-
     def text(self, where: Where) -> str:
         """A text of the pack; ValueError when it is damaged (short, or a CRC mismatch)."""
-        data = self._read(where.offset, where.length)
-        if len(data) != where.length or zlib.crc32(data) != where.crc:
-            raise ValueError("a cached text is damaged")
-        return data.decode("utf-8")
+        return self.pack.text(where)
 
     # ---- saving
 
     def save(self) -> None:
-        """Write the index (the pack's new tail is already written); drop entries no file uses."""
-        if not self.dirty and set(self._stamps) == set(self._new_stamps) and set(self._articles) | set(self._raw) <= self._used:
+        """Write what changed, in one transaction (the pack's new tail is already written):
+        stamps, entries made or updated, and no longer the entries no file uses."""
+        if not self.dirty and self._new_stamps.keys() == self._stamps.keys() and all(row[4] in self._used for row in self._stamps.values()):
             self.close()
-            return  # exactly what is on disk already
-        self.folder.mkdir(parents=True, exist_ok=True)
-        live = {d: e for d, e in self._articles.items() if d in self._used}
-        unread = {d: e for d, e in self._raw.items() if d in self._used}  # written back as they came
-        live_bytes = sum(where.length for e in live.values() for where in e.texts()) + sum(map(_unread_bytes, unread.values()))
-        size = self._pack_size + self._appended
-        if size > 2 * live_bytes + (1 << 20):
-            for digest in list(unread):
-                entry = self._entry(digest)
-                if entry is not None:
-                    live[digest] = entry
-            unread = {}
-            live, size = self._compact(live)
-        self.close()
-        data = {
-            "format": CACHE_FORMAT,
-            "key": self.key,
-            "recorded_ns": self.started_ns,
-            "pack_size": size,
-            "stamps": self._new_stamps,
-            "articles": {**unread, **{d: e.to_json() for d, e in live.items()}},
-        }
-        atomic_write(self.folder / "index.json", orjson.dumps(data))
+            return  # exactly what is on disk already: every entry is some file's
+        try:
+            with self.db.write() as db:
+                fresh = self.db.generation > 0  # the file was made now (missing or damaged): it holds nothing
+                stamps = {rel: tuple(row) for rel, row in self._stamps.items()} if self._stamps_read and not fresh else None
+                db.sync(STAMPS, {rel: tuple(row) for rel, row in self._new_stamps.items()}, stamps)
+                self._write_entries(db, fresh)
+                size = self.pack.size + self.pack.appended
+                live = db.query("SELECT TOTAL(bytes) FROM entries")[0][0]
+                if size > 2 * live + (1 << 20):
+                    size = self._compact(db)
+                info = {"format": FORMAT, "key": self.key, "recorded_ns": self.started_ns, "pack_size": size}
+                db.upsert(INFO, ((name, to_json(value)) for name, value in info.items()))
+        finally:
+            self.close()
+        for pattern in LEGACY:
+            for old in self.folder.glob(pattern):
+                old.unlink(missing_ok=True)
 
-    def _compact(self, live: dict[str, CacheEntry]) -> tuple[dict[str, CacheEntry], int]:
-        """Copy the live texts, one at a time, into a new pack.bin; return the entries
-        as they now point into it, and its size."""
-        pack = self.folder / "pack.bin"
-        tmp = self.folder / "pack.bin.tmp"
-        offset = 0
-        new_place: dict[Where, Where] = {}
-        with tmp.open("wb") as out:
-            for entry in live.values():
-                for where in entry.texts():
-                    out.write(self._read(where.offset, where.length))
-                    new_place[where] = Where(offset, where.length, where.crc)
-                    offset += where.length
-        self.close()
-        os.replace(tmp, pack)
-        self._pack_size, self._appended = offset, 0
-        return {d: e.moved(new_place) for d, e in live.items()}, offset
+    def _write_entries(self, db: Writer, fresh: bool) -> None:
+        """Entries this build made or changed, in; entries no file uses (or bad), out."""
+        if fresh or self._reads.off:  # only what this build read or made is worth keeping
+            keep = sorted(d for d in self._used if d in self._articles)
+            db.clear(ENTRIES)
+            db.upsert(ENTRIES, ((d, *entry_row(self._articles[d])) for d in keep))
+            return
+        held = {d for d, in db.query("SELECT sha FROM entries")}
+        live = {d for d in self._used if d in self._articles or (d in held and d not in self._reads.skip)}
+        db.delete(ENTRIES, sorted(held - live))
+        db.upsert(ENTRIES, ((d, *entry_row(self._articles[d])) for d in sorted(live & self._changed)))
+
+    def _compact(self, db: Writer) -> int:
+        """Copy the live texts into a new pack.bin and point every entry at its new place
+        (in the open transaction); return the pack's size."""
+        for digest in self._reads.read_all(set(self._articles)):
+            self._entry(digest)  # a bad one is dropped now
+        live = {d: e for d, e in self._articles.items() if d in self._used}
+        tmp, new_place = self.pack.compact(where for entry in live.values() for where in entry.texts())
+        self._articles = {d: e.moved(new_place) for d, e in live.items()}
+        db.clear(ENTRIES)
+        db.upsert(ENTRIES, ((d, *entry_row(self._articles[d])) for d in sorted(self._articles)))
+        self.pack.replace(tmp)
+        return self.pack.size
 
     def close(self) -> None:
-        for handle in (self._writer, self._reader):
-            if handle is not None:
-                handle.close()
-        self._writer = self._reader = None
+        self.pack.close()
 
     # ---- the per-output-folder manifest
 
     def manifest(self, out_key: str, clean: bool = False) -> OutputManifest:
-        path = self.folder / f"out-{out_key}.json"
-        return OutputManifest(path) if clean else OutputManifest.load(path)
-
-
-def _unread_bytes(raw: Any) -> int:
-    """The pack bytes an entry not read this build points at (0 when it is not in shape:
-    it is checked, and dropped, when a build first uses it)."""
-    try:
-        texts = sum(raw[k][1] for k in ("body", "html", "toc", "blocks") if raw.get(k))
-        return int(texts + (raw["search"][2] if raw.get("search") else 0))
-    except (TypeError, IndexError, KeyError, AttributeError):
-        return 0
+        """What the last build into the output folder ``out_key`` wrote (empty when ``clean``)."""
+        return OutputManifest.open(self.db, out_key, clean)

@@ -2,10 +2,11 @@
 validation), and what the cache hands out for an entry (:class:`CachedArticle`,
 :class:`StoredRendered`).
 
-An entry is keyed by its file's sha1 in ``index.json`` (see ``cache.py``). Its texts
-(Markdown, HTML, table of contents, highlighted blocks, search text) sit in
-``pack.bin``, each named by a :class:`Where`. In JSON an entry is an object, and each
-``Where`` a list ``[offset, length, crc32]``, so the index stays readable and diffable.
+An entry is a row of the database's ``entries`` table, keyed by its file's sha1 (see
+``cachedb.py``): its front matter's JSON in one column, the rest of it as a JSON object
+in another (:func:`entry_row`, :meth:`CacheEntry.from_row`). Its texts (Markdown, HTML,
+table of contents, highlighted blocks, search text) sit in ``pack.bin``, each named by a
+:class:`Where`, in JSON a list ``[offset, length, crc32]``.
 """
 
 from __future__ import annotations
@@ -20,12 +21,12 @@ import orjson
 from generator.incremental.frontmatter import Meta
 from generator.models import Article, Rendered
 
-__all__ = ["Where", "CacheEntry", "CachedArticle", "StoredRendered", "Stamp", "StampRow", "stamp_of", "valid_stamp", "cached_summary"]
+__all__ = ["Where", "CacheEntry", "CachedArticle", "StoredRendered", "Stamp", "StampRow", "stamp_of", "valid_stamp", "cached_summary", "EntryRow", "entry_row", "meta_of"]
 
 log = logging.getLogger("generator.incremental.cache")  # its warnings are the cache's
 
 Json = dict[str, Any]
-StampRow = list[Any]  # [size, mtime_ns, ctime_ns, inode, sha1] of a content file, as index.json keeps it
+StampRow = list[Any]  # [size, mtime_ns, ctime_ns, inode, sha1] of a content file (a row of the stamps table)
 
 
 class Stamp(NamedTuple):
@@ -99,6 +100,18 @@ class CacheEntry:
         return data
 
     @classmethod
+    def from_row(cls, row: EntryRow, pack_size: int) -> CacheEntry | None:
+        """The entry a row of the entries table holds (see :func:`entry_row`), or None."""
+        meta, rest = row
+        try:
+            data = orjson.loads(rest)
+            if type(data) is dict:
+                data["meta"] = None if meta is None else orjson.loads(meta)
+        except (ValueError, TypeError):  # not JSON, or not text at all
+            return None
+        return cls.from_json(data, pack_size)
+
+    @classmethod
     def from_json(cls, data: Any, pack_size: int) -> CacheEntry | None:
         """The entry, or None when ``data`` is not a sound entry for a pack of ``pack_size`` bytes.
         (Checks are written out rather than with all(): 20,000 entries are read per build.)"""
@@ -124,6 +137,26 @@ class CacheEntry:
             (search[0], found) if found is not None and search is not None else None,
             (declared[0], declared[1]) if declared else None,
         )
+
+
+EntryRow = tuple[Any, Any]  # (meta, entry) columns of the entries table as read: JSON, unchecked
+
+
+def entry_row(entry: CacheEntry) -> tuple[str | None, str, int]:
+    """The (meta, entry, bytes) columns of the entries table for an entry (JSON as str:
+    orjson's bytes each hold a 4 KB buffer, too much for 20,000 rows in a transaction)."""
+    data = entry.to_json()
+    meta = data.pop("meta")
+    return (None if meta is None else orjson.dumps(meta).decode()), orjson.dumps(data).decode(), sum(where.length for where in entry.texts())
+
+
+def meta_of(column: Any) -> Any:
+    """The front matter column of a row, unchecked beyond being a JSON object (None else)."""
+    try:
+        meta = orjson.loads(column) if column is not None else None
+    except (ValueError, TypeError):  # not JSON, or not text at all
+        return None
+    return meta if type(meta) is dict else None
 
 
 def _list(where: Where | None) -> list[int] | None:

@@ -1,16 +1,24 @@
 """The output manifest: what the last build into one output folder wrote, and from what.
 
-One JSON file per output folder and set of options, ``.cache/build/out-<hash>.json``
-(see ``cache.py`` for the folder): ``signature`` (a hash of every input of the last
-build), ``pages`` (output path -> digest of what its template saw), ``read_in_full``
-(page -> the articles it read in full), ``listings`` (every post shown, in order, with
-its keys, slug and reading group), ``globals_key``, ``inputs``, ``in_feeds``, ``folded``,
-``crossposts`` and ``tag_names`` (what the quick path, ``quick.py``, checks and uses),
-``window`` (the clock readings that publish the same posts: ``window.py``), and
-``files`` (output path -> sha1, size, mtime).
+One per output folder and set of options (``out_key``), in the cache's database
+(``cachedb.py``): ``signature`` (a hash of every input of the last build), ``pages``
+(output path -> digest of what its template saw), ``read_in_full`` (page -> the articles
+it read in full), ``listings`` (every post shown, in order, with its keys, slug and
+reading group), ``globals_key``, ``inputs``, ``in_feeds``, ``folded``, ``crossposts`` and
+``tag_names`` (what the quick path, ``quick.py``, checks and uses), ``window`` (the clock
+readings that publish the same posts: ``window.py``), and ``files`` (output path ->
+sha1, size, mtime).
 
-A file that does not load, or is not in the expected shape, is one warning and an empty
-manifest: a bad manifest costs time, never correctness.
+Storage: ``files`` and the small fields are read when the manifest is opened (a no-op
+build needs them); ``pages``, ``read_in_full`` and ``listings`` when first used. The
+small fields are the dataclass's own fields, each stored as JSON under its name and
+checked against its type hint (a JSON type: str, int, bool, None, list, dict[str, ...],
+or a class with ``to_json`` and ``from_json``, which returns None for a bad value), and
+the listings' columns are ``ListingRow``'s fields: a new field needs no storage code. ``save`` writes only
+the rows that changed since they were read.
+
+Rows that are not in the expected shape are one warning and an empty manifest (or, found
+later, empty pages, reads and listings): a bad manifest costs time, never correctness.
 """
 
 from __future__ import annotations
@@ -19,20 +27,22 @@ import dataclasses
 import hashlib
 import logging
 import os
+import types
+import typing
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NamedTuple
 
 import orjson
 
-from generator.files import atomic_write
+from generator.incremental.cachedb import CacheDb, Row, Table, Writer, to_json
 from generator.incremental.window import CLOSED, PublishWindow
 
 __all__ = ["MANIFEST_FORMAT", "ListingRow", "PageRecord", "OutputManifest"]
 
 log = logging.getLogger(__name__)
 
-MANIFEST_FORMAT = 4  # 4: the publish window, tag names, each listed post's reading group
+MANIFEST_FORMAT = 5  # 4: the publish window, tag names, each listed post's reading group; 5: in the cache's SQLite database
 
 
 class ListingRow(NamedTuple):
@@ -60,16 +70,27 @@ class PageRecord:
     window: PublishWindow = CLOSED  # the clock readings that publish the same posts
 
 
+MANIFEST = Table("manifest", "name", ("value",), scoped=True)  # the small fields, JSON by name
+FILES = Table("files", "path", ("sha", "size", "mtime"), scoped=True)
+PAGES = Table("pages", "path", ("digest",), scoped=True)
+READ_IN_FULL = Table("read_in_full", "page", ("paths",), scoped=True)  # JSON list of article paths
+LISTINGS = Table("listings", "position", ListingRow._fields, scoped=True)
+MANIFEST_TABLES = (MANIFEST, FILES, PAGES, READ_IN_FULL, LISTINGS)
+
+
 @dataclass
 class OutputManifest:
-    """What the last build into one output folder wrote (see the module docstring)."""
+    """What the last build into one output folder wrote (see the module docstring).
 
-    path: Path
+    Its fields compared (``compare=True``) besides ``files`` are its *small fields*,
+    stored one row each; ``pages``, ``read_in_full`` and ``listings`` are properties,
+    read from the database when first used.
+    """
+
+    db: CacheDb | None = dataclasses.field(default=None, compare=False, repr=False)
+    out_key: str = dataclasses.field(default="", compare=False)
     signature: str = ""
-    pages: dict[str, str] = dataclasses.field(default_factory=dict)
     files: dict[str, list[Any]] = dataclasses.field(default_factory=dict)  # path -> [sha1, size, mtime_ns]
-    read_in_full: dict[str, list[str]] = dataclasses.field(default_factory=dict)  # page -> article paths it read in full
-    listings: list[ListingRow] = dataclasses.field(default_factory=list)  # every post shown, in order
     globals_key: str = ""  # what every page depended on besides its context (PageMemo.globals_key)
     inputs: str = ""  # a hash of config, code, theme, feeds and options (not content): see quick.py
     in_feeds: list[str] = dataclasses.field(default_factory=list)  # articles some feed shows in full
@@ -78,6 +99,35 @@ class OutputManifest:
     tag_names: dict[str, str] = dataclasses.field(default_factory=dict)  # tag slug -> how the site spells it
     window: PublishWindow = CLOSED  # the clock readings that publish the same posts (window.py)
     refreshed: bool = dataclasses.field(default=False, compare=False)  # a file's mtime was updated after its bytes were checked
+    _pages: _PageTables | None = dataclasses.field(default=None, compare=False, repr=False)  # None: not read yet
+    _saved: _Saved = dataclasses.field(default_factory=lambda: _Saved(), compare=False, repr=False)
+
+    @property
+    def pages(self) -> dict[str, str]:
+        """Output path -> digest of what made it (pages and other outputs kept by digest)."""
+        return self._tables().pages
+
+    @pages.setter
+    def pages(self, value: dict[str, str]) -> None:
+        self._tables().pages = value
+
+    @property
+    def read_in_full(self) -> dict[str, list[str]]:
+        """Page -> article paths it read in full."""
+        return self._tables().read_in_full
+
+    @read_in_full.setter
+    def read_in_full(self, value: dict[str, list[str]]) -> None:
+        self._tables().read_in_full = value
+
+    @property
+    def listings(self) -> list[ListingRow]:
+        """Every post shown, in order."""
+        return self._tables().listings
+
+    @listings.setter
+    def listings(self, value: list[ListingRow]) -> None:
+        self._tables().listings = value
 
     def intact(self, out_dir: Path, rel: str) -> bool:
         """The file is on disk exactly as the last build left it: same size and mtime, or,
@@ -141,62 +191,153 @@ class OutputManifest:
         self.save()
 
     def save(self) -> None:
-        data = {
-            "format": MANIFEST_FORMAT,
-            "signature": self.signature,
-            "pages": self.pages,
-            "files": self.files,
-            "read_in_full": self.read_in_full,
-            "listings": [list(row) for row in self.listings],
-            "globals_key": self.globals_key,
-            "inputs": self.inputs,
-            "in_feeds": self.in_feeds,
-            "folded": self.folded,
-            "crossposts": self.crossposts,
-            "tag_names": self.tag_names,
-            "window": self.window.to_json(),
-        }
-        atomic_write(self.path, orjson.dumps(data))
+        """Write, in one transaction, the rows that differ from those read."""
+        if self.db is not None:
+            with self.db.write() as db:
+                _write(self, db)
 
     @classmethod
-    def load(cls, path: Path) -> "OutputManifest":
-        empty = cls(path)
-        if not path.exists():
+    def open(cls, db: CacheDb, out_key: str, clean: bool = False) -> OutputManifest:
+        """The manifest of the output folder ``out_key`` (empty when ``clean``, or when
+        it is missing or not in the expected shape: then saved over whole)."""
+        empty = cls(db, out_key, _pages=None if not clean else _PageTables())
+        if clean:
             return empty
-        try:
-            data = orjson.loads(path.read_bytes())
-            if isinstance(data, dict) and data.get("format") not in (MANIFEST_FORMAT, None):
-                return empty  # made by another version of this module: start afresh, quietly
-            ok = (
-                data.get("format") == MANIFEST_FORMAT
-                and isinstance(data.get("signature"), str)
-                and isinstance(data.get("read_in_full"), dict)
-                and all(isinstance(v, list) and all(isinstance(p, str) for p in v) for v in data["read_in_full"].values())
-                and isinstance(data.get("listings"), list)
-                and all(isinstance(r, list) and len(r) == 5 and all(isinstance(x, str) for x in r) for r in data["listings"])
-                and isinstance(data.get("globals_key"), str)
-                and isinstance(data.get("inputs"), str)
-                and isinstance(data.get("in_feeds"), list)
-                and all(isinstance(p, str) for p in data["in_feeds"])
-                and all(isinstance(data.get(k), list) and all(isinstance(p, str) for p in data[k]) for k in ("folded", "crossposts"))
-                and isinstance(data.get("tag_names"), dict)
-                and all(isinstance(k, str) and isinstance(v, str) for k, v in data["tag_names"].items())
-                and PublishWindow.from_json(data.get("window")) is not None
-                and isinstance(data.get("pages"), dict)
-                and all(isinstance(k, str) and isinstance(v, str) for k, v in data["pages"].items())
-                and isinstance(data.get("files"), dict)
-                and all(_valid_file_row(v) for v in data["files"].values())
-            )
-        except (ValueError, OSError, AttributeError) as exc:  # orjson.JSONDecodeError is a ValueError
-            log.warning("build cache %s is unreadable (%s); rebuilding it", path.name, exc)
+        small: dict[str, str] = dict(db.rows(MANIFEST, out_key))
+        files = db.rows(FILES, out_key)
+        if not small or any(name not in small for name in SMALL_FIELDS):
+            return empty  # none yet, or made by another version of this module: quietly
+        values = {name: _decode(small[name], HINTS[name]) for name in SMALL_FIELDS}
+        if any(value is _BAD for value in values.values()) or not all(_valid_file_row(list(row[1:])) for row in files):
+            log.warning("build cache %s: the manifest of output %s is not in the expected shape; rebuilding it", db.path.name, out_key)
             return empty
-        if not ok:
-            log.warning("build cache %s is not in the expected shape; rebuilding it", path.name)
-            return empty
-        return cls(
-            path, data["signature"], data["pages"], data["files"], data["read_in_full"], [ListingRow(*row) for row in data["listings"]], data["globals_key"], data["inputs"], data["in_feeds"],
-            data["folded"], data["crossposts"], data["tag_names"], PublishWindow.from_json(data["window"]) or CLOSED,
-        )
+        manifest = cls(db, out_key, files={row[0]: list(row[1:]) for row in files}, **values)
+        manifest._saved = _Saved(db.generation, {n: small[n] for n in SMALL_FIELDS}, {row[0]: tuple(row[1:]) for row in files})
+        return manifest
+
+    def _tables(self) -> _PageTables:
+        """pages, read_in_full and listings, read together when one is first used."""
+        if self._pages is None:
+            self._pages = _PageTables()
+            if self.db is not None and self._saved.generation is not None:
+                _read_page_tables(self, self.db)
+        return self._pages
+
+
+@dataclass
+class _PageTables:
+    """The manifest's tables read when first used (``OutputManifest.pages`` ...)."""
+
+    pages: dict[str, str] = dataclasses.field(default_factory=dict)
+    read_in_full: dict[str, list[str]] = dataclasses.field(default_factory=dict)
+    listings: list[ListingRow] = dataclasses.field(default_factory=list)
+
+
+@dataclass
+class _Saved:
+    """The rows a manifest was read from (what ``save`` compares with); a table is None
+    when unknown: it is then written whole."""
+
+    generation: int | None = None  # of the database file they were read from (None: nothing read)
+    small: dict[str, str] | None = None
+    files: dict[str, Row] | None = None
+    pages: dict[str, Row] | None = None
+    read_in_full: dict[str, Row] | None = None
+    listings: dict[int, Row] | None = None
+
+
+SMALL_FIELDS = tuple(f.name for f in dataclasses.fields(OutputManifest) if f.compare and f.name != "files")
+HINTS = typing.get_type_hints(OutputManifest)
+LISTING_TYPES = tuple(typing.get_type_hints(ListingRow).values())  # each a plain type: str
+
+
+def _read_page_tables(manifest: OutputManifest, db: CacheDb) -> None:
+    """Read and check pages, read_in_full and listings; a bad row empties all three."""
+    assert manifest._pages is not None
+    pages = {row[0]: row[1:] for row in db.rows(PAGES, manifest.out_key)}
+    reads = {row[0]: row[1:] for row in db.rows(READ_IN_FULL, manifest.out_key)}
+    listings = {row[0]: row[1:] for row in db.rows(LISTINGS, manifest.out_key)}
+    try:
+        paths = {page: orjson.loads(row[0]) for page, row in reads.items()}
+    except (ValueError, TypeError):
+        paths = {"": None}  # not JSON: fails the check below
+    # Checks written out rather than with _fits(): 20,000 rows a table at each quick build.
+    if not (
+        all(type(k) is str and type(v[0]) is str for k, v in pages.items())
+        and all(type(k) is str and type(v) is list and all(type(p) is str for p in v) for k, v in paths.items())
+        and all(all(type(v) is t for v, t in zip(row, LISTING_TYPES, strict=True)) for row in listings.values())
+        and sorted(listings) == list(range(len(listings)))
+    ):
+        log.warning("build cache %s: the pages of output %s are not in the expected shape; rebuilding them", db.path.name, manifest.out_key)
+        return  # empty, and written whole
+    manifest._pages = _PageTables({k: v[0] for k, v in pages.items()}, paths, [ListingRow(*listings[i]) for i in range(len(listings))])
+    if db.generation == manifest._saved.generation:
+        manifest._saved.pages, manifest._saved.read_in_full, manifest._saved.listings = pages, reads, listings
+
+
+def _write(manifest: OutputManifest, db: Writer) -> None:
+    """The manifest's rows that differ from those read (every row, when unknown); what
+    is written is then remembered as read, for a second save."""
+    saved, key = manifest._saved, manifest.out_key
+    if manifest.db is not None and saved.generation != manifest.db.generation:
+        saved = _Saved()  # read from another file, or none: everything is written
+    now = _Saved(manifest.db.generation if manifest.db else None, {n: _encode(getattr(manifest, n)) for n in SMALL_FIELDS}, {p: tuple(r) for p, r in manifest.files.items()})
+    assert now.small is not None and now.files is not None
+    db.sync(MANIFEST, {n: (v,) for n, v in now.small.items()}, {n: (v,) for n, v in saved.small.items()} if saved.small is not None else None, key)
+    db.sync(FILES, now.files, saved.files, key)
+    tables = manifest._pages
+    if tables is not None:  # else not read, so not changed
+        now.pages = {p: (d,) for p, d in tables.pages.items()}
+        now.read_in_full = {p: (to_json(r),) for p, r in tables.read_in_full.items()}
+        now.listings = {i: tuple(row) for i, row in enumerate(tables.listings)}
+        db.sync(PAGES, now.pages, saved.pages, key)
+        db.sync(READ_IN_FULL, now.read_in_full, saved.read_in_full, key)
+        db.sync(LISTINGS, now.listings, saved.listings, key)
+    manifest._saved = now
+
+
+def _encode(value: Any) -> str:
+    """A small field's JSON column."""
+    return to_json(value.to_json() if hasattr(value, "to_json") else value)
+
+
+def _decode(column: Any, hint: Any) -> Any:
+    """A small field's value from its JSON column, or _BAD when it is not of its type."""
+    value = _loads(column)
+    if isinstance(hint, type) and hasattr(hint, "from_json"):
+        made = hint.from_json(value)
+        return _BAD if made is None or value is _BAD else made
+    return value if _fits(value, hint) else _BAD
+
+
+def _loads(value: Any) -> Any:
+    try:
+        return orjson.loads(value)
+    except (ValueError, TypeError):
+        return _BAD
+
+
+_BAD = object()  # a value that is not JSON: fits no type
+
+
+def _fits(value: Any, hint: Any) -> bool:
+    """The JSON value is of the type hint (str, int, bool, list[...], dict[str, ...],
+    unions of them; a NamedTuple is a list of its fields' types)."""
+    origin, args = typing.get_origin(hint), typing.get_args(hint)
+    if origin in (typing.Union, types.UnionType):
+        return any(_fits(value, arg) for arg in args)
+    if origin is list:
+        return type(value) is list and all(_fits(v, args[0]) for v in value)
+    if origin is dict:
+        return type(value) is dict and all(_fits(v, args[1]) for v in value.values())
+    if isinstance(hint, type) and issubclass(hint, tuple) and hasattr(hint, "_fields"):  # a NamedTuple
+        fields = typing.get_type_hints(hint)
+        return type(value) is list and len(value) == len(fields) and all(_fits(v, t) for v, t in zip(value, fields.values(), strict=True))
+    if hint is Any:
+        return value is not _BAD
+    if hint is type(None):
+        return value is None
+    return type(value) is hint
 
 
 def _holds(path: str, sha: str) -> bool:

@@ -1,0 +1,260 @@
+"""cachedb.py and the storage of cache.py and manifest.py: the cache is one SQLite
+database, read as needed and written as differences, in one transaction per save."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import shutil
+import sqlite3
+import types
+import typing
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import install_theme, post, read_tree, saved_manifest, write_files
+
+import generator.incremental.cache as cachelib
+import generator.incremental.entryreads as entryreads
+from generator.config import load_site_config
+from generator.incremental.cache import TABLES, BuildCache
+from generator.incremental.cachedb import DB_NAME, CacheDb, Writer
+from generator.incremental.manifest import HINTS, SMALL_FIELDS, ListingRow, OutputManifest, _fits
+from generator.pipeline import BuildOptions, build_site
+
+NOW = datetime(2025, 6, 1, tzinfo=timezone.utc)
+POSTS = 24
+
+
+def build(root: Path, **kw: Any):
+    return build_site(load_site_config(root), BuildOptions(now=NOW, **kw))
+
+
+@pytest.fixture
+def site(tmp_path: Path) -> Path:
+    root = tmp_path / "site"
+    files = {"site.toml": 'title = "D"\nbase_url = "https://example.org/"\n'}
+    for i in range(POSTS):
+        files[f"content/posts/p{i:02}.md"] = post(f"Post {i}", f"2024-01-{i + 1:02}", tags="[python]" if i % 2 else "[web]", body=f"Body {i}.\n")
+    write_files(root, files)
+    install_theme(root)
+    build(root)
+    return root
+
+
+def clean(root: Path) -> dict[str, bytes]:
+    out = root.parent / "clean"
+    shutil.rmtree(out, ignore_errors=True)
+    build(root, out_dir=out, cache=False)
+    return read_tree(out)
+
+
+def dump(root: Path) -> list[str]:
+    """Every row of the database, as SQL."""
+    with sqlite3.connect(root / ".cache/build" / DB_NAME) as db:
+        return list(db.iterdump())
+
+
+@pytest.fixture
+def writes(monkeypatch) -> dict[str, list[Any]]:
+    """Every row each table is sent by a save, by table (a clear is recorded as '*')."""
+    seen: dict[str, list[Any]] = {}
+    real_upsert, real_delete, real_clear = Writer.upsert, Writer.delete, Writer.clear
+
+    def upsert(self, table, rows, out_key=None):
+        rows = list(rows)
+        seen.setdefault(table.name, []).extend(rows)
+        real_upsert(self, table, rows, out_key)
+
+    def delete(self, table, keys, out_key=None):
+        keys = list(keys)
+        seen.setdefault(table.name, []).extend(("deleted", k) for k in keys)
+        real_delete(self, table, keys, out_key)
+
+    def clear(self, table, out_key=None):
+        seen.setdefault(table.name, []).append("*")
+        real_clear(self, table, out_key)
+
+    monkeypatch.setattr(Writer, "upsert", upsert)
+    monkeypatch.setattr(Writer, "delete", delete)
+    monkeypatch.setattr(Writer, "clear", clear)
+    return seen
+
+
+def test_a_no_op_build_writes_nothing(site, writes):
+    path = site / ".cache/build" / DB_NAME
+    before, mtime = path.read_bytes(), path.stat().st_mtime_ns
+    writes.clear()
+    assert build(site).noop
+    assert writes == {} and path.read_bytes() == before and path.stat().st_mtime_ns == mtime
+
+
+def test_a_body_edit_writes_a_handful_of_rows(site, writes):
+    writes.clear()
+    (site / "content/posts/p05.md").write_text(post("Post 5", "2024-01-06", tags="[python]", body="Body 5, edited.\n"))
+    report = build(site)
+    assert not report.noop and report.rendered == 1
+    assert "*" not in [row for rows in writes.values() for row in rows]  # no table rewritten whole
+    assert len(writes["stamps"]) == 1 and len(writes["entries"]) == 2  # the new entry in, the old one out
+    published = report.published
+    assert len(writes["files"]) == published.written + published.removed < published.total / 4  # the files that changed, no other
+    assert len(writes["listings"]) == 1 and len(writes["manifest"]) == 1  # its listing keys; the signature
+    assert read_tree(site / "public") == clean(site) and build(site).noop
+
+
+def test_a_new_post_writes_its_rows_and_moves_the_listing(site, writes):
+    writes.clear()
+    (site / "content/posts/new.md").write_text(post("New", "2024-02-01", body="New.\n"))
+    build(site)
+    assert len(writes["stamps"]) == 1 and len(writes["entries"]) == 1
+    assert len(writes["listings"]) == POSTS + 1  # every position moved down by one
+    assert read_tree(site / "public") == clean(site) and build(site).noop
+
+
+def test_a_build_killed_while_saving_leaves_the_last_complete_cache(site):
+    """A forked build is killed (os._exit) half-way through its transaction: the next
+    build finds the cache as the build before left it, and goes on from there."""
+    before = dump(site)
+    (site / "content/posts/p03.md").write_text(post("Post 3", "2024-01-04", tags="[python]", body="Body 3, edited.\n"))
+    pid = os.fork()
+    if pid == 0:  # the child: dies after its first rows are written, the transaction open
+        real = Writer.upsert
+        Writer.upsert = lambda self, table, rows, out_key=None: (real(self, table, rows, out_key), os._exit(3))  # type: ignore[method-assign]
+        try:
+            build(site)
+        finally:
+            os._exit(4)
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 3
+    assert dump(site) == before  # the hot journal is rolled back as the file is opened
+    assert not list((site / ".cache/build").glob("*-journal"))
+    build(site)
+    assert read_tree(site / "public") == clean(site) and build(site).noop
+
+
+def test_a_failing_save_rolls_back(site, monkeypatch):
+    before = dump(site)
+    (site / "content/posts/p03.md").write_text(post("Post 3", "2024-01-04", tags="[python]", body="Body 3, edited.\n"))
+    monkeypatch.setattr(cachelib, "entry_row", lambda entry: 1 / 0)
+    with pytest.raises(ZeroDivisionError):
+        build(site)
+    assert dump(site) == before
+    monkeypatch.undo()
+    build(site)
+    assert read_tree(site / "public") == clean(site)
+
+
+def test_a_forked_process_opens_its_own_connection(site):
+    cache = BuildCache.open(site / ".cache/build")
+    parent = cache.db.connection
+    pid = os.fork()
+    if pid == 0:
+        try:
+            ok = cache.db.connection is not parent and cache.db.query("SELECT count(*) FROM stamps") == [(POSTS,)]
+            cache.db.close()  # its own, never the parent's
+        finally:
+            os._exit(0 if ok else 1)
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
+    assert cache.db.connection is parent and cache.db.query("SELECT count(*) FROM stamps") == [(POSTS,)]
+
+
+def test_entries_are_read_by_key_then_all_at_once(site, monkeypatch):
+    queries: list[str] = []
+    real = CacheDb.query
+    monkeypatch.setattr(CacheDb, "query", lambda self, sql, args=(): queries.append(sql) or real(self, sql, args))
+    by_key, every = "SELECT meta, entry FROM entries WHERE sha = ?", "SELECT sha, meta, entry FROM entries"
+    (site / "templates/base.html").write_text((site / "templates/base.html").read_text() + "\n")  # a normal build, every entry used
+    monkeypatch.setattr(entryreads, "BULK_AFTER", 10**6)
+    build(site)
+    assert queries.count(by_key) == POSTS and every not in queries
+    queries.clear()
+    (site / "templates/base.html").write_text((site / "templates/base.html").read_text() + "\n")
+    monkeypatch.setattr(entryreads, "BULK_AFTER", 3)
+    report = build(site)
+    assert queries.count(by_key) == 3 and queries.count(every) == 1
+    assert report.rendered == 0 and read_tree(site / "public") == clean(site)
+
+
+def test_front_matter_alone_is_read_by_key_then_all_at_once(site, monkeypatch):
+    queries: list[str] = []
+    real = CacheDb.query
+    monkeypatch.setattr(CacheDb, "query", lambda self, sql, args=(): queries.append(sql) or real(self, sql, args))
+    monkeypatch.setattr(entryreads, "BULK_AFTER", 3)
+    cache = BuildCache.open(site / ".cache/build")
+    metas = {sha: cache.meta(sha) for sha in cache.previous_shas().values()}
+    assert sorted(m["title"] for m in metas.values()) == sorted(f"Post {i}" for i in range(POSTS))
+    assert queries.count("SELECT meta FROM entries WHERE sha = ?") == 3 and queries.count("SELECT sha, meta FROM entries") == 1
+    assert not [q for q in queries if "entry" in q]  # the rest of each entry is not read
+    assert cache.meta("0" * 40) is None
+
+
+def test_a_no_op_build_reads_no_entry_and_no_page_table(site, monkeypatch):
+    queries: list[str] = []
+    real = CacheDb.query
+    monkeypatch.setattr(CacheDb, "query", lambda self, sql, args=(): queries.append(sql) or real(self, sql, args))
+    assert build(site).noop
+    assert queries and not [q for q in queries if any(f"FROM {t}" in q for t in ("entries", "pages", "read_in_full", "listings"))]
+
+
+def test_the_cache_of_the_json_format_is_removed(site):
+    folder = site / ".cache/build"
+    (folder / "index.json").write_text('{"format": 5}')
+    (folder / "out-0123456789abcdef.json").write_text("{}")
+    (site / "content/posts/p01.md").write_text(post("Post 1", "2024-01-02", body="Edited.\n"))
+    build(site)
+    assert not (folder / "index.json").exists() and not list(folder.glob("out-*.json"))
+    assert read_tree(site / "public") == clean(site)
+
+
+def _sample(hint: Any) -> Any:
+    """A JSON value of the type hint, not its default (fails on a type the manifest cannot store)."""
+    origin, args = typing.get_origin(hint), typing.get_args(hint)
+    if hint is str:
+        return "x"
+    if hint is int:
+        return 7
+    if hint is bool:
+        return True
+    if origin is list:
+        return [_sample(args[0])]
+    if origin is dict and args[0] is str:
+        return {"k": _sample(args[1])}
+    if origin in (typing.Union, types.UnionType):
+        return _sample(next(arg for arg in args if arg is not type(None)))
+    if isinstance(hint, type) and hasattr(hint, "from_json") and dataclasses.is_dataclass(hint):  # stored through its own JSON
+        return hint(*(_sample(t) for t in typing.get_type_hints(hint).values()))
+    raise AssertionError(f"a manifest field of type {hint} cannot be stored: give it a JSON type or to_json/from_json")
+
+
+def test_every_small_field_of_the_manifest_is_stored_by_its_name(tmp_path):
+    """A field added to OutputManifest is stored with no storage code (its type is checked)."""
+    assert {"signature", "globals_key", "inputs", "in_feeds", "folded", "crossposts"} <= set(SMALL_FIELDS)
+    manifest = OutputManifest.open(CacheDb(tmp_path, TABLES), "k")
+    values = {name: _sample(HINTS[name]) for name in SMALL_FIELDS}
+    for name, value in values.items():
+        setattr(manifest, name, value)
+    manifest.files = {"index.html": ["a" * 40, 10, 20]}
+    manifest.pages, manifest.read_in_full = {"index.html": "d"}, {"index.html": ["posts/a.md"]}
+    manifest.listings = [ListingRow(*(f"{field} 1" for field in ListingRow._fields))]
+    manifest.save()
+    again = OutputManifest.open(CacheDb(tmp_path, TABLES), "k")
+    assert {name: getattr(again, name) for name in SMALL_FIELDS} == values and again == manifest
+    assert (again.pages, again.read_in_full, again.listings) == (manifest.pages, manifest.read_in_full, manifest.listings)
+    assert OutputManifest.open(CacheDb(tmp_path, TABLES), "another folder").files == {}
+
+
+@pytest.mark.parametrize(
+    ("value", "hint", "fits"),
+    [("a", str, True), (1, str, False), (["a"], list[str], True), (["a", 1], list[str], False), ({"a": ["b"]}, dict[str, list[str]], True),
+     ({"a": "b"}, dict[str, list[str]], False), (None, str | None, True), (True, int, False), (["a", "b", "c", "d", "e"], ListingRow, True), (["a"], ListingRow, False)],
+)
+def test_a_stored_value_is_checked_against_its_type_hint(value, hint, fits):
+    assert _fits(value, hint) is fits
+
+
+def test_saved_manifest_equals_what_the_build_recorded(site):
+    manifest = saved_manifest(site)
+    assert len(manifest.listings) == POSTS and "index.html" in manifest.pages and "posts/post-3/index.html" in manifest.files
