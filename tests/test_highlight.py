@@ -38,6 +38,20 @@ PIECES = [
 code_text = st.lists(st.sampled_from(PIECES), max_size=40).map("".join)
 
 
+@pytest.fixture(autouse=True, scope="module")
+def narrowed_at_once():
+    """Every state tries only the rules that can match from its first token (a site's
+    build gets there after NARROW_AFTER tokens): the comparisons below check that path."""
+    patch = pytest.MonkeyPatch()
+    patch.setattr(hl, "NARROW_AFTER", 0)
+    hl.lexer_for.cache_clear()
+    hl._joined_states.cache_clear()
+    yield
+    patch.undo()
+    hl.lexer_for.cache_clear()
+    hl._joined_states.cache_clear()
+
+
 def pygments_tokens(lang: str, code: str) -> list:
     lexer = get_lexer_by_name(hl._LANG_ALIASES.get(lang, lang), stripnl=False, ensurenl=False)
     return list(lexer.get_tokens(code))
@@ -146,6 +160,28 @@ def test_stress_lexer_property(code):
     fast = _Stress(stripnl=False, ensurenl=False)
     hl.joined_lexing(fast)
     assert list(fast.get_tokens(code)) == list(_Stress(stripnl=False, ensurenl=False).get_tokens(code))
+
+
+def test_each_state_tries_only_the_rules_that_can_match_the_next_character():
+    code = "import os\n\ndef f(x):\n    return x + 1  # one\n"
+    assert hl.highlight_code(code, "python") == pygments_html("python", code)
+    table = hl._joined_states(type(hl.lexer_for("python")))["root"]
+    assert sum(len(s.rules) or 1 for s in table["r"]) < len(table.rules) / 3  # "return": a few rules, not all 56
+    assert table["é"] is table.every  # past ASCII: every rule
+
+
+@pytest.mark.parametrize("lang", ["python", "bash", "sql"])
+def test_a_few_blocks_are_lexed_with_every_rule(lang, monkeypatch):
+    """Narrowed lists are compiled once a state has lexed NARROW_AFTER tokens: a one-post
+    edit's few blocks do not pay for compiling them."""
+    monkeypatch.setattr(hl, "NARROW_AFTER", 10**6)
+    hl._joined_states.cache_clear()
+    lexer = get_lexer_by_name(lang, stripnl=False, ensurenl=False)
+    hl.joined_lexing(lexer)
+    for code in STRESS + ["import os\nSELECT 1;\necho $HOME\n"]:
+        assert list(lexer.get_tokens(code)) == pygments_tokens(lang, code)
+    assert all(not table for table in hl._joined_states(type(lexer)).values())  # nothing narrowed
+    hl._joined_states.cache_clear()
 
 
 def test_lexers_with_their_own_loop_are_left_alone():

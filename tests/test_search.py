@@ -185,7 +185,8 @@ def _reference_text_fields(body: str, tags: list[str]) -> tuple[str, str]:
 
 
 _TEXT_PIECES = ["word ", "Word", "İstanbul", "STRASSE", "ß", "ǅ", "\u00a0", "\u2003", "\x1c", "\t", "\n\n", "  ", "<p>", "</p>", "<br>", "&amp;",
-                "&nbsp;", '<span class="k">', "</span>", "<pre>", "</pre>", "x" * 40, "é", "naïve", "_under_", "42"]
+                "&nbsp;", '<span class="k">', "</span>", "<pre>", "</pre>", "x" * 40, "é", "naïve", "_under_", "42",
+                "a-b", "x.y(z)", "'q'", "\x7f", "\x0b", "\x1f", "+=", "C#", "~`^|@$%"]
 
 
 @settings(max_examples=200, deadline=None)
@@ -225,3 +226,9 @@ def test_a_shards_entries_split_and_join_back_and_one_replaced_is_a_shard_made_a
 def test_what_is_not_a_shard_has_no_entries():
     for data in (b"", b"[]", b"{}", b'[{"t":"x"}]', b'[{"d":"x"}'):
         assert search.shard_entries(data) is None
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(st.characters(max_codepoint=127), max_size=200))
+def test_the_words_of_ascii_text_are_what_a_word_pattern_finds(text):
+    assert search._lower_words(text) == {w.lower() for w in re.findall(r"\w+", text)}

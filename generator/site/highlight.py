@@ -36,6 +36,8 @@ from pygments.lexers import get_lexer_by_name
 from pygments.token import Error, Whitespace, _TokenType
 from pygments.util import ClassNotFound
 
+from generator.site.firstchars import ASCII, first_chars
+
 __all__ = ["highlight_code", "css_class_of", "lexer_for", "format_tokens", "joined_lexing"]
 
 # The Pygments whose RegexLexer loop _joined_tokens copies: under any other version
@@ -150,18 +152,65 @@ def joined_lexing(lexer: Lexer) -> None:
 
 
 @lru_cache(maxsize=64)
-def _joined_states(cls: type) -> dict[str, list[_Segment]]:
-    return {}  # filled state by state as the lexer reaches them (_segments_of)
+def _joined_states(cls: type) -> dict[str, _StateTable]:
+    return {}  # filled state by state as the lexer reaches them
 
 
-def _segments_of(rules: list[Rule]) -> list[_Segment]:
-    """A state's rules as segments: runs of rules that can share one pattern, in order."""
+# A narrowed list is compiled again, in every process, for each set of rules it keeps: a
+# rule with a long pattern keeps its own compiled one instead (Python's names are 3,500
+# characters of Unicode ranges: 14 ms to compile, for every letter's list of rules).
+NARROWED_JOIN_LIMIT = 1000
+# Tokens a state lexes with every rule before its narrowed lists are made: compiling them
+# costs more than it saves on a few blocks (an edit's), and pays off over a site's.
+NARROW_AFTER = 300
+
+
+class _StateTable(dict[str, list[_Segment]]):
+    """A state's segments by the character at the position: only the rules that can
+    match there (``firstchars``; the others cannot, so the first rule that matches is
+    the one Pygments would pick). Python's state has 56 rules: an identifier no longer
+    tries the 40 that cannot start with a letter. Filled as characters come up."""
+
+    def __init__(self, rules: list[Rule]):
+        super().__init__()
+        self.rules = rules
+        self.firsts = [first_chars(pattern) if isinstance(pattern := getattr(rule[0], "__self__", None), re.Pattern) else None for rule in rules]
+        self.every = _segments_of(rules)  # past ASCII, and at the end of the text
+        self.by_rules: dict[tuple[int, ...], list[_Segment]] = {}
+        self.cold = NARROW_AFTER
+
+    def __missing__(self, char: str) -> list[_Segment]:
+        if self.cold > 0:  # nothing stored: asked again at the next token
+            self.cold -= 1
+            return self.every
+        if char not in ASCII:
+            segments = self.every
+        else:
+            kept = tuple(n for n, first in enumerate(self.firsts) if first is None or char in first)
+            if len(kept) == len(self.rules):
+                segments = self.every
+            else:
+                segments = self.by_rules.get(kept) or self.by_rules.setdefault(kept, _segments_of([self.rules[n] for n in kept], NARROWED_JOIN_LIMIT))
+        self[char] = segments
+        return segments
+
+
+def _state_table(joined: dict[str, _StateTable], tokendefs: dict[str, list[Rule]], state: str) -> _StateTable:
+    table = joined.get(state)
+    if table is None:
+        table = joined[state] = _StateTable(tokendefs[state])
+    return table
+
+
+def _segments_of(rules: list[Rule], longest: int | None = None) -> list[_Segment]:
+    """A state's rules as segments: runs of rules that can share one pattern, in order.
+    A rule whose pattern is longer than ``longest`` keeps its own compiled pattern."""
     segments: list[_Segment] = []
     run: list[tuple[str, re.Pattern[str], Rule]] = []  # (the rule's own pattern, with its flags inside; ...)
     names: set[str] = set()
     for rule in rules:
         source = _scoped(rule[0])
-        if source is None:
+        if source is None or (longest is not None and len(source) > longest):
             segments += _join(run)
             segments.append(_Segment(rule[0], {}, rule))
             run, names = [], set()
@@ -209,15 +258,16 @@ def _join(run: list[tuple[str, re.Pattern[str], Rule]]) -> list[_Segment]:
     return [_Segment(joined.match, rules)]
 
 
-def _joined_tokens(lexer: RegexLexer, joined: dict[str, list[_Segment]], text: str, stack: Iterable[str] = ("root",)) -> Iterator[tuple[int, Any, str]]:
+def _joined_tokens(lexer: RegexLexer, joined: dict[str, _StateTable], text: str, stack: Iterable[str] = ("root",)) -> Iterator[tuple[int, Any, str]]:
     """``RegexLexer.get_tokens_unprocessed`` (Pygments 2.21) with each state's rules tried
-    by segment: the same tokens, the same state changes, in the same order."""
+    by segment, only those that can match the character at the position: the same
+    tokens, the same state changes, in the same order."""
     pos = 0
     tokendefs = lexer._tokens  # type: ignore[attr-defined]  # the processed rules RegexLexerMeta makes
     statestack = list(stack)
-    segments = joined.get(statestack[-1]) or joined.setdefault(statestack[-1], _segments_of(tokendefs[statestack[-1]]))
+    table = _state_table(joined, tokendefs, statestack[-1])
     while 1:
-        for segment in segments:
+        for segment in table[text[pos : pos + 1]]:
             m = segment.match(text, pos)
             if m is None:
                 continue
@@ -241,15 +291,14 @@ def _joined_tokens(lexer: RegexLexer, joined: dict[str, list[_Segment]], text: s
                 pos = m.end()
             if new_state is not None:
                 _change_state(statestack, new_state)
-                state = statestack[-1]
-                segments = joined.get(state) or joined.setdefault(state, _segments_of(tokendefs[state]))
+                table = _state_table(joined, tokendefs, statestack[-1])
             break
         else:
             # no rule matched: Pygments' own fallback
             try:
                 if text[pos] == "\n":
                     statestack = ["root"]  # at the end of a line, back to "root"
-                    segments = joined.get("root") or joined.setdefault("root", _segments_of(tokendefs["root"]))
+                    table = _state_table(joined, tokendefs, "root")
                     yield pos, Whitespace, "\n"
                     pos += 1
                     continue

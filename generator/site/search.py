@@ -81,12 +81,18 @@ def plain_text(body: str) -> str:
     return " ".join(text.split())  # runs of whitespace as one space: str.split's whitespace is re's \s
 
 
+# ASCII's characters that are not word characters (re's \w), as spaces: in ASCII text,
+# translating them and splitting finds the words ``_WORD`` finds, in a third of the time
+# (0.07 ms a post: every post's first 6,000 characters go through here).
+_ASCII_NON_WORD = {code: " " for code in range(128) if not (chr(code).isalnum() or chr(code) == "_")}
+
+
 def _lower_words(text: str) -> set[str]:
     """The distinct words of ``text``, lowercased one by one. Lowercasing ASCII text first
     gives the same words, in one call; other text may not (``"İ".lower()`` is two
     characters, the second not a word character), so it is done word by word."""
     if text.isascii():
-        return set(_WORD.findall(text.lower()))
+        return set(text.lower().translate(_ASCII_NON_WORD).split())
     return {w.lower() for w in _WORD.findall(text)}
 
 
