@@ -354,5 +354,6 @@ class _Remake:
             record.read_in_full.pop(path, None)
             if read:
                 record.read_in_full[path] = read
-        record.listings = [row._replace(full_key=key) for row, key in zip(record.listings, new_keys, strict=True)]
+        for i in (item.index for item in self.changed.values()):  # (pages_as_recorded copied the list)
+            record.listings[i] = record.listings[i]._replace(full_key=new_keys[i])
         return record
