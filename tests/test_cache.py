@@ -102,6 +102,7 @@ DAMAGE = {
     "empty": lambda path: path.write_bytes(b""),
     "foreign": _foreign,
     "wrong-types": lambda path: sqlite3.connect(path, isolation_level=None).execute("UPDATE stamps SET size = 'oops' WHERE rel = 'posts/b.md'"),
+    "a-table-missing": lambda path: sqlite3.connect(path, isolation_level=None).execute("DROP TABLE listings"),
     "bad-info": lambda path: sqlite3.connect(path, isolation_level=None).execute("UPDATE info SET value = '[' WHERE name = 'pack_size'"),
 }
 

@@ -199,6 +199,21 @@ def test_a_no_op_build_reads_no_entry_and_no_page_table(site, monkeypatch):
     assert queries and not [q for q in queries if any(f"FROM {t}" in q for t in ("entries", "pages", "read_in_full", "listings"))]
 
 
+@pytest.mark.parametrize("damage", ["UPDATE info SET value = '[5, 3, \"x\"]' WHERE name = 'format'", "DROP TABLE listings", "UPDATE info SET value = '[' WHERE name = 'format'"])
+def test_a_clean_build_makes_a_database_of_another_format_anew(site, damage):
+    """``build --clean`` ignores the cache, but never writes into a file of another format."""
+    with sqlite3.connect(site / ".cache/build" / DB_NAME, isolation_level=None) as db:
+        db.execute(damage)
+    build(site, clean=True)
+    assert read_tree(site / "public") == clean(site)
+    assert build(site).noop and database_ok(site)
+
+
+def database_ok(root: Path) -> bool:
+    with sqlite3.connect(root / ".cache/build" / DB_NAME) as db:
+        return db.execute("PRAGMA integrity_check").fetchall() == [("ok",)] and db.execute("SELECT count(*) FROM listings").fetchone() == (POSTS,)
+
+
 def test_the_cache_of_the_json_format_is_removed(site):
     folder = site / ".cache/build"
     (folder / "index.json").write_text('{"format": 5}')

@@ -93,18 +93,16 @@ class BuildCache:
     @classmethod
     def open(cls, folder: Path, clean: bool = False) -> BuildCache:
         """The cache in ``folder``, its info and stamps read and validated; empty when
-        ``clean`` (it is then saved over)."""
+        ``clean`` (it is then saved over: still checked, so that a file of another
+        format or a damaged one is made anew, not written into)."""
         cache = cls(folder)
-        if clean:
-            cache._reads.stop()
-            return cache
         if cache.db.broken:  # no database yet
             return cache
         problem = cache._adopt()
-        if problem:
+        if problem and not clean:
             log.warning("build cache %s: %s; rebuilding it", cache.db.path, problem)
-        if problem or cache.db.broken:
-            cache._stamps, cache.pack.size = {}, 0
+        if problem or clean or cache.db.broken:
+            cache._stamps, cache._stamps_read, cache.pack.size = {}, False, 0
             cache._reads.stop()
         elif (folder / DAMAGE_MARK).exists():
             cache._drop_damaged()
@@ -125,6 +123,11 @@ class BuildCache:
                 return "a bad info row"
         if info.get("format") != FORMAT or type(info.get("key")) is not str:
             self.db.discard()  # another version of this module: start empty, quietly (not corrupt)
+            return ""
+        try:
+            self.db.check_tables()
+        except sqlite3.DatabaseError as exc:
+            self.db.damaged(exc)
             return ""
         size, recorded = info.get("pack_size"), info.get("recorded_ns")
         if type(size) is not int or type(recorded) is not int:
@@ -366,22 +369,24 @@ class BuildCache:
             self.close()
             return  # exactly what is on disk already: every entry is some file's
         try:
-            with self.db.write() as db:
-                fresh = self.db.generation > 0  # the file was made now (missing or damaged): it holds nothing
-                stamps = {rel: tuple(row) for rel, row in self._stamps.items()} if self._stamps_read and not fresh else None
-                db.sync(STAMPS, {rel: tuple(row) for rel, row in self._new_stamps.items()}, stamps)
-                self._write_entries(db, fresh)
-                size = self.pack.size + self.pack.appended
-                live = db.query("SELECT TOTAL(bytes) FROM entries")[0][0]
-                if size > 2 * live + (1 << 20):
-                    size = self._compact(db)
-                info = {"format": FORMAT, "key": self.key, "recorded_ns": self.started_ns, "pack_size": size}
-                db.upsert(INFO, ((name, to_json(value)) for name, value in info.items()))
+            self.db.write(self._write)
         finally:
             self.close()
         for pattern in LEGACY:
             for old in self.folder.glob(pattern):
                 old.unlink(missing_ok=True)
+
+    def _write(self, db: Writer) -> None:
+        fresh = self.db.generation > 0  # the file was made now (missing or damaged): it holds nothing
+        stamps = {rel: tuple(row) for rel, row in self._stamps.items()} if self._stamps_read and not fresh else None
+        db.sync(STAMPS, {rel: tuple(row) for rel, row in self._new_stamps.items()}, stamps)
+        self._write_entries(db, fresh)
+        size = self.pack.size + self.pack.appended
+        live = db.query("SELECT TOTAL(bytes) FROM entries")[0][0]
+        if size > 2 * live + (1 << 20):
+            size = self._compact(db)
+        info = {"format": FORMAT, "key": self.key, "recorded_ns": self.started_ns, "pack_size": size}
+        db.upsert(INFO, ((name, to_json(value)) for name, value in info.items()))
 
     def _write_entries(self, db: Writer, fresh: bool) -> None:
         """Entries this build made or changed, in; entries no file uses (or bad), out."""

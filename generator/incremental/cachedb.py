@@ -44,10 +44,9 @@ import hashlib
 import logging
 import os
 import sqlite3
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable, Iterator, Mapping, Sequence
+from typing import Any, Callable, Iterable, Mapping, Sequence
 
 import orjson
 
@@ -141,6 +140,13 @@ class CacheDb:
         if self.connection.execute("PRAGMA application_id").fetchone()[0] != APPLICATION_ID:
             raise sqlite3.DatabaseError("not a build cache")
 
+    def check_tables(self) -> None:
+        """Raise ``sqlite3.DatabaseError`` unless the file has exactly our tables (checked
+        before anything is written into it: a write failing half-way would lose the rest)."""
+        tables = dict(self.connection.execute("SELECT name, sql FROM sqlite_master WHERE type = 'table'").fetchall())
+        if tables != {table.name: table.create for table in self.tables}:
+            raise sqlite3.DatabaseError("not the tables it should have")
+
     def damaged(self, problem: object) -> None:
         """One warning; the file is read no more, and replaced at the next write."""
         if not self.broken:
@@ -158,26 +164,36 @@ class CacheDb:
         try:
             return self.connection.execute(sql, args).fetchall()
         except sqlite3.DatabaseError as exc:  # garbage, truncated, a foreign file's tables
+            if _busy(exc):
+                raise
             self.damaged(exc)
             return []
 
     def rows(self, table: Table, out_key: str | None = None) -> list[Row]:
         return self.query(table.select, (out_key,) if table.scoped else ())
 
-    @contextmanager
-    def write(self) -> Iterator[Writer]:
-        """One transaction: all of it is written, or (interrupted, failing) none of it.
-        A broken or missing file is first replaced by an empty database."""
-        if self.broken:
-            self._create()
-        connection = self.connection
-        connection.execute("BEGIN IMMEDIATE")
-        try:
-            yield Writer(connection)
-        except BaseException:
-            connection.execute("ROLLBACK")
-            raise
-        connection.execute("COMMIT")
+    def write(self, fill: Callable[[Writer], None]) -> None:
+        """Run ``fill`` in one transaction: all it writes is saved, or (interrupted,
+        failing) none of it. A broken or missing file is first replaced by an empty
+        database; one found damaged while writing is one warning, replaced, and ``fill``
+        runs again on the new file (``generation`` tells it so)."""
+        for attempt in (1, 2):
+            if self.broken:
+                self._create()
+            connection = self.connection
+            try:
+                connection.execute("BEGIN IMMEDIATE")
+                try:
+                    fill(Writer(connection))
+                except BaseException:
+                    connection.execute("ROLLBACK")
+                    raise
+                connection.execute("COMMIT")
+                return
+            except sqlite3.DatabaseError as exc:
+                if attempt == 2 or _busy(exc):
+                    raise
+                self.damaged(exc)
 
     def _create(self) -> None:
         self.close()
@@ -198,6 +214,11 @@ class CacheDb:
         if self._connection is not None and self._pid == os.getpid():
             self._connection.close()
         self._connection = None
+
+
+def _busy(exc: sqlite3.DatabaseError) -> bool:
+    """Another build holds the file (not damage: it must not be replaced)."""
+    return getattr(exc, "sqlite_errorcode", None) in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
 
 
 class Writer:

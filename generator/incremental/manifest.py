@@ -30,6 +30,7 @@ import os
 import types
 import typing
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -193,8 +194,7 @@ class OutputManifest:
     def save(self) -> None:
         """Write, in one transaction, the rows that differ from those read."""
         if self.db is not None:
-            with self.db.write() as db:
-                _write(self, db)
+            self.db.write(partial(_write, self))
 
     @classmethod
     def open(cls, db: CacheDb, out_key: str, clean: bool = False) -> OutputManifest:
