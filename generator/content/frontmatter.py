@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from rapidfuzz.distance import OSA
 
 from generator.errors import ContentError
 from generator.models import Article
@@ -145,6 +144,9 @@ def _misspelt(key: Any) -> str | None:
     """
     if not isinstance(key, str) or key == PARAMS_KEY:
         return None
+    # Imported here, not at the top: only an unknown key needs it (5 ms of every build's start).
+    from rapidfuzz.distance import OSA
+
     folded = key.strip().lower().replace("-", "_")
     nearest = min(FRONT_MATTER_KEYS, key=lambda known: (OSA.distance(folded, known), known))
     allowed = 1 if len(nearest) <= 5 else 2
