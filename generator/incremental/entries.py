@@ -21,7 +21,7 @@ import orjson
 from generator.incremental.frontmatter import Meta
 from generator.models import Article, Rendered
 
-__all__ = ["Where", "CacheEntry", "CachedArticle", "StoredRendered", "Stamp", "StampRow", "stamp_of", "valid_stamp", "cached_summary", "EntryRow", "entry_row", "meta_of"]
+__all__ = ["Where", "CacheEntry", "CachedArticle", "StoredRendered", "Stamp", "StampRow", "stamp_of", "cached_summary", "EntryRow", "entry_row", "meta_of"]
 
 log = logging.getLogger("generator.incremental.cache")  # its warnings are the cache's
 
@@ -40,10 +40,6 @@ class Stamp(NamedTuple):
 
 def stamp_of(st: os.stat_result) -> Stamp:
     return Stamp(st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
-
-
-def valid_stamp(row: Any) -> bool:
-    return type(row) is list and len(row) == 5 and type(row[0]) is type(row[1]) is type(row[2]) is type(row[3]) is int and type(row[4]) is str
 
 
 def cached_summary(summary: tuple[int, str] | None, length: int) -> str | None:

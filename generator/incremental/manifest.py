@@ -208,7 +208,7 @@ class OutputManifest:
         if not small or any(name not in small for name in SMALL_FIELDS):
             return empty  # none yet, or made by another version of this module: quietly
         values = {name: _decode(small[name], HINTS[name]) for name in SMALL_FIELDS}
-        if any(value is _BAD for value in values.values()) or not all(_valid_file_row(list(row[1:])) for row in files):
+        if any(value is _BAD for value in values.values()) or not all(type(sha) is str and len(sha) == 40 and type(size) is type(mtime) is int for _, sha, size, mtime in files):
             log.warning("build cache %s: the manifest of output %s is not in the expected shape; rebuilding it", db.path.name, out_key)
             return empty
         manifest = cls(db, out_key, files={row[0]: list(row[1:]) for row in files}, **values)
@@ -347,7 +347,3 @@ def _holds(path: str, sha: str) -> bool:
             return hashlib.file_digest(f, "sha1").hexdigest() == sha
     except OSError:
         return False
-
-
-def _valid_file_row(row: Any) -> bool:
-    return type(row) is list and len(row) == 3 and type(row[0]) is str and len(row[0]) == 40 and type(row[1]) is int and type(row[2]) is int
