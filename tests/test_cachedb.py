@@ -146,6 +146,24 @@ def test_a_failing_save_rolls_back(site, monkeypatch):
     assert read_tree(site / "public") == clean(site)
 
 
+def test_the_pack_is_compacted_when_most_of_it_is_dead_and_every_entry_follows(site, monkeypatch):
+    monkeypatch.setattr(cachelib, "COMPACT_SLACK", 0)
+    pack, db = site / ".cache/build/pack.bin", site / ".cache/build" / DB_NAME
+    sizes = []
+    for n in range(4):  # each edit leaves the post's old texts dead in the pack
+        (site / "content/posts/p07.md").write_text(post("Post 7", "2024-01-08", tags="[python]", body=f"Body 7, edit {n}.\n" + "Long words. " * 2000))
+        build(site)
+        sizes.append(pack.stat().st_size)
+    with sqlite3.connect(db) as database:
+        live = database.execute("SELECT SUM(bytes) FROM entries").fetchone()[0]
+        pack_size = database.execute("SELECT value FROM info WHERE name = 'pack_size'").fetchone()[0]
+    assert min(sizes) < max(sizes) and int(pack_size) == pack.stat().st_size <= 2 * live  # it shrank, and holds what the entries say
+    assert not (site / ".cache/build/pack.bin.tmp").exists()
+    (site / "templates/base.html").write_text((site / "templates/base.html").read_text() + "\n")  # every page from the moved entries
+    report = build(site)
+    assert report.rendered == 0 and read_tree(site / "public") == clean(site) and build(site).noop
+
+
 def test_a_forked_process_opens_its_own_connection(site):
     cache = BuildCache.open(site / ".cache/build")
     parent = cache.db.connection

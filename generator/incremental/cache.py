@@ -61,6 +61,7 @@ CACHE_FORMAT = 6  # 3: the Markdown is kept only for entries never rendered; 4: 
 RACY_NS = 2_000_000_000  # a stamp this close to its build's start is re-checked by hashing
 TABLES = CACHE_TABLES + MANIFEST_TABLES
 FORMAT = [CACHE_FORMAT, MANIFEST_FORMAT, schema_digest(TABLES)]  # info's "format": any other, and the file is made anew
+COMPACT_SLACK = 1 << 20  # pack bytes past twice the live ones before it is rewritten without its dead texts
 DAMAGE_MARK = "damaged"  # left in the cache folder when a build met a damaged text
 LEGACY = ("index.json", "out-*.json")  # the cache before format 6: ours, removed when a build saves
 
@@ -384,7 +385,7 @@ class BuildCache:
         self._write_entries(db, fresh)
         size = self.pack.size + self.pack.appended
         live = db.query("SELECT TOTAL(bytes) FROM entries")[0][0]
-        if size > 2 * live + (1 << 20):
+        if size > 2 * live + COMPACT_SLACK:
             size = self._compact(db)
         info = {"format": FORMAT, "key": self.key, "recorded_ns": self.started_ns, "pack_size": size}
         db.upsert(INFO, ((name, to_json(value)) for name, value in info.items()))

@@ -32,7 +32,8 @@ operating system's hands), only a power cut can, and a damaged file is detected 
 rebuilt like any damaged cache; ``pack.bin`` is not synced either.
 
 A forked worker never uses its parent's connection (SQLite forbids carrying one across
-``fork``): :attr:`CacheDb.connection` opens one per process id.
+``fork``): :attr:`CacheDb.connection` opens one per process id. None queries it today:
+the Markdown pool's workers get no cache, the page workers read only ``pack.bin``.
 
 A file that is not ours, not a database, or damaged is one warning; its reads answer
 nothing, and the next write replaces it with a new, empty database (it is our file).
