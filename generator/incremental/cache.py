@@ -380,8 +380,7 @@ class BuildCache:
 
     def _write(self, db: Writer) -> None:
         fresh = self.db.generation > 0  # the file was made now (missing or damaged): it holds nothing
-        stamps = {rel: tuple(row) for rel, row in self._stamps.items()} if self._stamps_read and not fresh else None
-        db.sync(STAMPS, {rel: tuple(row) for rel, row in self._new_stamps.items()}, stamps)
+        db.sync(STAMPS, self._new_stamps, self._stamps if self._stamps_read and not fresh else None)
         self._write_entries(db, fresh)
         size = self.pack.size + self.pack.appended
         live = db.query("SELECT TOTAL(bytes) FROM entries")[0][0]

@@ -93,7 +93,8 @@ class Table:
 
     @property
     def select(self) -> str:
-        return f'SELECT "{self.key}", {self._values} FROM {self.name}' + (' WHERE "out_key" = ?' if self.scoped else "")
+        where = ' WHERE "out_key" = ?' if self.scoped else ""
+        return f'SELECT "{self.key}", {self._values} FROM {self.name}{where} ORDER BY "{self.key}"'
 
     @property
     def upsert(self) -> str:
@@ -243,12 +244,14 @@ class Writer:
     def clear(self, table: Table, out_key: str | None = None) -> None:
         self.connection.execute(f"DELETE FROM {table.name}" + (" WHERE out_key = ?" if table.scoped else ""), (out_key,) if table.scoped else ())
 
-    def sync(self, table: Table, new: Mapping[Any, Row], old: Mapping[Any, Row] | None, out_key: str | None = None) -> None:
-        """Make the table (an output folder's part of it) hold ``new``: only the rows that
-        differ from ``old``, what it held; ``old`` None: unknown, so every row is replaced."""
+    def sync(self, table: Table, new: Mapping[Any, Any], old: Mapping[Any, Any] | None, out_key: str | None = None,
+             columns: Callable[[Any], Sequence[Any]] = tuple) -> None:
+        """Make the table (an output folder's part of it) hold ``new`` (key -> value, its
+        value ``columns`` made from a value): only the rows whose values differ from
+        ``old``, what it held; ``old`` None: unknown, so every row is replaced."""
         if old is None:
             self.clear(table, out_key)
-            self.upsert(table, ((key, *row) for key, row in new.items()), out_key)
+            self.upsert(table, ((key, *columns(value)) for key, value in new.items()), out_key)
             return
-        self.upsert(table, ((key, *row) for key, row in new.items() if old.get(key) != row), out_key)
+        self.upsert(table, ((key, *columns(value)) for key, value in new.items() if old.get(key) != value), out_key)
         self.delete(table, [key for key in old if key not in new], out_key)

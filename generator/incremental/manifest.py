@@ -36,7 +36,7 @@ from typing import Any, NamedTuple
 
 import orjson
 
-from generator.incremental.cachedb import CacheDb, Row, Table, Writer, to_json
+from generator.incremental.cachedb import CacheDb, Table, Writer, to_json
 from generator.incremental.window import CLOSED, PublishWindow
 
 __all__ = ["MANIFEST_FORMAT", "ListingRow", "PageRecord", "OutputManifest"]
@@ -212,7 +212,7 @@ class OutputManifest:
             log.warning("build cache %s: the manifest of output %s is not in the expected shape; rebuilding it", db.path.name, out_key)
             return empty
         manifest = cls(db, out_key, files={row[0]: list(row[1:]) for row in files}, **values)
-        manifest._saved = _Saved(db.generation, {n: small[n] for n in SMALL_FIELDS}, {row[0]: tuple(row[1:]) for row in files})
+        manifest._saved = _Saved(db.generation, {n: small[n] for n in SMALL_FIELDS}, {row[0]: list(row[1:]) for row in files})
         return manifest
 
     def _tables(self) -> _PageTables:
@@ -239,11 +239,11 @@ class _Saved:
     when unknown: it is then written whole."""
 
     generation: int | None = None  # of the database file they were read from (None: nothing read)
-    small: dict[str, str] | None = None
-    files: dict[str, Row] | None = None
-    pages: dict[str, Row] | None = None
-    read_in_full: dict[str, Row] | None = None
-    listings: dict[int, Row] | None = None
+    small: dict[str, str] | None = None  # name -> JSON
+    files: dict[str, list[Any]] | None = None  # copies: OutputManifest.intact updates its rows in place
+    pages: dict[str, str] | None = None
+    read_in_full: dict[str, list[str]] | None = None
+    listings: dict[int, ListingRow] | None = None
 
 
 SMALL_FIELDS = tuple(f.name for f in dataclasses.fields(OutputManifest) if f.compare and f.name != "files")
@@ -254,25 +254,24 @@ LISTING_TYPES = tuple(typing.get_type_hints(ListingRow).values())  # each a plai
 def _read_page_tables(manifest: OutputManifest, db: CacheDb) -> None:
     """Read and check pages, read_in_full and listings; a bad row empties all three."""
     assert manifest._pages is not None
-    pages = {row[0]: row[1:] for row in db.rows(PAGES, manifest.out_key)}
-    reads = {row[0]: row[1:] for row in db.rows(READ_IN_FULL, manifest.out_key)}
-    listings = {row[0]: row[1:] for row in db.rows(LISTINGS, manifest.out_key)}
+    pages: dict[str, str] = dict(db.rows(PAGES, manifest.out_key))
+    rows = db.rows(LISTINGS, manifest.out_key)
     try:
-        paths = {page: orjson.loads(row[0]) for page, row in reads.items()}
+        paths = {page: orjson.loads(value) for page, value in db.rows(READ_IN_FULL, manifest.out_key)}
     except (ValueError, TypeError):
         paths = {"": None}  # not JSON: fails the check below
     # Checks written out rather than with _fits(): 20,000 rows a table at each quick build.
     if not (
-        all(type(k) is str and type(v[0]) is str for k, v in pages.items())
+        all(type(k) is str and type(v) is str for k, v in pages.items())
         and all(type(k) is str and type(v) is list and all(type(p) is str for p in v) for k, v in paths.items())
-        and all(all(type(v) is t for v, t in zip(row, LISTING_TYPES, strict=True)) for row in listings.values())
-        and sorted(listings) == list(range(len(listings)))
+        and all(all(type(v) is t for v, t in zip(row[1:], LISTING_TYPES, strict=True)) for row in rows)
+        and [row[0] for row in rows] == list(range(len(rows)))  # (rows come in key order)
     ):
         log.warning("build cache %s: the pages of output %s are not in the expected shape; rebuilding them", db.path.name, manifest.out_key)
         return  # empty, and written whole
-    manifest._pages = _PageTables({k: v[0] for k, v in pages.items()}, paths, [ListingRow(*listings[i]) for i in range(len(listings))])
+    manifest._pages = _PageTables(pages, paths, [ListingRow._make(row[1:]) for row in rows])
     if db.generation == manifest._saved.generation:
-        manifest._saved.pages, manifest._saved.read_in_full, manifest._saved.listings = pages, reads, listings
+        manifest._saved.pages, manifest._saved.read_in_full, manifest._saved.listings = dict(pages), dict(paths), dict(enumerate(manifest._pages.listings))
 
 
 def _write(manifest: OutputManifest, db: Writer) -> None:
@@ -281,19 +280,27 @@ def _write(manifest: OutputManifest, db: Writer) -> None:
     saved, key = manifest._saved, manifest.out_key
     if manifest.db is not None and saved.generation != manifest.db.generation:
         saved = _Saved()  # read from another file, or none: everything is written
-    now = _Saved(manifest.db.generation if manifest.db else None, {n: _encode(getattr(manifest, n)) for n in SMALL_FIELDS}, {p: tuple(r) for p, r in manifest.files.items()})
+    # Values are compared as the build holds them (lists, strings, ListingRows), and turned
+    # into columns only for the rows that changed.
+    now = _Saved(manifest.db.generation if manifest.db else None, {n: _encode(getattr(manifest, n)) for n in SMALL_FIELDS}, {p: [*r] for p, r in manifest.files.items()})
     assert now.small is not None and now.files is not None
-    db.sync(MANIFEST, {n: (v,) for n, v in now.small.items()}, {n: (v,) for n, v in saved.small.items()} if saved.small is not None else None, key)
+    db.sync(MANIFEST, now.small, saved.small, key, _one)
     db.sync(FILES, now.files, saved.files, key)
     tables = manifest._pages
     if tables is not None:  # else not read, so not changed
-        now.pages = {p: (d,) for p, d in tables.pages.items()}
-        now.read_in_full = {p: (to_json(r),) for p, r in tables.read_in_full.items()}
-        now.listings = {i: tuple(row) for i, row in enumerate(tables.listings)}
-        db.sync(PAGES, now.pages, saved.pages, key)
-        db.sync(READ_IN_FULL, now.read_in_full, saved.read_in_full, key)
+        now.pages, now.read_in_full, now.listings = dict(tables.pages), dict(tables.read_in_full), dict(enumerate(tables.listings))
+        db.sync(PAGES, now.pages, saved.pages, key, _one)
+        db.sync(READ_IN_FULL, now.read_in_full, saved.read_in_full, key, _one_json)
         db.sync(LISTINGS, now.listings, saved.listings, key)
     manifest._saved = now
+
+
+def _one(value: Any) -> tuple[Any]:
+    return (value,)
+
+
+def _one_json(value: Any) -> tuple[str]:
+    return (to_json(value),)
 
 
 def _encode(value: Any) -> str:
