@@ -291,3 +291,26 @@ def test_a_stored_value_is_checked_against_its_type_hint(value, hint, fits):
 def test_saved_manifest_equals_what_the_build_recorded(site):
     manifest = saved_manifest(site)
     assert len(manifest.listings) == POSTS and "index.html" in manifest.pages and "posts/post-3/index.html" in manifest.files
+
+
+def test_a_cache_another_build_holds_is_an_error_not_damage(site, monkeypatch):
+    """Another build holding the database (locked past the wait) is a one-line error
+    naming the file, and the file is left as it was: never warned about as damaged,
+    never replaced under the build that holds it."""
+    import generator.incremental.cachedb as cachedb
+    from generator.errors import BuildError
+
+    monkeypatch.setattr(cachedb, "BUSY_TIMEOUT", 0.05)
+    before = dump(site)
+    holder = sqlite3.connect(site / ".cache/build" / DB_NAME, isolation_level=None)
+    holder.execute("BEGIN EXCLUSIVE")
+    try:
+        with pytest.raises(BuildError) as raised:
+            build(site)
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    message = str(raised.value)
+    assert "\n" not in message and DB_NAME in message and "another build" in message
+    assert dump(site) == before
+    assert build(site).noop

@@ -37,6 +37,8 @@ the Markdown pool's workers get no cache, the page workers read only ``pack.bin`
 
 A file that is not ours, not a database, or damaged is one warning; its reads answer
 nothing, and the next write replaces it with a new, empty database (it is our file).
+A file another build holds past :data:`BUSY_TIMEOUT` is not damage: a ``BuildError``
+naming it, and it is left as it is.
 """
 
 from __future__ import annotations
@@ -51,11 +53,14 @@ from typing import Any, Callable, Iterable, Mapping, Sequence
 
 import orjson
 
+from generator.errors import BuildError
+
 __all__ = ["DB_NAME", "Table", "CacheDb", "Writer", "to_json", "schema_digest", "INFO", "STAMPS", "ENTRIES", "CACHE_TABLES"]
 
 log = logging.getLogger("generator.incremental.cache")  # its warnings are the cache's
 
 DB_NAME = "cache.sqlite"
+BUSY_TIMEOUT = 30.0  # seconds a build waits for another that holds the file (its save) before giving up
 APPLICATION_ID = 0x504C4E54  # "PLNT" in the file's header: another program's database is not read as ours
 Row = tuple[Any, ...]
 
@@ -132,22 +137,36 @@ class CacheDb:
     def connection(self) -> sqlite3.Connection:
         """This process's connection: a forked worker opens its own, never its parent's."""
         if self._connection is None or self._pid != os.getpid():
-            self._connection = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=30)
+            self._connection = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=BUSY_TIMEOUT)
             self._connection.execute("PRAGMA synchronous = OFF")
             self._pid = os.getpid()
         return self._connection
 
     def check(self) -> None:
         """Raise ``sqlite3.DatabaseError`` unless the file is a database of ours."""
-        if self.connection.execute("PRAGMA application_id").fetchone()[0] != APPLICATION_ID:
+        if self._busy_is_an_error(lambda: self.connection.execute("PRAGMA application_id").fetchone()[0]) != APPLICATION_ID:
             raise sqlite3.DatabaseError("not a build cache")
 
     def check_tables(self) -> None:
         """Raise ``sqlite3.DatabaseError`` unless the file has exactly our tables (checked
         before anything is written into it: a write failing half-way would lose the rest)."""
-        tables = dict(self.connection.execute("SELECT name, sql FROM sqlite_master WHERE type = 'table'").fetchall())
+        tables = dict(self._busy_is_an_error(lambda: self.connection.execute("SELECT name, sql FROM sqlite_master WHERE type = 'table'").fetchall()))
         if tables != {table.name: table.create for table in self.tables}:
             raise sqlite3.DatabaseError("not the tables it should have")
+
+    def in_use(self) -> BuildError:
+        """The error of a build that waited for another holding the file, in vain (never
+        damage: the file must not be replaced under the build that holds it)."""
+        return BuildError(f"build cache {self.path}: in use by another build for more than {BUSY_TIMEOUT:g} s;"
+                          " wait for it to finish (or stop it), then build again")
+
+    def _busy_is_an_error(self, read: Callable[[], Any]) -> Any:
+        try:
+            return read()
+        except sqlite3.DatabaseError as exc:
+            if _busy(exc):
+                raise self.in_use() from exc
+            raise
 
     def damaged(self, problem: object) -> None:
         """One warning; the file is read no more, and replaced at the next write."""
@@ -167,7 +186,7 @@ class CacheDb:
             return self.connection.execute(sql, args).fetchall()
         except sqlite3.DatabaseError as exc:  # garbage, truncated, a foreign file's tables
             if _busy(exc):
-                raise
+                raise self.in_use() from exc
             self.damaged(exc)
             return []
 
@@ -193,7 +212,9 @@ class CacheDb:
                 connection.execute("COMMIT")
                 return
             except sqlite3.DatabaseError as exc:
-                if attempt == 2 or _busy(exc):
+                if _busy(exc):
+                    raise self.in_use() from exc
+                if attempt == 2:
                     raise
                 self.damaged(exc)
 
