@@ -156,10 +156,11 @@ def _joined_states(cls: type) -> dict[str, _StateTable]:
     return {}  # filled state by state as the lexer reaches them
 
 
-# A narrowed list is compiled again, in every process, for each set of rules it keeps: a
-# rule with a long pattern keeps its own compiled one instead (Python's names are 3,500
-# characters of Unicode ranges: 14 ms to compile, for every letter's list of rules).
-NARROWED_JOIN_LIMIT = 1000
+# A narrowed list is compiled again, in every process, for each set of rules it keeps:
+# a rule with a large Unicode class keeps its own compiled pattern instead (Python's
+# names hold 2,400 characters of Unicode ranges: 14 ms to compile, for every letter's
+# list). Long ASCII alternations (SQL's keywords) compile fast and are joined.
+NARROWED_UNICODE_LIMIT = 100  # characters past ASCII in a rule's pattern
 # Tokens a state lexes with every rule before its narrowed lists are made: compiling them
 # costs more than it saves on a few blocks (an edit's), and pays off over a site's.
 NARROW_AFTER = 300
@@ -190,7 +191,7 @@ class _StateTable(dict[str, list[_Segment]]):
             if len(kept) == len(self.rules):
                 segments = self.every
             else:
-                segments = self.by_rules.get(kept) or self.by_rules.setdefault(kept, _segments_of([self.rules[n] for n in kept], NARROWED_JOIN_LIMIT))
+                segments = self.by_rules.get(kept) or self.by_rules.setdefault(kept, _segments_of([self.rules[n] for n in kept], NARROWED_UNICODE_LIMIT))
         self[char] = segments
         return segments
 
@@ -202,15 +203,16 @@ def _state_table(joined: dict[str, _StateTable], tokendefs: dict[str, list[Rule]
     return table
 
 
-def _segments_of(rules: list[Rule], longest: int | None = None) -> list[_Segment]:
+def _segments_of(rules: list[Rule], unicode_limit: int | None = None) -> list[_Segment]:
     """A state's rules as segments: runs of rules that can share one pattern, in order.
-    A rule whose pattern is longer than ``longest`` keeps its own compiled pattern."""
+    A rule whose pattern holds more than ``unicode_limit`` characters past ASCII keeps
+    its own compiled pattern."""
     segments: list[_Segment] = []
     run: list[tuple[str, re.Pattern[str], Rule]] = []  # (the rule's own pattern, with its flags inside; ...)
     names: set[str] = set()
     for rule in rules:
         source = _scoped(rule[0])
-        if source is None or (longest is not None and len(source) > longest):
+        if source is None or (unicode_limit is not None and _past_ascii(source) > unicode_limit):
             segments += _join(run)
             segments.append(_Segment(rule[0], {}, rule))
             run, names = [], set()
@@ -222,6 +224,10 @@ def _segments_of(rules: list[Rule], longest: int | None = None) -> list[_Segment
         run.append((source, rule[0].__self__, rule))  # type: ignore[attr-defined]  # _scoped checked it is a Pattern's match
         names |= own
     return segments + _join(run)
+
+
+def _past_ascii(source: str) -> int:
+    return 0 if source.isascii() else sum(1 for char in source if char > "\x7f")
 
 
 def _scoped(match: Callable[..., Any]) -> str | None:
