@@ -314,3 +314,30 @@ def test_a_cache_another_build_holds_is_an_error_not_damage(site, monkeypatch):
     assert "\n" not in message and DB_NAME in message and "another build" in message
     assert dump(site) == before
     assert build(site).noop
+
+
+def test_a_full_disk_is_an_error_and_the_cache_is_kept(site, monkeypatch):
+    """SQLite's 'database or disk is full' (here its page limit) is no damage: one error
+    naming the file and saying what to do, and the cache the last build left is kept
+    (never deleted to be made again on a disk with no room)."""
+    import generator.incremental.cachedb as cachedb
+    from generator.errors import BuildError
+
+    before = dump(site)
+    for i in range(40):  # rows enough to need new pages
+        write_files(site, {f"content/posts/new{i:02}.md": post(f"New {i}", "2024-02-01", body=f"New body {i}.\n" * 20)})
+    real_connect = sqlite3.connect
+
+    def full_after_opening(path, *args, **kwargs):
+        connection = real_connect(path, *args, **kwargs)
+        pages = connection.execute("PRAGMA page_count").fetchone()[0]
+        connection.execute(f"PRAGMA max_page_count = {max(pages, 1)}")  # no room to grow
+        return connection
+
+    monkeypatch.setattr(cachedb.sqlite3, "connect", full_after_opening)
+    with pytest.raises(BuildError) as raised:
+        build(site)
+    monkeypatch.undo()
+    message = str(raised.value)
+    assert "\n" not in message and DB_NAME in message and "full" in message and "build again" in message
+    assert dump(site) == before

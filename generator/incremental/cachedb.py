@@ -37,8 +37,9 @@ the Markdown pool's workers get no cache, the page workers read only ``pack.bin`
 
 A file that is not ours, not a database, or damaged is one warning; its reads answer
 nothing, and the next write replaces it with a new, empty database (it is our file).
-A file another build holds past :data:`BUSY_TIMEOUT` is not damage: a ``BuildError``
-naming it, and it is left as it is.
+A file another build holds past :data:`BUSY_TIMEOUT`, a full disk, a file or folder
+that may not be written are not damage: a one-line ``BuildError`` naming the file and
+what to do, and it is left as it is.
 """
 
 from __future__ import annotations
@@ -144,28 +145,31 @@ class CacheDb:
 
     def check(self) -> None:
         """Raise ``sqlite3.DatabaseError`` unless the file is a database of ours."""
-        if self._busy_is_an_error(lambda: self.connection.execute("PRAGMA application_id").fetchone()[0]) != APPLICATION_ID:
+        if self._not_damage_is_an_error(lambda: self.connection.execute("PRAGMA application_id").fetchone()[0]) != APPLICATION_ID:
             raise sqlite3.DatabaseError("not a build cache")
 
     def check_tables(self) -> None:
         """Raise ``sqlite3.DatabaseError`` unless the file has exactly our tables (checked
         before anything is written into it: a write failing half-way would lose the rest)."""
-        tables = dict(self._busy_is_an_error(lambda: self.connection.execute("SELECT name, sql FROM sqlite_master WHERE type = 'table'").fetchall()))
+        tables = dict(self._not_damage_is_an_error(lambda: self.connection.execute("SELECT name, sql FROM sqlite_master WHERE type = 'table'").fetchall()))
         if tables != {table.name: table.create for table in self.tables}:
             raise sqlite3.DatabaseError("not the tables it should have")
 
-    def in_use(self) -> BuildError:
-        """The error of a build that waited for another holding the file, in vain (never
-        damage: the file must not be replaced under the build that holds it)."""
-        return BuildError(f"build cache {self.path}: in use by another build for more than {BUSY_TIMEOUT:g} s;"
-                          " wait for it to finish (or stop it), then build again")
+    def trouble(self, exc: sqlite3.DatabaseError) -> BuildError:
+        """The error of a file that could not be read or written for a reason other than
+        damage (another build holds it, a full disk, no permission: replacing the file
+        would lose it for nothing): one line, naming it and what to do."""
+        if _code(exc) in _HELD:
+            return BuildError(f"build cache {self.path}: in use by another build for more than {BUSY_TIMEOUT:g} s;"
+                              " wait for it to finish (or stop it), then build again")
+        return BuildError(f"build cache {self.path}: {exc}; {_ADVICE.get(_code(exc), 'see that the folder can be written')}, then build again")
 
-    def _busy_is_an_error(self, read: Callable[[], Any]) -> Any:
+    def _not_damage_is_an_error(self, read: Callable[[], Any]) -> Any:
         try:
             return read()
         except sqlite3.DatabaseError as exc:
-            if _busy(exc):
-                raise self.in_use() from exc
+            if _not_damage(exc):
+                raise self.trouble(exc) from exc
             raise
 
     def damaged(self, problem: object) -> None:
@@ -185,8 +189,8 @@ class CacheDb:
         try:
             return self.connection.execute(sql, args).fetchall()
         except sqlite3.DatabaseError as exc:  # garbage, truncated, a foreign file's tables
-            if _busy(exc):
-                raise self.in_use() from exc
+            if _not_damage(exc):
+                raise self.trouble(exc) from exc
             self.damaged(exc)
             return []
 
@@ -199,21 +203,22 @@ class CacheDb:
         database; one found damaged while writing is one warning, replaced, and ``fill``
         runs again on the new file (``generation`` tells it so)."""
         for attempt in (1, 2):
-            if self.broken:
-                self._create()
-            connection = self.connection
             try:
+                if self.broken:
+                    self._create()
+                connection = self.connection
                 connection.execute("BEGIN IMMEDIATE")
                 try:
                     fill(Writer(connection))
                 except BaseException:
-                    connection.execute("ROLLBACK")
+                    if connection.in_transaction:  # SQLite rolls back itself on some errors (a full disk): its error is the one to raise
+                        connection.execute("ROLLBACK")
                     raise
                 connection.execute("COMMIT")
                 return
             except sqlite3.DatabaseError as exc:
-                if _busy(exc):
-                    raise self.in_use() from exc
+                if _not_damage(exc):
+                    raise self.trouble(exc) from exc
                 if attempt == 2:
                     raise
                 self.damaged(exc)
@@ -239,9 +244,26 @@ class CacheDb:
         self._connection = None
 
 
-def _busy(exc: sqlite3.DatabaseError) -> bool:
-    """Another build holds the file (not damage: it must not be replaced)."""
-    return getattr(exc, "sqlite_errorcode", None) in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
+_HELD = {sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED}  # another build holds the file
+_ADVICE = {  # what to do about an error that is not the file's fault
+    sqlite3.SQLITE_FULL: "free some disk space",
+    sqlite3.SQLITE_IOERR: "check the disk",
+    sqlite3.SQLITE_NOMEM: "free some memory",
+    sqlite3.SQLITE_READONLY: "make the file and its folder writable",
+    sqlite3.SQLITE_PERM: "make the file and its folder writable",
+    sqlite3.SQLITE_CANTOPEN: "make the folder writable",
+}
+
+
+def _code(exc: sqlite3.DatabaseError) -> int:
+    """SQLite's primary result code of an error (0: none, e.g. one of our own checks)."""
+    return int(getattr(exc, "sqlite_errorcode", None) or 0) & 0xFF  # extended codes keep the primary in their low byte
+
+
+def _not_damage(exc: sqlite3.DatabaseError) -> bool:
+    """The error is not the file's: another build holds it, the disk is full, or it may
+    not be written. Never treated as damage: the file must not be replaced."""
+    return _code(exc) in _HELD or _code(exc) in _ADVICE
 
 
 class Writer:
