@@ -341,3 +341,34 @@ def test_a_full_disk_is_an_error_and_the_cache_is_kept(site, monkeypatch):
     message = str(raised.value)
     assert "\n" not in message and DB_NAME in message and "full" in message and "build again" in message
     assert dump(site) == before
+
+
+def test_a_failed_clean_build_leaves_the_cache_the_last_build_saved(site, caplog):
+    """A clean build writes its texts beside pack.bin, which the database still points
+    into, and puts them in place only as it saves: one that fails (a bad file, found
+    once every file is parsed) leaves the last cache whole, not a pack written over."""
+    import logging
+
+    from generator.errors import ContentErrors
+
+    write_files(site, {f"content/posts/q{i:02}.md": post(f"Q {i}", "2024-03-01", body=f"Q body {i}.\n" * 20) for i in range(70)})  # the pool's share
+    build(site)
+    for i in (3, 5, 7):  # edits: the pack's layout is not a clean build's
+        (site / f"content/posts/p{i:02}.md").write_text(post(f"Post {i}", f"2024-01-{i + 1:02}", tags="[python]", body=f"Body {i}, edited.\n" * 30))
+        build(site)
+    before, good = dump(site), (site / "content/posts/p10.md").read_text()
+    (site / "content/posts/p10.md").write_text("---\ntitle: [unclosed\n---\nx\n")
+    with pytest.raises(ContentErrors):
+        build(site, clean=True)
+    assert dump(site) == before
+    (site / "content/posts/p10.md").write_text(good)
+    template = site / "templates/post.html"
+    template.write_text(template.read_text() + "\n{# every post page made again, from the cached HTML #}\n")
+    caplog.clear()
+    with caplog.at_level(logging.WARNING):
+        report = build(site)
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING] == []
+    assert report.rendered == 0 and report.pages_rendered >= POSTS + 70  # no Markdown: every text read from the pack is sound
+    assert read_tree(site / "public") == clean(site)
+    build(site, clean=True)
+    assert not (site / ".cache/build/pack.bin.new").exists() and build(site).noop

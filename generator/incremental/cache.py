@@ -13,7 +13,8 @@ safely (``docs/BUILD-CACHE.md`` has the whole layout).
     manifest (``manifest.py``).
 ``pack.bin``
     UTF-8 texts, appended to, each with a CRC-32 checked on read; rewritten whole when
-    more than half of it is dead. Texts are read when a build needs them
+    more than half of it is dead; written anew (``pack.bin.new``, in place once saved)
+    by a build that starts afresh. Texts are read when a build needs them
     (:class:`StoredRendered`); a damaged one is made again from its file, and leaves a
     ``damaged`` mark so that the next build checks every entry before trusting any.
 
@@ -102,7 +103,8 @@ class BuildCache:
         if problem and not clean:
             log.warning("build cache %s: %s; rebuilding it", cache.db.path, problem)
         if problem or clean or cache.db.broken:
-            cache._stamps, cache._stamps_read, cache.pack.size = {}, False, 0
+            cache._stamps, cache._stamps_read = {}, False
+            cache.pack.start_fresh()
             cache._reads.stop()
         elif (folder / DAMAGE_MARK).exists():
             cache._drop_damaged()
@@ -382,6 +384,7 @@ class BuildCache:
         fresh = self.db.generation > 0  # the file was made now (missing or damaged): it holds nothing
         db.sync(STAMPS, self._new_stamps, self._stamps if self._stamps_read and not fresh else None)
         self._write_entries(db, fresh)
+        self.pack.adopt_fresh()
         size = self.pack.size + self.pack.appended
         live = db.query("SELECT TOTAL(bytes) FROM entries")[0][0]
         if size > 2 * live + COMPACT_SLACK:

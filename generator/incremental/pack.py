@@ -28,13 +28,32 @@ class Pack:
         self.appended = 0  # bytes this build added after them
         self._writer: IO[bytes] | None = None  # opened for appending, once this build adds to it
         self._reader: IO[bytes] | None = None
+        self.fresh = False  # texts go to a new file (``start_fresh``)
+
+    def start_fresh(self) -> None:
+        """Write this build's texts to a new file, ``pack.bin.new``, leaving ``pack.bin``
+        (which the database still points into) as it is until :meth:`adopt_fresh`, when
+        the build's entries are saved: a clean build that fails or is interrupted leaves
+        the cache the last build saved, not one whose texts were written over."""
+        self.fresh, self.size = True, 0
+
+    def adopt_fresh(self) -> None:
+        """Put the new file in place (in the transaction that saves the entries pointing into it)."""
+        if not self.fresh:
+            return
+        self.fresh = False
+        new = self.path.with_name("pack.bin.new")
+        if self._writer is not None:
+            self._writer.flush()
+            os.replace(new, self.path)  # the open handle follows the file
 
     def append(self, text: str) -> Where:
         """Add text to the end of the pack now, rather than holding a build's HTML in memory."""
         data = text.encode("utf-8")
         if self._writer is None:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._writer = self.path.open("r+b" if self.path.exists() else "w+b")
+            target = self.path.with_name("pack.bin.new") if self.fresh else self.path
+            self._writer = target.open("r+b" if target.exists() and not self.fresh else "w+b")
             self._writer.truncate(self.size)  # any tail a crashed build left
             self._writer.seek(self.size)
         offset = self.size + self.appended
