@@ -4,6 +4,7 @@ reading a built tree back, and paths to shared data."""
 from __future__ import annotations
 
 import shutil
+from datetime import datetime
 from pathlib import Path
 from typing import Callable, Iterator
 
@@ -48,6 +49,18 @@ def write_files(root: Path, files: dict[str, str | bytes]) -> None:
 def read_tree(folder: Path) -> dict[str, bytes]:
     """Every file below ``folder`` by its path from there (``/``-separated), sorted, with its bytes."""
     return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def clean_build(root: Path, now: datetime) -> dict[str, bytes]:
+    """The site built from nothing (no cache) into a sibling folder, as its files: what
+    every incremental build must equal byte for byte."""
+    from generator.config import load_site_config
+    from generator.pipeline import BuildOptions, build_site
+
+    out = root.parent / "clean"
+    shutil.rmtree(out, ignore_errors=True)
+    build_site(load_site_config(root), BuildOptions(now=now, out_dir=out, cache=False))
+    return read_tree(out)
 
 
 def install_theme(root: Path) -> None:

@@ -12,7 +12,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from conftest import install_theme, post, read_tree, saved_manifest, write_files
+from conftest import clean_build, install_theme, post, read_tree, saved_manifest, write_files
 
 from generator.config import load_site_config
 from generator.incremental.cache import BuildCache
@@ -44,10 +44,7 @@ def site(tmp_path: Path) -> Path:
 
 
 def clean(root: Path) -> dict[str, bytes]:
-    out = root.parent / "clean"
-    shutil.rmtree(out, ignore_errors=True)
-    build(root, out_dir=out, cache=False)
-    return read_tree(out)
+    return clean_build(root, NOW)
 
 
 def database(site: Path) -> sqlite3.Connection:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import dataclasses
 import os
-import shutil
 import sqlite3
 import types
 import typing
@@ -14,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import install_theme, post, read_tree, saved_manifest, write_files
+from conftest import clean_build, install_theme, post, read_tree, saved_manifest, write_files
 
 import generator.incremental.cache as cachelib
 import generator.incremental.entryreads as entryreads
@@ -45,10 +44,7 @@ def site(tmp_path: Path) -> Path:
 
 
 def clean(root: Path) -> dict[str, bytes]:
-    out = root.parent / "clean"
-    shutil.rmtree(out, ignore_errors=True)
-    build(root, out_dir=out, cache=False)
-    return read_tree(out)
+    return clean_build(root, NOW)
 
 
 def dump(root: Path) -> list[str]:
