@@ -20,7 +20,8 @@ import generator.incremental.entryreads as entryreads
 from generator.config import load_site_config
 from generator.incremental.cache import TABLES, BuildCache
 from generator.incremental.cachedb import DB_NAME, CacheDb, Writer
-from generator.incremental.manifest import HINTS, SMALL_FIELDS, ListingRow, OutputManifest, _fits
+from generator.incremental.fieldcodec import fits
+from generator.incremental.manifest import HINTS, SMALL_FIELDS, ListingRow, OutputManifest
 from generator.pipeline import BuildOptions, build_site
 
 NOW = datetime(2025, 6, 1, tzinfo=timezone.utc)
@@ -276,12 +277,12 @@ def test_every_small_field_of_the_manifest_is_stored_by_its_name(tmp_path):
 
 
 @pytest.mark.parametrize(
-    ("value", "hint", "fits"),
+    ("value", "hint", "expected"),
     [("a", str, True), (1, str, False), (["a"], list[str], True), (["a", 1], list[str], False), ({"a": ["b"]}, dict[str, list[str]], True),
      ({"a": "b"}, dict[str, list[str]], False), (None, str | None, True), (True, int, False), (["a", "b", "c", "d", "e"], ListingRow, True), (["a"], ListingRow, False)],
 )
-def test_a_stored_value_is_checked_against_its_type_hint(value, hint, fits):
-    assert _fits(value, hint) is fits
+def test_a_stored_value_is_checked_against_its_type_hint(value, hint, expected):
+    assert fits(value, hint) is expected
 
 
 def test_saved_manifest_equals_what_the_build_recorded(site):

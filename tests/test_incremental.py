@@ -502,6 +502,41 @@ def test_the_quick_path_leaves_a_cache_the_normal_build_trusts(tmp_path):
     assert read_tree(root / "public") == clean_tree(root, tmp_path / "clean")
 
 
+def page_tables(root: Path) -> tuple[dict[str, str], dict[str, list[str]], list]:
+    manifest = saved_manifest(root)
+    return manifest.pages, manifest.read_in_full, manifest.listings
+
+
+def test_the_quick_path_records_the_rows_a_full_build_would_without_reading_the_page_tables(tmp_path, monkeypatch):
+    import generator.incremental.manifest as manifestlib
+
+    root = quick_site(tmp_path)
+    incremental(root)
+    apply_edit(root, ("body", "e", "Same first.\n\nEdited, with [a link](../post-b/).\n"))
+    with monkeypatch.context() as patch:  # pages and read_in_full are asked for by rows, never read whole
+        patch.setattr(manifestlib, "_read_page_tables", lambda *_: pytest.fail("the quick path read the page tables whole"))
+        assert incremental(root).quick
+    quick = page_tables(root)
+    assert read_tree(root / "public") == clean_tree(root, tmp_path / "clean")
+    assert not incremental(root, clean=True).quick  # every row made afresh
+    assert page_tables(root) == quick
+    assert incremental(root).noop
+
+
+def test_a_bad_read_in_full_row_naming_the_edited_post_refuses_the_quick_path(tmp_path):
+    import sqlite3
+
+    root = quick_site(tmp_path)
+    incremental(root)
+    with sqlite3.connect(root / ".cache/build/cache.sqlite") as db:  # a row that names post e, not as JSON
+        db.execute("UPDATE read_in_full SET paths = 'not json \"posts/e.md\"' WHERE page = 'posts/post-e/index.html'")
+        assert db.total_changes == 1
+    db.close()
+    apply_edit(root, ("body", "e", "Same first.\n\nEdited.\n"))
+    assert not incremental(root).quick
+    assert read_tree(root / "public") == clean_tree(root, tmp_path / "clean")
+
+
 def test_the_quick_path_spells_tags_as_the_last_build_recorded_and_a_respelt_tag_is_no_quick_edit(tmp_path):
     root = quick_site(tmp_path)
     for name, tags in (("c", "[Python]"), ("d", "[python]"), ("g", "[python]")):

@@ -27,7 +27,6 @@ import dataclasses
 import hashlib
 import logging
 import os
-import types
 import typing
 from dataclasses import dataclass
 from functools import partial
@@ -37,9 +36,10 @@ from typing import Any, NamedTuple
 import orjson
 
 from generator.incremental.cachedb import CacheDb, Table, Writer, to_json
+from generator.incremental.fieldcodec import BAD, decode_field, encode_field, loads
 from generator.incremental.window import CLOSED, PublishWindow
 
-__all__ = ["MANIFEST_FORMAT", "ListingRow", "PageRecord", "OutputManifest"]
+__all__ = ["MANIFEST_FORMAT", "ListingRow", "PageChanges", "PageRecord", "OutputManifest"]
 
 log = logging.getLogger(__name__)
 
@@ -69,6 +69,16 @@ class PageRecord:
     crossposts: list[str] = dataclasses.field(default_factory=list)  # articles whose body can change what is merged
     tag_names: dict[str, str] = dataclasses.field(default_factory=dict)  # tag slug -> how the site spells it (assemble.tag_names)
     window: PublishWindow = CLOSED  # the clock readings that publish the same posts
+
+
+@dataclass
+class PageChanges:
+    """The few rows of ``pages``, ``read_in_full`` and ``listings`` a quick build changed
+    (``OutputManifest.record_changes``): written without reading the tables whole."""
+
+    digests: dict[str, str | None] = dataclasses.field(default_factory=dict)  # output path -> its new digest (None: it has none now)
+    read_in_full: dict[str, list[str]] = dataclasses.field(default_factory=dict)  # page -> what it read in full now ([]: nothing)
+    listings: dict[int, ListingRow] = dataclasses.field(default_factory=dict)  # position -> its new row
 
 
 MANIFEST = Table("manifest", "name", ("value",), scoped=True)  # the small fields, JSON by name
@@ -101,6 +111,8 @@ class OutputManifest:
     window: PublishWindow = CLOSED  # the clock readings that publish the same posts (window.py)
     refreshed: bool = dataclasses.field(default=False, compare=False)  # a file's mtime was updated after its bytes were checked
     _pages: _PageTables | None = dataclasses.field(default=None, compare=False, repr=False)  # None: not read yet
+    _changes: PageChanges | None = dataclasses.field(default=None, compare=False, repr=False)  # to write, the tables unread
+    _listings: list[ListingRow] | None = dataclasses.field(default=None, compare=False, repr=False)  # None: not read yet
     _saved: _Saved = dataclasses.field(default_factory=lambda: _Saved(), compare=False, repr=False)
 
     @property
@@ -111,6 +123,7 @@ class OutputManifest:
     @pages.setter
     def pages(self, value: dict[str, str]) -> None:
         self._tables().pages = value
+        self._changes = None
 
     @property
     def read_in_full(self) -> dict[str, list[str]]:
@@ -123,12 +136,41 @@ class OutputManifest:
 
     @property
     def listings(self) -> list[ListingRow]:
-        """Every post shown, in order."""
-        return self._tables().listings
+        """Every post shown, in order (read without ``pages`` and ``read_in_full``)."""
+        if self._listings is None:
+            self._listings = _read_listings(self) if self._pages is None else self._pages.listings
+        return self._listings
 
     @listings.setter
     def listings(self, value: list[ListingRow]) -> None:
-        self._tables().listings = value
+        self._listings = value
+        if self._pages is not None:
+            self._pages.listings = value
+
+    def pages_with_digests(self, digests: set[str]) -> dict[str, str]:
+        """Digest -> the output path recorded with it, for these digests only (the last
+        path in key order, as ``{d: p for p, d in pages.items()}`` would give); without
+        reading ``pages`` whole when it was not read yet."""
+        if self._pages is not None or self.db is None or self._saved.generation is None or not digests:
+            return {d: p for p, d in self.pages.items() if d in digests}
+        marks = ",".join("?" * len(digests))
+        rows = self.db.query(f"SELECT path, digest FROM {PAGES.name} WHERE out_key = ? AND digest IN ({marks}) ORDER BY path", (self.out_key, *sorted(digests)))
+        return {d: p for p, d in rows if type(p) is str and type(d) is str}
+
+    def pages_reading(self, path: str) -> list[str] | None:
+        """The pages that read this article in full; without reading ``read_in_full``
+        whole when it was not read yet (a query for rows naming it, each checked
+        exactly). None when a row is not in the expected shape."""
+        if self._pages is not None or self.db is None or self._saved.generation is None:
+            return [page for page, paths in self.read_in_full.items() if path in paths]
+        pages = []
+        for page, paths in self.db.query(f"SELECT page, paths FROM {READ_IN_FULL.name} WHERE out_key = ? AND instr(paths, ?) > 0", (self.out_key, to_json(path))):
+            names = loads(paths)
+            if type(page) is not str or type(names) is not list or not all(type(n) is str for n in names):
+                return None
+            if path in names:
+                pages.append(page)
+        return pages
 
     def intact(self, out_dir: Path, rel: str) -> bool:
         """The file is on disk exactly as the last build left it: same size and mtime, or,
@@ -171,12 +213,6 @@ class OutputManifest:
         self.refreshed = True
         return True
 
-    def pages_as_recorded(self) -> PageRecord:
-        """What the last build learnt about its pages (a copy: the quick path updates it)."""
-        return PageRecord(
-            dict(self.pages), dict(self.read_in_full), list(self.listings), self.globals_key, self.in_feeds, self.folded, self.crossposts, self.tag_names, self.window,
-        )
-
     def record(self, files: dict[str, list[Any]], pages: PageRecord | None, signature: str | None, inputs: str) -> None:
         """Remember this build (every build, quick or not, ends here): what it wrote,
         from what, and its signature; then save."""
@@ -187,6 +223,21 @@ class OutputManifest:
         self.listings, self.globals_key = pages.listings, pages.globals_key
         self.in_feeds, self.folded, self.crossposts = pages.in_feeds, pages.folded, pages.crossposts
         self.tag_names, self.window = pages.tag_names, pages.window
+        self.inputs = inputs
+        self.signature = signature or ""
+        self.save()
+
+    def record_changes(self, files: dict[str, list[Any]], changes: PageChanges, signature: str | None, inputs: str) -> None:
+        """Remember a quick build: what it wrote, the few page rows it changed (applied to
+        the tables when they were read, else written as they are), and its signature."""
+        self.files = dict(files)
+        rows = self.listings
+        for i, row in changes.listings.items():
+            rows[i] = row
+        if self._pages is not None:
+            _apply(changes, self._pages, self.files)
+        else:
+            self._changes = changes
         self.inputs = inputs
         self.signature = signature or ""
         self.save()
@@ -207,8 +258,8 @@ class OutputManifest:
         files = db.rows(FILES, out_key)
         if not small or any(name not in small for name in SMALL_FIELDS):
             return empty  # none yet, or made by another version of this module: quietly
-        values = {name: _decode(small[name], HINTS[name]) for name in SMALL_FIELDS}
-        if any(value is _BAD for value in values.values()) or not all(type(sha) is str and len(sha) == 40 and type(size) is type(mtime) is int for _, sha, size, mtime in files):
+        values = {name: decode_field(small[name], HINTS[name]) for name in SMALL_FIELDS}
+        if any(value is BAD for value in values.values()) or not all(type(sha) is str and len(sha) == 40 and type(size) is type(mtime) is int for _, sha, size, mtime in files):
             log.warning("build cache %s: the manifest of output %s is not in the expected shape; rebuilding it", db.path.name, out_key)
             return empty
         manifest = cls(db, out_key, files={row[0]: list(row[1:]) for row in files}, **values)
@@ -251,27 +302,50 @@ HINTS = typing.get_type_hints(OutputManifest)
 LISTING_TYPES = tuple(typing.get_type_hints(ListingRow).values())  # each a plain type: str
 
 
+def _read_listings(manifest: OutputManifest) -> list[ListingRow]:
+    """Read and check the listings alone (the quick path needs no more); a bad row is one
+    warning and no listings (a quick build is then refused, a normal one rewrites them)."""
+    if manifest.db is None or manifest._saved.generation is None:
+        return []
+    rows = manifest.db.rows(LISTINGS, manifest.out_key)
+    if not _listing_rows_fit(rows):
+        log.warning("build cache %s: the pages of output %s are not in the expected shape; rebuilding them", manifest.db.path.name, manifest.out_key)
+        return []
+    listings = [ListingRow._make(row[1:]) for row in rows]
+    if manifest.db.generation == manifest._saved.generation:
+        manifest._saved.listings = dict(enumerate(listings))
+    return listings
+
+
+def _listing_rows_fit(rows: list[Any]) -> bool:
+    return all(all(type(v) is t for v, t in zip(row[1:], LISTING_TYPES, strict=True)) for row in rows) and [row[0] for row in rows] == list(range(len(rows)))  # (rows come in key order)
+
+
 def _read_page_tables(manifest: OutputManifest, db: CacheDb) -> None:
-    """Read and check pages, read_in_full and listings; a bad row empties all three."""
+    """Read and check pages, read_in_full and listings (unless read already); a bad row
+    empties all three."""
     assert manifest._pages is not None
     pages: dict[str, str] = dict(db.rows(PAGES, manifest.out_key))
-    rows = db.rows(LISTINGS, manifest.out_key)
+    known = manifest._listings
+    rows = db.rows(LISTINGS, manifest.out_key) if known is None else [(i, *row) for i, row in enumerate(known)]
     try:
         paths = {page: orjson.loads(value) for page, value in db.rows(READ_IN_FULL, manifest.out_key)}
     except (ValueError, TypeError):
         paths = {"": None}  # not JSON: fails the check below
-    # Checks written out rather than with _fits(): 20,000 rows a table at each quick build.
+    # Checks written out rather than with fits(): 20,000 rows a table at each quick build.
     if not (
         all(type(k) is str and type(v) is str for k, v in pages.items())
         and all(type(k) is str and type(v) is list and all(type(p) is str for p in v) for k, v in paths.items())
-        and all(all(type(v) is t for v, t in zip(row[1:], LISTING_TYPES, strict=True)) for row in rows)
-        and [row[0] for row in rows] == list(range(len(rows)))  # (rows come in key order)
+        and _listing_rows_fit(rows)
     ):
         log.warning("build cache %s: the pages of output %s are not in the expected shape; rebuilding them", db.path.name, manifest.out_key)
         return  # empty, and written whole
-    manifest._pages = _PageTables(pages, paths, [ListingRow._make(row[1:]) for row in rows])
+    manifest._pages = _PageTables(pages, paths, known if known is not None else [ListingRow._make(row[1:]) for row in rows])
+    manifest._listings = manifest._pages.listings
     if db.generation == manifest._saved.generation:
-        manifest._saved.pages, manifest._saved.read_in_full, manifest._saved.listings = dict(pages), dict(paths), dict(enumerate(manifest._pages.listings))
+        manifest._saved.pages, manifest._saved.read_in_full = dict(pages), dict(paths)
+        if known is None:
+            manifest._saved.listings = dict(enumerate(manifest._pages.listings))
 
 
 def _write(manifest: OutputManifest, db: Writer) -> None:
@@ -282,17 +356,60 @@ def _write(manifest: OutputManifest, db: Writer) -> None:
         saved = _Saved()  # read from another file, or none: everything is written
     # Values are compared as the build holds them (lists, strings, ListingRows), and turned
     # into columns only for the rows that changed.
-    now = _Saved(manifest.db.generation if manifest.db else None, {n: _encode(getattr(manifest, n)) for n in SMALL_FIELDS}, {p: [*r] for p, r in manifest.files.items()})
+    now = _Saved(manifest.db.generation if manifest.db else None, {n: encode_field(getattr(manifest, n)) for n in SMALL_FIELDS}, {p: [*r] for p, r in manifest.files.items()})
     assert now.small is not None and now.files is not None
     db.sync(MANIFEST, now.small, saved.small, key, _one)
     db.sync(FILES, now.files, saved.files, key)
     tables = manifest._pages
-    if tables is not None:  # else not read, so not changed
-        now.pages, now.read_in_full, now.listings = dict(tables.pages), dict(tables.read_in_full), dict(enumerate(tables.listings))
+    if tables is not None:  # else not read, so not changed (but for a quick build's few rows)
+        now.pages, now.read_in_full = dict(tables.pages), dict(tables.read_in_full)
         db.sync(PAGES, now.pages, saved.pages, key, _one)
         db.sync(READ_IN_FULL, now.read_in_full, saved.read_in_full, key, _one_json)
+    elif manifest._changes is not None:
+        _write_changes(manifest._changes, db, key, whole=saved is not manifest._saved)
+        manifest._changes = None
+    if manifest._listings is not None:
+        now.listings = dict(enumerate(manifest._listings))
         db.sync(LISTINGS, now.listings, saved.listings, key)
     manifest._saved = now
+
+
+def _write_changes(changes: PageChanges, db: Writer, key: str, whole: bool) -> None:
+    """A quick build's few rows of pages and read_in_full, the tables unread. ``whole``: the
+    rows were read from another file (the cache was replaced meanwhile): the tables are
+    emptied instead, which costs the next build its page reuse, never correctness."""
+    if whole:
+        db.clear(PAGES, key)
+        db.clear(READ_IN_FULL, key)
+        return
+    db.upsert(PAGES, [(path, digest) for path, digest in changes.digests.items() if digest], key)
+    db.delete(PAGES, [path for path, digest in changes.digests.items() if not digest], key)
+    reads = {page: paths for page, paths in changes.read_in_full.items() if paths and changes.digests.get(page)}
+    db.upsert(READ_IN_FULL, [(page, to_json(paths)) for page, paths in reads.items()], key)
+    db.delete(READ_IN_FULL, sorted(_reads_dropped(changes, reads)), key)
+
+
+def _reads_dropped(changes: PageChanges, kept: dict[str, list[str]]) -> set[str]:
+    """Pages whose reads go: those given new reads but none kept, and those left without a digest."""
+    return {page for page in changes.read_in_full if page not in kept} | {path for path, digest in changes.digests.items() if not digest}
+
+
+def _apply(changes: PageChanges, tables: _PageTables, files: dict[str, list[Any]]) -> None:
+    """The same changes, to tables read already (``record``'s rules: a page has a row
+    only with a digest and a file; its reads only with a row)."""
+    for path, digest in changes.digests.items():
+        if digest and path in files:
+            tables.pages[path] = digest
+        else:
+            tables.pages.pop(path, None)
+    for page in changes.read_in_full:
+        tables.read_in_full.pop(page, None)
+        paths = changes.read_in_full[page]
+        if paths and page in tables.pages:
+            tables.read_in_full[page] = paths
+    for path, digest in changes.digests.items():
+        if not digest or path not in tables.pages:
+            tables.read_in_full.pop(path, None)
 
 
 def _one(value: Any) -> tuple[Any]:
@@ -301,50 +418,6 @@ def _one(value: Any) -> tuple[Any]:
 
 def _one_json(value: Any) -> tuple[str]:
     return (to_json(value),)
-
-
-def _encode(value: Any) -> str:
-    """A small field's JSON column."""
-    return to_json(value.to_json() if hasattr(value, "to_json") else value)
-
-
-def _decode(column: Any, hint: Any) -> Any:
-    """A small field's value from its JSON column, or _BAD when it is not of its type."""
-    value = _loads(column)
-    if isinstance(hint, type) and hasattr(hint, "from_json"):
-        made = hint.from_json(value)
-        return _BAD if made is None or value is _BAD else made
-    return value if _fits(value, hint) else _BAD
-
-
-def _loads(value: Any) -> Any:
-    try:
-        return orjson.loads(value)
-    except (ValueError, TypeError):
-        return _BAD
-
-
-_BAD = object()  # a value that is not JSON: fits no type
-
-
-def _fits(value: Any, hint: Any) -> bool:
-    """The JSON value is of the type hint (str, int, bool, list[...], dict[str, ...],
-    unions of them; a NamedTuple is a list of its fields' types)."""
-    origin, args = typing.get_origin(hint), typing.get_args(hint)
-    if origin in (typing.Union, types.UnionType):
-        return any(_fits(value, arg) for arg in args)
-    if origin is list:
-        return type(value) is list and all(_fits(v, args[0]) for v in value)
-    if origin is dict:
-        return type(value) is dict and all(_fits(v, args[1]) for v in value.values())
-    if isinstance(hint, type) and issubclass(hint, tuple) and hasattr(hint, "_fields"):  # a NamedTuple
-        fields = typing.get_type_hints(hint)
-        return type(value) is list and len(value) == len(fields) and all(_fits(v, t) for v, t in zip(value, fields.values(), strict=True))
-    if hint is Any:
-        return value is not _BAD
-    if hint is type(None):
-        return value is None
-    return type(value) is hint
 
 
 def _holds(path: str, sha: str) -> bool:

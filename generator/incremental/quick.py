@@ -49,7 +49,7 @@ from generator.incremental.digests import sha1, shard_digest
 from generator.incremental.entries import cached_summary
 from generator.incremental.frontmatter import article_to_json
 from generator.incremental.loading import ContentRow, cached_search_fields
-from generator.incremental.manifest import OutputManifest, PageRecord
+from generator.incremental.manifest import OutputManifest, PageChanges
 from generator.incremental.pagememo import PageMemo
 from generator.incremental.renderer import make_renderer
 from generator.incremental.run import BuildRun, remember_build
@@ -174,7 +174,8 @@ def _only_own_page_reads_it(manifest: OutputManifest, item: _Changed) -> bool:
     from generator.site.assemble import post_output
 
     own = post_output(manifest.listings[item.index].slug)
-    return all(page == own for page, paths in manifest.read_in_full.items() if item.rel in paths)
+    readers = manifest.pages_reading(item.rel)
+    return readers is not None and all(page == own for page in readers)
 
 
 # ---------------------------------------------------------------- making what changed
@@ -285,8 +286,9 @@ class _Remake:
         """Each search shard's file as the last build recorded it (by the digest of its
         posts' keys); None if one is not known."""
         listing, globals_key = self.manifest.listings, self.manifest.globals_key
-        by_digest = {d: p for p, d in self.manifest.pages.items()}
-        old = {n: by_digest.get(shard_digest(globals_key, n, len(listing), [listing[i].full_key for i in posts])) for n, posts in members.items() if posts}
+        digests = {n: shard_digest(globals_key, n, len(listing), [listing[i].full_key for i in posts]) for n, posts in members.items() if posts}
+        by_digest = self.manifest.pages_with_digests(set(digests.values()))
+        old = {n: by_digest.get(digest) for n, digest in digests.items()}
         return None if None in old.values() else cast(dict[int, str], old)
 
     def _shards(self, renderer: Renderer, members: dict[int, list[int]], old: dict[int, str]) -> dict[int, OutputFile] | None:
@@ -340,20 +342,16 @@ class _Remake:
         report.quick, report.published, report.pages = True, published, len(published.manifest)
         report.articles, report.rendered, report.pages_rendered = len(self.manifest.listings), len(self.changed), len(self.changed)
 
-    def _record(self, notes: dict[str, tuple[str | None, list[str]]], new_digests: dict[str, str], gone: set[str], new_keys: list[str]) -> PageRecord:
-        """What the manifest held, with the pages and shards made here (as a normal build would record them)."""
-        record = self.manifest.pages_as_recorded()
-        for path in gone:
-            record.digests.pop(path, None)
-        record.digests.update(new_digests)
+    def _record(self, notes: dict[str, tuple[str | None, list[str]]], new_digests: dict[str, str], gone: set[str], new_keys: list[str]) -> PageChanges:
+        """The manifest's rows this build changed (the rest stay as the last build recorded
+        them): the shards gone and made, each remade page's digest and reads, and the
+        edited posts' listing rows (a normal build would record the same)."""
+        changes = PageChanges()
+        changes.digests.update(dict.fromkeys(gone))
+        changes.digests.update(new_digests)
         for path, (digest, read) in notes.items():
-            if digest:
-                record.digests[path] = digest
-            else:  # a page without a digest is rendered again next time
-                record.digests.pop(path, None)
-            record.read_in_full.pop(path, None)
-            if read:
-                record.read_in_full[path] = read
-        for i in (item.index for item in self.changed.values()):  # (pages_as_recorded copied the list)
-            record.listings[i] = record.listings[i]._replace(full_key=new_keys[i])
-        return record
+            changes.digests[path] = digest  # a page without a digest is rendered again next time
+            changes.read_in_full[path] = read
+        for i in (item.index for item in self.changed.values()):
+            changes.listings[i] = self.manifest.listings[i]._replace(full_key=new_keys[i])
+        return changes

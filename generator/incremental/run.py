@@ -18,7 +18,7 @@ from typing import Callable, Iterator
 
 from generator.incremental.cache import BuildCache
 from generator.incremental.loading import ContentRow
-from generator.incremental.manifest import OutputManifest, PageRecord
+from generator.incremental.manifest import OutputManifest, PageChanges, PageRecord
 from generator.incremental.parallel import Progress
 from generator.incremental.signature import build_signature, inputs_key
 from generator.models import BuildOptions, BuildReport, SiteConfig
@@ -98,12 +98,17 @@ class BuildRun:
             log.debug("%-9s %6.3f s", name, timings[name])  # -v: a plain build prints one summary line
 
 
-def remember_build(run: BuildRun, pages: PageRecord | None) -> None:
+def remember_build(run: BuildRun, pages: PageRecord | PageChanges | None) -> None:
     """The end of every build that wrote something, quick or not: save the article cache
-    (every content file's entry kept), then what was written where and from what."""
+    (every content file's entry kept), then what was written where and from what (a
+    quick build: only the page rows it changed)."""
     cache, manifest, published = run.cache, run.manifest, run.report.published
     if cache is None or manifest is None:
         return
     cache.keep(row.sha for row in run.rows)
     cache.save()
-    manifest.record(published.manifest if published else {}, pages, build_signature(run.site_digest, run.rows, run.options), inputs_key(run.site_digest, run.options))
+    files, signature, inputs = published.manifest if published else {}, build_signature(run.site_digest, run.rows, run.options), inputs_key(run.site_digest, run.options)
+    if isinstance(pages, PageChanges):
+        manifest.record_changes(files, pages, signature, inputs)
+    else:
+        manifest.record(files, pages, signature, inputs)
