@@ -523,6 +523,27 @@ def test_the_quick_path_records_the_rows_a_full_build_would_without_reading_the_
     assert incremental(root).noop
 
 
+def test_a_quick_builds_rows_are_the_same_when_the_page_tables_were_read_whole(tmp_path, monkeypatch):
+    """record_changes applies the rows in memory when something read the tables first
+    (the same rules as writing them alone): the saved tables equal a clean build's."""
+    from generator.incremental.manifest import OutputManifest
+
+    real = OutputManifest.record_changes
+
+    def reading_first(self, *args, **kw):
+        assert self.pages and self.read_in_full is not None  # the tables read whole
+        return real(self, *args, **kw)
+
+    root = quick_site(tmp_path)
+    incremental(root)
+    apply_edit(root, ("body", "e", "Same first.\n\nEdited, with [a link](../post-b/).\n"))
+    monkeypatch.setattr(OutputManifest, "record_changes", reading_first)
+    assert incremental(root).quick
+    quick = page_tables(root)
+    assert not incremental(root, clean=True).quick
+    assert page_tables(root) == quick
+
+
 def test_a_bad_read_in_full_row_naming_the_edited_post_refuses_the_quick_path(tmp_path):
     import sqlite3
 

@@ -10,7 +10,9 @@ readings that publish the same posts: ``window.py``), and ``files`` (output path
 sha1, size, mtime).
 
 Storage: ``files`` and the small fields are read when the manifest is opened (a no-op
-build needs them); ``pages``, ``read_in_full`` and ``listings`` when first used. The
+build needs them); ``listings`` when first used, ``pages`` and ``read_in_full``
+too, unless asked only for a few rows (``pages_with_digests``, ``pages_reading``: the
+quick path, which then saves only the rows it changed, ``record_changes``). The
 small fields are the dataclass's own fields, each stored as JSON under its name and
 checked against its type hint (a JSON type: str, int, bool, None, list, dict[str, ...],
 or a class with ``to_json`` and ``from_json``, which returns None for a bad value), and
